@@ -1,0 +1,85 @@
+#pragma once
+
+#include "qovery_mcp/result.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qovery_mcp {
+
+/// One operation of the consumed HTTP API (`capability.consumes[].resources[].operations[]`).
+struct Operation {
+  std::string name;        ///< "listjobsecrets"
+  std::string method;      ///< "GET", "POST", "PUT", "DELETE"
+  std::string path;        ///< "/job/{jobId}/secret/{secretId}"
+  std::string description; ///< "List job secrets"
+  /// Every `{name}` of `path`, in order: each is a required argument.
+  std::vector<std::string> path_params;
+  /// Parameters declared `in: query`, sent as the query string when given.
+  std::vector<std::string> query_params;
+  bool has_body = false;      ///< an `in: body` parameter is declared
+  bool body_required = false; ///< ... and declared `required: true`
+};
+
+/// MCP tool annotations, from the capability's `hints`.
+struct ToolHints {
+  bool read_only = false;
+  bool destructive = false;
+  bool idempotent = false;
+};
+
+/// One tool of the MCP adapter (`exposes[type=mcp].tools[]`).
+struct ToolSpec {
+  std::string name;        ///< "list-job-secrets"
+  std::string description; ///< from the capability
+  ToolHints hints;
+  const Operation *operation = nullptr; ///< the consumed operation it calls
+  bool sends_body = false;              ///< `with: body: tools.body`
+};
+
+/// One route of the REST adapter (`exposes[type=rest].resources[].operations[]`).
+struct RestRoute {
+  std::string method; ///< "GET"
+  std::string path;   ///< "/v1/job/{jobid}/secret"
+  /// Every `{name}` of `path`, in order, as spelled in the REST path ("jobid").
+  std::vector<std::string> path_params;
+  const Operation *operation = nullptr;
+  bool sends_body = false; ///< `with: body: rest.body`
+};
+
+/// The parsed capability document: the only place that knows which
+/// operations, tools and routes exist.
+struct Capability {
+  std::string label;
+  std::string description;
+  std::string base_uri;       ///< "https://api.qovery.com"
+  std::string auth_type;      ///< "bearer"
+  std::string api_key_env;    ///< the bound variable the token comes from: "QOVERY_API_KEY"
+  std::vector<Operation> operations;
+  std::vector<ToolSpec> tools;
+  std::vector<RestRoute> rest_routes;
+  std::string mcp_namespace;  ///< "qovery-job-secret-mcp"
+  int mcp_port = 0;
+  int rest_port = 0;
+
+  Capability() = default;
+  // Tools and routes point into `operations`: copying would leave them dangling.
+  Capability(const Capability &) = delete;
+  Capability &operator=(const Capability &) = delete;
+  Capability(Capability &&) = default;
+  Capability &operator=(Capability &&) = default;
+
+  const Operation *find_operation(std::string_view name) const;
+  const ToolSpec *find_tool(std::string_view name) const;
+};
+
+/// Parses a Naftiko capability document (YAML). The failure message names the
+/// field that was missing or wrong ("tools[2].call: unknown operation 'x'").
+Result<Capability> parse_capability(std::string_view yaml_text);
+
+/// Every `{name}` placeholder of a path template, in order.
+std::vector<std::string> path_placeholders(std::string_view path);
+
+} // namespace qovery_mcp

@@ -1,0 +1,91 @@
+#pragma once
+
+#include "qovery_mcp/upstream.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qovery_mcp {
+
+/// An HTTP request as the fake sees it.
+struct FakeRequest {
+  std::string method;
+  std::string path; ///< without the query string
+  std::string authorization; ///< the Authorization header, "" when absent
+  std::string body;
+};
+
+struct FakeResponse {
+  int status = 200;
+  std::string body; ///< JSON text, or empty (204)
+};
+
+/// What the fake recorded of a request it answered, for tests to check what the
+/// server sent. Never the key itself.
+struct RecordedRequest {
+  std::string method;
+  std::string path;
+  std::string auth_scheme; ///< "Token", "Bearer", or "" when no Authorization header
+  bool authorized = false; ///< the header carried the expected key in the right scheme
+  std::string body;
+};
+
+struct FakeQoveryOptions {
+  /// The key the fake accepts: as "Token <key>" for an API token, as
+  /// "Bearer <key>" for a JWT-shaped key. nullopt: every request is accepted
+  /// (the sandbox).
+  std::optional<std::string> api_key;
+};
+
+/// An in-memory stand-in for Qovery's job-secret API, faithful to the rules in
+/// NOTES.md: one seeded job whose list includes inherited PROJECT, ENVIRONMENT
+/// and BUILT_IN secrets; 401/404/400/409 as Qovery answers; alias and override
+/// scope rules; delete cascading to aliases and overrides; values stored but
+/// never returned. Thread-safe.
+class FakeQovery {
+public:
+  /// The seeded job; any other job id is unknown (404).
+  static constexpr const char *kJobId = "11111111-1111-4111-8111-111111111111";
+  /// Seeded secrets visible in the job's list.
+  static constexpr const char *kProjectSecretId = "22222222-2222-4222-8222-222222222222";
+  static constexpr const char *kEnvironmentSecretId = "33333333-3333-4333-8333-333333333333";
+  static constexpr const char *kBuiltInSecretId = "44444444-4444-4444-8444-444444444444";
+  static constexpr const char *kJobSecretId = "55555555-5555-4555-8555-555555555555";
+
+  explicit FakeQovery(FakeQoveryOptions options = {});
+  ~FakeQovery();
+
+  /// Answers one request to the job-secret API.
+  FakeResponse handle(const FakeRequest &request);
+
+  /// The requests answered so far, oldest first, and a way to forget them.
+  std::vector<RecordedRequest> recorded() const;
+  void clear_recorded();
+  /// Back to the seeded state (and no recorded requests).
+  void reset();
+
+  struct State;
+
+private:
+  FakeQoveryOptions options_;
+  mutable std::mutex mutex_;
+  std::unique_ptr<State> state_;
+  std::vector<RecordedRequest> recorded_;
+};
+
+/// An Upstream answered in process by a FakeQovery: `--sandbox`.
+class SandboxUpstream : public Upstream {
+public:
+  explicit SandboxUpstream(FakeQovery &fake) : fake_(fake) {}
+  UpstreamResponse send(const UpstreamRequest &request) override;
+
+private:
+  FakeQovery &fake_;
+};
+
+} // namespace qovery_mcp

@@ -1,0 +1,121 @@
+#pragma once
+
+#include "qovery_mcp/tool_registry.hpp"
+#include "qovery_mcp/upstream.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace qovery_mcp::mcp {
+
+/// The protocol version this server speaks natively.
+inline constexpr std::string_view kLatestProtocolVersion = "2025-11-25";
+/// Every version it accepts, newest first.
+inline constexpr std::array<std::string_view, 4> kSupportedProtocolVersions = {
+    "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+bool is_supported_protocol_version(std::string_view version);
+
+/// JSON-RPC 2.0 error codes.
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+
+/// A JSON-RPC error response.
+nlohmann::json error_response(const nlohmann::json &id, int code, std::string message);
+
+/// What a JSON-RPC message is, from its members alone.
+enum class MessageKind { Request, Notification, Response, Invalid };
+MessageKind classify(const nlohmann::json &message);
+
+/// One client's protocol state: negotiated version and log level. Shared by
+/// the concurrent requests of that client.
+class Session {
+public:
+  explicit Session(std::string id) : id_(std::move(id)) {}
+  const std::string &id() const { return id_; }
+
+  /// The version agreed at initialize; empty before.
+  std::string protocol_version() const;
+  /// Records the outcome of initialize; false if the session was already initialized.
+  bool initialize(std::string version);
+  bool initialized() const { return initialized_.load(); }
+
+  /// The minimum level of log notifications the client asked for (RFC 5424 name).
+  std::string log_level() const;
+  void set_log_level(std::string level);
+
+private:
+  std::string id_;
+  mutable std::mutex mutex_;
+  std::atomic<bool> initialized_{false};
+  std::string protocol_version_;
+  std::string log_level_ = "info";
+};
+
+/// The sessions of the HTTP transport, keyed by their Mcp-Session-Id.
+class SessionStore {
+public:
+  explicit SessionStore(std::chrono::steady_clock::duration idle_timeout)
+      : idle_timeout_(idle_timeout) {}
+
+  /// A new session whose id is 32 random bytes from the OS CSPRNG, hex-encoded.
+  std::shared_ptr<Session> create();
+  /// The live session of that id (and marks it used), or nullptr.
+  std::shared_ptr<Session> find(std::string_view id);
+  /// Ends the session; false when there was none of that id.
+  bool end(std::string_view id);
+  /// Ends the sessions unused for longer than the idle timeout; returns how many.
+  std::size_t expire_idle();
+  std::size_t size() const;
+
+private:
+  struct Entry {
+    std::shared_ptr<Session> session;
+    std::chrono::steady_clock::time_point last_used;
+  };
+  std::chrono::steady_clock::duration idle_timeout_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> sessions_;
+};
+
+struct ServerInfo {
+  std::string name;
+  std::string title;
+  std::string version;
+  std::string instructions;
+};
+
+/// The transport-independent MCP server: lifecycle, ping, tools/list,
+/// tools/call, logging/setLevel, notifications. Knows nothing of HTTP or stdio.
+class Server {
+public:
+  Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info);
+
+  /// Handles one parsed JSON-RPC message for `session`: the response to send,
+  /// or nullopt when none is due (a notification or a response).
+  std::optional<nlohmann::json> handle(const nlohmann::json &message, Session &session) const;
+
+  /// Parses and handles one message text: a parse error gets a -32700 response.
+  std::optional<nlohmann::json> handle_text(std::string_view text, Session &session) const;
+
+private:
+  nlohmann::json initialize(const nlohmann::json &params, Session &session) const;
+  nlohmann::json call_tool(const nlohmann::json &id, const nlohmann::json &params) const;
+
+  const ToolRegistry &registry_;
+  Upstream &upstream_;
+  ServerInfo info_;
+};
+
+} // namespace qovery_mcp::mcp

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "qovery_mcp/capability.hpp"
+#include "qovery_mcp/result.hpp"
+#include "qovery_mcp/schema.hpp"
+#include "qovery_mcp/upstream.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qovery_mcp {
+
+/// Which of the capability's tools are offered.
+struct ToolSelection {
+  bool read_only = false;         ///< only tools whose hints say readOnly
+  std::vector<std::string> names; ///< only these (empty: all)
+};
+
+/// The MCP tools of a capability, with their schemas: the tools/list payload,
+/// argument validation, and the mapping of a call to an UpstreamRequest and of
+/// the upstream answer to a CallToolResult. Pure logic, no sockets.
+class ToolRegistry {
+public:
+  /// Finds a schema file by name ("add-secret-job.input.json"); nullopt if absent.
+  using SchemaSource = std::function<std::optional<std::string_view>(std::string_view)>;
+
+  struct Tool {
+    const ToolSpec *spec;
+    Schema input;
+    Schema output;
+  };
+
+  /// Attaches `<tool>.input.json` and `<tool>.output.json` to every tool of
+  /// `capability` and checks that each input schema requires exactly the
+  /// operation's path parameters (and `body` when the tool sends one). Fails
+  /// naming the tool and the file. `capability` must outlive the registry.
+  static Result<ToolRegistry> create(const Capability &capability, const SchemaSource &schemas,
+                                     const ToolSelection &selection = {});
+
+  /// `{"tools": [...]}`, built once.
+  const nlohmann::json &tools_list() const { return tools_list_; }
+  /// The selected tools, in the capability's order.
+  const std::vector<Tool> &tools() const { return tools_; }
+  /// The selected tool of that name, or nullptr.
+  const Tool *find(std::string_view name) const;
+
+  /// Validates `arguments` against the tool's input schema and builds the
+  /// request. The failure message names the argument and what was wrong.
+  Result<UpstreamRequest> prepare(const Tool &tool, const nlohmann::json &arguments) const;
+
+  /// The CallToolResult for the upstream's answer to a call made with `arguments`.
+  nlohmann::json to_result(const Tool &tool, const nlohmann::json &arguments,
+                           const UpstreamResponse &response) const;
+
+  /// prepare, send, to_result: the whole of a tools/call.
+  nlohmann::json call(const Tool &tool, const nlohmann::json &arguments, Upstream &upstream) const;
+
+private:
+  ToolRegistry() = default;
+  std::vector<Tool> tools_;
+  nlohmann::json tools_list_;
+};
+
+/// A CallToolResult with `isError: true` and `message` as its text.
+nlohmann::json tool_error(std::string message);
+
+/// `path` with every `{name}` replaced by the percent-encoded string argument
+/// of that name.
+std::string expand_path(std::string_view path, const nlohmann::json &arguments);
+
+} // namespace qovery_mcp

@@ -1,0 +1,93 @@
+#pragma once
+
+#include "qovery_mcp/result.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace qovery_mcp {
+
+/// One request to the consumed API, as the ToolRegistry built it.
+struct UpstreamRequest {
+  std::string method; ///< "GET", "POST", "PUT", "DELETE"
+  std::string path;   ///< "/job/<uuid>/secret", already percent-encoded, with any query string
+  std::string body;   ///< JSON text; empty when no body is sent
+};
+
+/// Why no HTTP response came back.
+enum class UpstreamError {
+  None,       ///< a response came back (any status)
+  Connection, ///< DNS failure, refused, reset, unreachable
+  Tls,        ///< handshake or certificate verification failed
+  Timeout,    ///< connect or read timed out
+  Other,
+};
+
+/// The answer to an UpstreamRequest: an HTTP status and body, or a transport error.
+struct UpstreamResponse {
+  int status = 0;   ///< HTTP status; 0 when `error` is not None
+  std::string body; ///< response body as received
+  UpstreamError error = UpstreamError::None;
+  /// With an error: what happened, lower-case, naming the host but never the key
+  /// ("connection refused by 127.0.0.1:8443").
+  std::string error_message;
+};
+
+/// Something that answers UpstreamRequests: the real API over HTTP(S), or the
+/// in-process sandbox. Never throws; safe to call from many threads at once.
+class Upstream {
+public:
+  virtual ~Upstream() = default;
+  virtual UpstreamResponse send(const UpstreamRequest &request) = 0;
+};
+
+/// How the API key is presented: Qovery API tokens as "Token <key>", JWTs
+/// (OIDC sessions) as "Bearer <key>".
+enum class AuthScheme { Auto, Token, Bearer };
+
+/// Parses "auto", "token" or "bearer".
+Result<AuthScheme> parse_auth_scheme(std::string_view text);
+
+/// True when `key` has the shape of a JWT: three non-empty base64url parts joined by dots.
+bool looks_like_jwt(std::string_view key);
+
+/// The Authorization header value for `key` ("Token abc", "Bearer a.b.c");
+/// Auto picks Bearer for a JWT-shaped key and Token otherwise.
+std::string authorization_value(std::string_view key, AuthScheme scheme);
+
+struct HttpUpstreamConfig {
+  /// "https://api.qovery.com", optionally with a path prefix. Plain http:// is
+  /// accepted only for a loopback host (127.0.0.0/8, ::1, localhost).
+  std::string base_url;
+  std::string api_key;
+  AuthScheme auth_scheme = AuthScheme::Auto;
+  /// Extra PEM file of trusted CAs, added to the system store. Empty for none.
+  std::string ca_file;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds read_timeout{30000};
+  /// At most this many idle connections are kept for reuse.
+  std::size_t max_idle_connections = 64;
+};
+
+/// The real consumed API over HTTP(S) with cpp-httplib: TLS verification
+/// always on (system CAs plus `ca_file`), keep-alive connections pooled and
+/// reused across calls and threads, TCP_NODELAY on.
+class HttpUpstream : public Upstream {
+public:
+  /// Fails with a message naming what is wrong with the configuration
+  /// ("--api-url: plain http is only allowed for a loopback host, got ...",
+  /// "--ca-file: cannot read /x.pem").
+  static Result<std::unique_ptr<HttpUpstream>> create(HttpUpstreamConfig config);
+  ~HttpUpstream() override;
+  UpstreamResponse send(const UpstreamRequest &request) override;
+
+  struct Impl;
+
+private:
+  explicit HttpUpstream(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace qovery_mcp

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace test {
+
+/// A child process started for a test, with its stdin and stdout as pipes and
+/// its stderr captured. Killed (SIGKILL) when destroyed if still running.
+class Process {
+public:
+  /// Starts `argv[0]` with `argv` and the test's environment plus `env`
+  /// (an empty value removes the variable).
+  Process(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
+  ~Process();
+  Process(const Process &) = delete;
+  Process &operator=(const Process &) = delete;
+
+  /// Reads stderr until a line contains `needle`; returns that line, or nullopt
+  /// at EOF or after `timeout`.
+  std::optional<std::string> wait_for_stderr(const std::string &needle,
+                                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Everything read from stderr so far (plus whatever is ready now).
+  std::string stderr_text();
+
+  /// Writes to the child's stdin; closes it with close_stdin().
+  void write_stdin(const std::string &data);
+  void close_stdin();
+  /// Reads one line from stdout (without the newline), or nullopt at EOF or timeout.
+  std::optional<std::string> read_stdout_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// Sends `signal`, then waits for the exit; returns the exit status, or
+  /// 128 + signal number when killed by a signal, or -1 on timeout.
+  int stop(int signal, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Waits for the child to exit on its own; same return values as stop().
+  int wait(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  int pid() const { return pid_; }
+
+private:
+  bool read_some(int fd, std::string &into, std::chrono::milliseconds timeout);
+  int pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+  std::string stderr_buffer_;
+  std::string stdout_buffer_;
+  std::size_t stderr_scanned_ = 0;
+  std::optional<int> exit_status_;
+};
+
+/// The port in a line like "... http://127.0.0.1:43121/mcp"; 0 when none.
+int port_in(const std::string &line);
+
+} // namespace test
