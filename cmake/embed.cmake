@@ -1,5 +1,7 @@
 # Writes OUTPUT, a C++ file that holds each file of INPUTS as a byte array,
-# looked up by file name through qovery_mcp::resource().
+# looked up by file name through qovery_mcp::resource(). INPUTS is separated
+# by '|' (a ';' would split the command line that passes it).
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
 set(body "")
 set(table "")
 set(index 0)

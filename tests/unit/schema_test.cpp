@@ -1,0 +1,865 @@
+#include "qovery_mcp/resources.hpp"
+#include "qovery_mcp/schema.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using nlohmann::json;
+using qovery_mcp::Schema;
+
+namespace {
+
+constexpr std::array<std::string_view, 6> kTools{
+    "list-job-secrets",
+    "add-secret-job",
+    "delete-secret-job",
+    "edit-secret-belonging-job",
+    "create-secret-alias-job-level",
+    "create-secret-override-job-level",
+};
+
+constexpr std::array<std::string_view, 4> kSecretTools{
+    "add-secret-job",
+    "edit-secret-belonging-job",
+    "create-secret-alias-job-level",
+    "create-secret-override-job-level",
+};
+
+constexpr std::string_view kJobId = "0b7c9a6e-5d1f-4e2a-9c3b-8f6d2e1a4b5c";
+constexpr std::string_view kSecretId = "7D3E2B1A-9C8F-4E6D-A5B4-C3D2E1F0A9B8";
+constexpr std::string_view kKeyPattern = "^(?!QOVERY_)[A-Za-z][A-Za-z0-9_]*$";
+
+const std::filesystem::path kSchemaDir = QMCP_SOURCE_DIR "/schemas";
+
+Schema compile(const json &document) {
+  auto compiled = Schema::compile(document);
+  INFO(document.dump());
+  if (!compiled)
+    FAIL(compiled.error());
+  return compiled.value();
+}
+
+std::string compile_error(const json &document) {
+  auto compiled = Schema::compile(document);
+  INFO(document.dump());
+  REQUIRE_FALSE(compiled);
+  return compiled.error();
+}
+
+void require_valid(const Schema &schema, const json &instance) {
+  const auto error = schema.validate(instance);
+  INFO(instance.dump());
+  if (error)
+    FAIL("path \"" << error->path << "\": " << error->message);
+}
+
+void require_error(const Schema &schema, const json &instance, const std::string &path,
+                   const std::string &message) {
+  const auto error = schema.validate(instance);
+  INFO(instance.dump());
+  REQUIRE(error);
+  CHECK(error->path == path);
+  CHECK(error->message == message);
+}
+
+std::string read_file(const std::filesystem::path &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+json schema_file(std::string_view name) {
+  return json::parse(read_file(kSchemaDir / std::string(name)));
+}
+
+Schema tool_schema(std::string_view tool, std::string_view kind) {
+  return compile(schema_file(std::string(tool) + "." + std::string(kind) + ".json"));
+}
+
+/// Calls `visit` on every subschema of `schema`, with its JSON pointer.
+void for_each_schema(const json &schema, const std::string &pointer,
+                     const std::function<void(const json &, const std::string &)> &visit) {
+  if (!schema.is_object())
+    return;
+  visit(schema, pointer);
+  for (const char *keyword : {"properties", "$defs"}) {
+    if (!schema.contains(keyword))
+      continue;
+    for (const auto &[name, child] : schema[keyword].items())
+      for_each_schema(child, pointer + "/" + keyword + "/" + name, visit);
+  }
+  if (schema.contains("items"))
+    for_each_schema(schema["items"], pointer + "/items", visit);
+}
+
+/// A secret as Qovery sends it: nulls where it has nothing to say, and a
+/// field this project's schemas do not know.
+json qovery_secret(std::string_view scope, std::string_view key) {
+  return json{
+      {"id", "5b8f2c1e-3a4d-4e6f-8a9b-0c1d2e3f4a5b"},
+      {"created_at", "2026-03-02T09:14:07.512833Z"},
+      {"updated_at", nullptr},
+      {"key", key},
+      {"scope", scope},
+      {"variable_type", "VALUE"},
+      {"overridden_secret", nullptr},
+      {"aliased_secret", nullptr},
+      {"service_id", nullptr},
+      {"service_name", nullptr},
+      {"service_type", nullptr},
+      {"owned_by", "QOVERY"},
+      {"description", nullptr},
+      {"enable_interpolation_in_file", nullptr},
+      {"mount_path", nullptr},
+      {"is_secret_manager_reference", false},
+  };
+}
+
+} // namespace
+
+TEST_CASE("Schema: type names", "[schema]") {
+  SECTION("string") {
+    const Schema schema = compile({{"type", "string"}});
+    require_valid(schema, "x");
+    require_error(schema, 5, "", "must be a string, got number");
+  }
+  SECTION("number") {
+    const Schema schema = compile({{"type", "number"}});
+    require_valid(schema, 1.5);
+    require_valid(schema, -3);
+    require_error(schema, "1.5", "", "must be a number, got string");
+  }
+  SECTION("integer accepts floats with no fractional part") {
+    const Schema schema = compile({{"type", "integer"}});
+    require_valid(schema, 3);
+    require_valid(schema, 3.0);
+    require_error(schema, 3.5, "", "must be an integer, got 3.5");
+    require_error(schema, true, "", "must be an integer, got boolean");
+  }
+  SECTION("boolean") {
+    const Schema schema = compile({{"type", "boolean"}});
+    require_valid(schema, false);
+    require_error(schema, 0, "", "must be a boolean, got number");
+  }
+  SECTION("object") {
+    const Schema schema = compile({{"type", "object"}});
+    require_valid(schema, json::object());
+    require_error(schema, json::array(), "", "must be an object, got array");
+  }
+  SECTION("array") {
+    const Schema schema = compile({{"type", "array"}});
+    require_valid(schema, json::array());
+    require_error(schema, json::object(), "", "must be an array, got object");
+  }
+  SECTION("null") {
+    const Schema schema = compile({{"type", "null"}});
+    require_valid(schema, nullptr);
+    require_error(schema, "", "", "must be null, got string");
+  }
+}
+
+TEST_CASE("Schema: a list of types makes a value nullable", "[schema]") {
+  const Schema nullable = compile({{"type", {"string", "null"}}});
+  require_valid(nullable, nullptr);
+  require_valid(nullable, "text");
+  require_error(nullable, 5, "", "must be null or a string, got number");
+
+  const Schema three = compile({{"type", {"string", "number", "null"}}});
+  require_valid(three, 2);
+  require_error(three, true, "", "must be null, a string or a number, got boolean");
+}
+
+TEST_CASE("Schema: properties give dotted paths", "[schema]") {
+  const Schema schema = compile(json::parse(R"({
+    "type": "object",
+    "properties": {
+      "body": {"type": "object", "properties": {"key": {"type": "string"}}},
+      "results": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}}}}
+    }
+  })"));
+  require_valid(schema,
+                json::parse(R"({"body": {"key": "A"}, "results": [{"key": "B"}], "x": 1})"));
+  require_error(schema, json::parse(R"({"body": {"key": 1}})"), "body.key",
+                "must be a string, got number");
+  require_error(schema, json::parse(R"({"results": [{}, {}, {}, {"key": null}]})"),
+                "results[3].key", "must be a string, got null");
+  require_error(schema, json::parse(R"({"body": []})"), "body", "must be an object, got array");
+}
+
+TEST_CASE("Schema: properties ignore non-objects", "[schema]") {
+  const Schema schema = compile({{"properties", {{"a", {{"type", "string"}}}}}});
+  require_valid(schema, 5);
+  require_valid(schema, json::array({1}));
+}
+
+TEST_CASE("Schema: required", "[schema]") {
+  const Schema schema = compile(json::parse(R"({
+    "type": "object",
+    "required": ["jobId", "body"],
+    "properties": {"body": {"type": "object", "required": ["key"]}}
+  })"));
+  require_valid(schema, json::parse(R"({"jobId": "x", "body": {"key": "K"}})"));
+  require_error(schema, json::parse(R"({"body": {"key": "K"}})"), "jobId", "is required");
+  require_error(schema, json::parse(R"({"jobId": "x"})"), "body", "is required");
+  require_error(schema, json::parse(R"({"jobId": "x", "body": {}})"), "body.key", "is required");
+}
+
+TEST_CASE("Schema: additionalProperties", "[schema]") {
+  const Schema closed = compile(json::parse(R"({
+    "type": "object",
+    "properties": {"jobId": {"type": "string"}, "body": {"type": "object",
+      "properties": {"key": {}}, "additionalProperties": false}},
+    "additionalProperties": false
+  })"));
+  require_valid(closed, json::parse(R"({"jobId": "x", "body": {"key": 1}})"));
+  require_error(closed, json::parse(R"({"jobId": "x", "secret": 1})"), "secret",
+                "is not allowed here (allowed: body, jobId)");
+  require_error(closed, json::parse(R"({"body": {"key": 1, "valu": "v"}})"), "body.valu",
+                "is not allowed here (allowed: key)");
+
+  const Schema empty = compile({{"additionalProperties", false}});
+  require_valid(empty, json::object());
+  require_error(empty, {{"a", 1}}, "a", "is not allowed here (no properties are allowed)");
+
+  const Schema open =
+      compile({{"properties", {{"a", {{"type", "string"}}}}}, {"additionalProperties", true}});
+  require_valid(open, {{"a", "x"}, {"b", 2}});
+}
+
+TEST_CASE("Schema: items", "[schema]") {
+  const Schema schema = compile({{"type", "array"}, {"items", {{"type", "integer"}}}});
+  require_valid(schema, json::array({1, 2, 3}));
+  require_error(schema, json::array({1, "2", 3}), "[1]", "must be an integer, got string");
+}
+
+TEST_CASE("Schema: boolean schemas", "[schema]") {
+  const Schema none = compile({{"items", false}});
+  require_valid(none, json::array());
+  require_error(none, json::array({1}), "[0]", "is not allowed");
+
+  const Schema any = compile(true);
+  require_valid(any, json::object({{"anything", json::array()}}));
+}
+
+TEST_CASE("Schema: enum", "[schema]") {
+  const Schema schema = compile({{"enum", {"A", "B", "C"}}});
+  require_valid(schema, "B");
+  require_error(schema, "D", "", "must be one of: A, B, C");
+  require_error(schema, json::array({"A"}), "", "must be one of: A, B, C");
+
+  const Schema mixed = compile({{"enum", {1, nullptr, true}}});
+  require_valid(mixed, nullptr);
+  require_valid(mixed, 1.0);
+  require_error(mixed, false, "", "must be one of: 1, null, true");
+}
+
+TEST_CASE("Schema: const", "[schema]") {
+  const Schema flag = compile({{"const", true}});
+  require_valid(flag, true);
+  require_error(flag, false, "", "must be true");
+
+  const Schema text = compile({{"const", "JOB"}});
+  require_valid(text, "JOB");
+  require_error(text, "job", "", "must be \"JOB\"");
+}
+
+TEST_CASE("Schema: minLength and maxLength count code points", "[schema]") {
+  const Schema schema = compile({{"minLength", 1}, {"maxLength", 3}});
+  require_valid(schema, "abc");
+  require_valid(schema, "\xC3\xA9\xC3\xA9\xF0\x9F\x94\x91"); // "éé🔑": 8 bytes, 3 code points
+  require_error(schema, "", "", "must be at least 1 character, got 0");
+  require_error(schema, "abcd", "", "must be at most 3 characters, got 4");
+  require_valid(schema, 12345); // length keywords apply to strings only
+
+  const Schema description = compile({{"maxLength", 255}});
+  std::string accents;
+  for (int i = 0; i < 255; ++i)
+    accents += "\xC3\xA9";
+  require_valid(description, accents);
+  require_error(description, accents + "e", "", "must be at most 255 characters, got 256");
+
+  const Schema two = compile({{"minLength", 2}});
+  require_error(two, "a", "", "must be at least 2 characters, got 1");
+}
+
+TEST_CASE("Schema: pattern", "[schema]") {
+  const Schema schema = compile({{"pattern", "^[A-Za-z][A-Za-z0-9_]*$"}, {"maxLength", 255}});
+  require_valid(schema, "DATABASE_URL");
+  require_error(schema, "1ABC", "", "must match ^[A-Za-z][A-Za-z0-9_]*$, got \"1ABC\"");
+  require_valid(schema, 7); // pattern applies to strings only
+
+  const Schema unanchored = compile({{"pattern", "b"}, {"maxLength", 10}});
+  require_valid(unanchored, "abc");
+  require_error(unanchored, "xyz", "", "must match b, got \"xyz\"");
+}
+
+TEST_CASE("Schema: the key rule refuses QOVERY_ and keeps case", "[schema]") {
+  const Schema key = compile({{"pattern", kKeyPattern}, {"maxLength", 255}});
+  require_valid(key, "qovery_token");
+  require_valid(key, "QOVERYTOKEN");
+  require_error(key, "QOVERY_TOKEN", "",
+                "must match " + std::string(kKeyPattern) + ", got \"QOVERY_TOKEN\"");
+  require_error(key, "MY-KEY", "", "must match " + std::string(kKeyPattern) + ", got \"MY-KEY\"");
+}
+
+TEST_CASE("Schema: a pattern needs a bounded maxLength", "[schema]") {
+  CHECK(compile_error({{"pattern", "^a$"}}) ==
+        "keyword \"pattern\" at /pattern: needs a \"maxLength\" of at most 1024 beside it");
+  CHECK(compile_error({{"properties", {{"k", {{"pattern", "^a$"}, {"maxLength", 5000}}}}}}) ==
+        "keyword \"pattern\" at /properties/k/pattern: needs a \"maxLength\" of at most 1024 "
+        "beside it");
+
+  const Schema bounded = compile({{"pattern", "^[A-Z]*$"}, {"maxLength", 1024}});
+  require_error(bounded, std::string(200000, 'A'), "",
+                "must be at most 1024 characters, got 200000");
+}
+
+TEST_CASE("Schema: uuid format", "[schema]") {
+  const Schema schema = compile({{"format", "uuid"}});
+  require_valid(schema, std::string(kJobId));
+  require_valid(schema, std::string(kSecretId));
+  require_error(schema, "abc", "", "must be a UUID, got \"abc\"");
+  require_error(schema, "0b7c9a6e5d1f-4e2a-9c3b-8f6d2e1a4b5c-", "",
+                "must be a UUID, got \"0b7c9a6e5d1f-4e2a-9c3b-8f6d2e1a4b5c-\"");
+  require_error(schema, "0b7c9a6e-5d1f-4e2a-9c3b-8f6d2e1a4b5g", "",
+                "must be a UUID, got \"0b7c9a6e-5d1f-4e2a-9c3b-8f6d2e1a4b5g\"");
+  require_error(schema, "{0b7c9a6e-5d1f-4e2a-9c3b-8f6d2e1a4b5c}", "",
+                "must be a UUID, got \"{0b7c9a6e-5d1f-4e2a-9c3b-8f6d2e1a4b5c}\"");
+  require_valid(schema, 42); // format applies to strings only
+}
+
+TEST_CASE("Schema: date-time format", "[schema]") {
+  const Schema schema = compile({{"format", "date-time"}});
+  for (const char *valid :
+       {"2026-11-26T22:40:00Z", "2026-11-26T22:40:00.123456Z", "2026-11-26T22:40:00+01:00",
+        "2024-02-29T00:00:00-05:30", "2026-11-26t22:40:00z", "2016-12-31T23:59:60Z"}) {
+    INFO(valid);
+    require_valid(schema, valid);
+  }
+  for (const char *invalid :
+       {"2026-11-26", "2026-11-26T22:40:00", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
+        "2026-04-31T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T22:60:00Z",
+        "2026-11-26T22:40:61Z", "2026-11-26T22:40:00.Z", "2026-11-26T22:40:00+0100",
+        "2026-11-26T22:40:00+24:00", "2026-11-26 22:40:00Z", "26-11-26T22:40:00Z"}) {
+    require_error(schema, invalid, "",
+                  "must be an RFC 3339 date-time, got " + json(invalid).dump());
+  }
+}
+
+TEST_CASE("Schema: minProperties", "[schema]") {
+  const Schema schema = compile({{"minProperties", 1}});
+  require_valid(schema, {{"a", 1}});
+  require_error(schema, json::object(), "", "must have at least 1 property, got 0");
+
+  const Schema two = compile({{"minProperties", 2}});
+  require_error(two, {{"a", 1}}, "", "must have at least 2 properties, got 1");
+}
+
+TEST_CASE("Schema: $ref to $defs", "[schema]") {
+  const Schema schema = compile(json::parse(R"({
+    "type": "object",
+    "properties": {"secret": {"$ref": "#/$defs/Secret"}},
+    "$defs": {"Secret": {"type": "object", "required": ["id"],
+                         "properties": {"id": {"format": "uuid"}}}}
+  })"));
+  require_valid(schema, {{"secret", {{"id", kJobId}}}});
+  require_error(schema, {{"secret", {{"id", "x"}}}}, "secret.id", "must be a UUID, got \"x\"");
+  require_error(schema, {{"secret", json::object()}}, "secret.id", "is required");
+}
+
+TEST_CASE("Schema: $ref beside other keywords applies both", "[schema]") {
+  const Schema schema = compile(json::parse(R"({
+    "type": "object", "$ref": "#/$defs/Named",
+    "$defs": {"Named": {"required": ["name"]}}
+  })"));
+  require_valid(schema, {{"name", "n"}});
+  require_error(schema, json::object(), "name", "is required");
+  require_error(schema, "x", "", "must be an object, got string");
+}
+
+TEST_CASE("Schema: recursive $defs compile and validate", "[schema]") {
+  const Schema tree = compile(json::parse(R"({
+    "$ref": "#/$defs/Node",
+    "$defs": {"Node": {"type": "object", "required": ["name"], "properties": {
+      "name": {"type": "string"},
+      "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}}}}
+  })"));
+  require_valid(tree, json::parse(R"({"name": "a", "children": [{"name": "b", "children": []}]})"));
+  require_error(tree,
+                json::parse(R"({"name": "a", "children": [{"name": "b", "children": [{}]}]})"),
+                "children[0].children[0].name", "is required");
+}
+
+TEST_CASE("Schema: annotations are accepted and ignored", "[schema]") {
+  const Schema schema = compile(json::parse(R"({
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://example.com/s.json", "$comment": "c", "title": "t", "description": "d",
+    "default": 1, "examples": [1], "readOnly": false, "writeOnly": false, "type": "integer"
+  })"));
+  require_valid(schema, 2);
+  require_error(schema, "2", "", "must be an integer, got string");
+}
+
+TEST_CASE("Schema: unsupported keywords are refused with their location", "[schema]") {
+  CHECK(compile_error({{"allOf", json::array()}}) == "unsupported keyword \"allOf\" at /allOf");
+  CHECK(compile_error(json::parse(R"({"properties": {"body": {"properties": {"key": {
+          "type": "string", "nullable": true}}}}})")) ==
+        "unsupported keyword \"nullable\" at /properties/body/properties/key/nullable");
+  CHECK(compile_error(json::parse(R"({"items": {"minimum": 1}})")) ==
+        "unsupported keyword \"minimum\" at /items/minimum");
+  CHECK(compile_error(json::parse(R"({"properties": {"a/b": {"oneOf": []}}})")) ==
+        "unsupported keyword \"oneOf\" at /properties/a~1b/oneOf");
+  CHECK(compile_error(json::parse(R"({"$defs": {"S": {"anyOf": []}}})")) ==
+        "unsupported keyword \"anyOf\" at /$defs/S/anyOf");
+}
+
+TEST_CASE("Schema: malformed keywords are refused", "[schema]") {
+  CHECK(compile_error({{"type", "str"}}) == "keyword \"type\" at /type: unknown type \"str\"");
+  CHECK(compile_error({{"type", 3}}) ==
+        "keyword \"type\" at /type: must be a type name or an array of type names");
+  CHECK(compile_error({{"type", json::array()}}) ==
+        "keyword \"type\" at /type: must not be an empty array");
+  CHECK(compile_error({{"maxLength", -1}}) ==
+        "keyword \"maxLength\" at /maxLength: must be a non-negative integer");
+  CHECK(compile_error({{"minProperties", 1.5}}) ==
+        "keyword \"minProperties\" at /minProperties: must be a non-negative integer");
+  CHECK(compile_error({{"format", "email"}}) ==
+        "keyword \"format\" at /format: unsupported format \"email\" (supported: uuid, date-time)");
+  CHECK(compile_error({{"properties", json::array()}}) ==
+        "keyword \"properties\" at /properties: must be an object");
+  CHECK(compile_error({{"properties", {{"a", 5}}}}) ==
+        "schema at /properties/a must be an object or a boolean");
+  CHECK(compile_error(5) == "schema at the root must be an object or a boolean");
+  CHECK(compile_error({{"required", {"a", 1}}}) ==
+        "keyword \"required\" at /required: must be an array of property names");
+  CHECK(compile_error({{"additionalProperties", json::object()}}) ==
+        "keyword \"additionalProperties\" at /additionalProperties: must be a boolean");
+  CHECK(compile_error({{"enum", json::array()}}) ==
+        "keyword \"enum\" at /enum: must be a non-empty array");
+  CHECK(compile_error({{"writeOnly", "yes"}}) == "keyword \"writeOnly\" at /writeOnly: must be a "
+                                                 "boolean");
+  CHECK(compile_error({{"description", 1}}) ==
+        "keyword \"description\" at /description: must be a string");
+  CHECK(compile_error({{"items", {{"$defs", json::object()}}}}) ==
+        "keyword \"$defs\" at /items/$defs: is only supported at the root");
+  CHECK(compile_error({{"$defs", json::array()}}) == "keyword \"$defs\" at /$defs: must be an "
+                                                     "object");
+
+  const std::string bad_regex = compile_error({{"pattern", "[a-"}, {"maxLength", 5}});
+  CHECK(bad_regex.rfind("keyword \"pattern\" at /pattern: is not a valid ECMAScript regular "
+                        "expression",
+                        0) == 0);
+}
+
+TEST_CASE("Schema: bad $ref is refused", "[schema]") {
+  CHECK(compile_error({{"$ref", "#/definitions/Secret"}}) ==
+        "keyword \"$ref\" at /$ref: only \"#/$defs/<name>\" is supported, got "
+        "\"#/definitions/Secret\"");
+  CHECK(compile_error({{"$ref", "other.json#/$defs/Secret"}}) ==
+        "keyword \"$ref\" at /$ref: only \"#/$defs/<name>\" is supported, got "
+        "\"other.json#/$defs/Secret\"");
+  CHECK(compile_error({{"$ref", "#/$defs/Secret/properties/id"}}) ==
+        "keyword \"$ref\" at /$ref: only \"#/$defs/<name>\" is supported, got "
+        "\"#/$defs/Secret/properties/id\"");
+  CHECK(compile_error(json::parse(R"({"properties": {"s": {"$ref": "#/$defs/Secret"}},
+                                      "$defs": {"Secert": {}}})")) ==
+        "keyword \"$ref\" at /properties/s/$ref: no definition \"#/$defs/Secret\" in this "
+        "document");
+  CHECK(compile_error({{"$ref", "#/$defs/S"}, {"$defs", {{"S", {{"$ref", "#/$defs/S"}}}}}}) ==
+        "keyword \"$ref\" at /$defs/S/$ref: closes a cycle of $refs back to \"#/$defs/S\"");
+  CHECK(compile_error({{"$ref", 1}}) == "keyword \"$ref\" at /$ref: must be a string");
+  CHECK(compile_error(json::parse(R"({"$ref": "#/$defs/A",
+          "$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}}})")) ==
+        "keyword \"$ref\" at /$defs/B/$ref: closes a cycle of $refs back to \"#/$defs/A\"");
+}
+
+TEST_CASE("Schema: writeOnly values are never quoted", "[schema]") {
+  const Schema schema = compile(json::parse(R"({
+    "type": "object",
+    "properties": {
+      "value": {"type": "string", "writeOnly": true, "format": "uuid"},
+      "pin": {"type": "string", "writeOnly": true, "minLength": 8, "maxLength": 10,
+              "pattern": "^[0-9]*$"},
+      "vault": {"type": "object", "writeOnly": true, "properties": {"token": {"format": "uuid"}}},
+      "count": {"type": "integer", "writeOnly": true}
+    }
+  })"));
+  require_error(schema, {{"value", "hunter2-hunter2"}}, "value", "must be a UUID");
+  require_error(schema, {{"value", 31337424242}}, "value", "must be a string, got number");
+  require_error(schema, {{"pin", "s3cr3t-PIN"}}, "pin", "must match ^[0-9]*$");
+  require_error(schema, {{"pin", "s3cr3t"}}, "pin", "must be at least 8 characters");
+  require_error(schema, {{"pin", "s3cr3t-PIN-long"}}, "pin", "must be at most 10 characters");
+  require_error(schema, {{"vault", {{"token", "tok-hunter2"}}}}, "vault.token", "must be a UUID");
+  require_error(schema, {{"count", 12.75}}, "count", "must be an integer, got number");
+
+  const auto error = schema.validate({{"value", "sk_live_hunter2"}});
+  REQUIRE(error);
+  CHECK(error->message.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("Schema: long strings are not quoted", "[schema]") {
+  const Schema schema = compile({{"format", "uuid"}});
+  require_error(schema, std::string(64, 'x'), "",
+                "must be a UUID, got \"" + std::string(64, 'x') + "\"");
+  require_error(schema, std::string(65, 'x'), "", "must be a UUID, got a string of 65 characters");
+
+  const Schema key = compile({{"pattern", "^[a-z]*$"}, {"maxLength", 1000}});
+  const std::string long_key = "TOKEN_" + std::string(294, 'a');
+  const auto error = key.validate(long_key);
+  REQUIRE(error);
+  CHECK(error->message == "must match ^[a-z]*$, got a string of 300 characters");
+  CHECK(error->message.find("TOKEN_") == std::string::npos);
+}
+
+TEST_CASE("Schema: quoted strings are JSON-escaped", "[schema]") {
+  const Schema schema = compile({{"format", "uuid"}});
+  require_error(schema, "a\"b\\c\n", "", R"(must be a UUID, got "a\"b\\c\n")");
+}
+
+TEST_CASE("Schema: document() is the compiled document", "[schema]") {
+  const json document = json::parse(R"({"type": "object", "title": "t"})");
+  const Schema schema = compile(document);
+  CHECK(schema.document() == document);
+  const Schema copy = schema;
+  CHECK(copy.document() == document);
+  require_error(copy, 1, "", "must be an object, got number");
+}
+
+TEST_CASE("Schema: every file in schemas/ parses, compiles and is embedded", "[schema]") {
+  std::set<std::string> names;
+  for (const auto &entry : std::filesystem::directory_iterator(kSchemaDir)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() != ".json")
+      continue;
+    names.insert(name);
+    INFO(name);
+    const std::string text = read_file(entry.path());
+    const json document = json::parse(text);
+    const Schema schema = compile(document);
+    CHECK(document.value("$schema", "") == "https://json-schema.org/draft/2020-12/schema");
+    CHECK(document.value("type", "") == "object");
+
+    const auto embedded = qovery_mcp::resource(name);
+    REQUIRE(embedded);
+    CHECK(*embedded == text);
+
+    if (name.size() > 11 && name.compare(name.size() - 11, 11, ".input.json") == 0) {
+      CHECK(document.value("additionalProperties", true) == false);
+      for (const auto &required : document.at("required"))
+        CHECK(document.at("properties").contains(required.get<std::string>()));
+    }
+  }
+  for (const auto tool : kTools) {
+    CHECK(names.count(std::string(tool) + ".input.json") == 1);
+    CHECK(names.count(std::string(tool) + ".output.json") == 1);
+  }
+  CHECK(names.size() == 2 * kTools.size());
+}
+
+TEST_CASE("Schema: input schemas follow the project's rules", "[schema]") {
+  for (const auto tool : kTools) {
+    INFO(tool);
+    const json document = schema_file(std::string(tool) + ".input.json");
+    const json &properties = document.at("properties");
+    CHECK(properties.at("jobId").at("format") == "uuid");
+    const bool has_secret_id = tool != "list-job-secrets" && tool != "add-secret-job";
+    CHECK(properties.contains("secretId") == has_secret_id);
+    const bool has_body = tool != "list-job-secrets" && tool != "delete-secret-job";
+    CHECK(properties.contains("body") == has_body);
+    std::set<std::string> required;
+    for (const auto &name : document.at("required"))
+      required.insert(name.get<std::string>());
+    CHECK(required.size() == properties.size());
+
+    for_each_schema(document, "", [](const json &schema, const std::string &pointer) {
+      INFO(pointer);
+      if (pointer.empty() || pointer == "/properties/body")
+        CHECK(schema.value("additionalProperties", true) == false);
+      CHECK(schema.contains("description")); // the root's is the tool's guidance
+      const bool is_value = pointer.size() >= 6 && pointer.substr(pointer.size() - 6) == "/value";
+      if (is_value)
+        CHECK(schema.value("writeOnly", false));
+      if (pointer == "/properties/body/properties/key") {
+        CHECK(schema.at("minLength") == 1);
+        CHECK(schema.at("pattern") == kKeyPattern);
+      }
+    });
+  }
+}
+
+TEST_CASE("Schema: output schemas stay open and never carry a value", "[schema]") {
+  const json secret_defs = schema_file("list-job-secrets.output.json").at("$defs");
+  for (const auto tool : kTools) {
+    INFO(tool);
+    const json document = schema_file(std::string(tool) + ".output.json");
+    CHECK(document.at("type") == "object");
+    if (tool != "delete-secret-job")
+      CHECK(document.at("$defs") == secret_defs);
+    for_each_schema(document, "", [](const json &schema, const std::string &pointer) {
+      INFO(pointer);
+      CHECK_FALSE(schema.contains("enum"));
+      CHECK_FALSE(schema.contains("allOf"));
+      CHECK(schema.value("additionalProperties", true));
+      if (schema.contains("properties"))
+        CHECK_FALSE(schema.at("properties").contains("value"));
+    });
+  }
+}
+
+TEST_CASE("Schema: a Qovery secret validates against every Secret output", "[schema]") {
+  json alias = qovery_secret("JOB", "DB_PASSWORD");
+  alias["variable_type"] = "ALIAS";
+  alias["service_id"] = kJobId;
+  alias["service_name"] = "nightly-backup";
+  alias["service_type"] = "JOB";
+  alias["updated_at"] = "2026-03-02T10:00:00+01:00";
+  alias["aliased_secret"] = {{"id", kSecretId},
+                             {"key", "POSTGRES_PASSWORD"},
+                             {"mount_path", nullptr},
+                             {"scope", "ENVIRONMENT"},
+                             {"variable_type", "VALUE"},
+                             {"description", nullptr},
+                             {"enable_interpolation_in_file", nullptr}};
+
+  for (const auto tool : kSecretTools) {
+    INFO(tool);
+    const Schema schema = tool_schema(tool, "output");
+    require_valid(schema, qovery_secret("JOB", "API_TOKEN"));
+    require_valid(schema, alias);
+
+    json unknown_values = qovery_secret("SECRET_MANAGER", "X");
+    unknown_values["variable_type"] = "EXTERNAL";
+    unknown_values["service_type"] = "CRONJOB";
+    require_valid(schema, unknown_values);
+
+    json missing = qovery_secret("JOB", "API_TOKEN");
+    missing.erase("created_at");
+    require_error(schema, missing, "created_at", "is required");
+
+    json bad_alias = alias;
+    bad_alias["aliased_secret"]["id"] = "not-a-uuid";
+    require_error(schema, bad_alias, "aliased_secret.id", "must be a UUID, got \"not-a-uuid\"");
+
+    require_error(schema, json::array(), "", "must be an object, got array");
+  }
+}
+
+TEST_CASE("Schema: a SecretResponseList of three scopes validates", "[schema]") {
+  const Schema schema = tool_schema("list-job-secrets", "output");
+  json override_secret = qovery_secret("JOB", "LOG_LEVEL");
+  override_secret["variable_type"] = "OVERRIDE";
+  override_secret["overridden_secret"] = {
+      {"id", kSecretId},    {"key", "LOG_LEVEL"},       {"mount_path", nullptr},
+      {"scope", "PROJECT"}, {"variable_type", "VALUE"}, {"description", "default level"}};
+  json file_secret = qovery_secret("ENVIRONMENT", "TLS_CERT");
+  file_secret["variable_type"] = "FILE";
+  file_secret["mount_path"] = "/etc/tls/cert.pem";
+  file_secret["enable_interpolation_in_file"] = false;
+  const json list = {
+      {"results", {qovery_secret("BUILT_IN", "QOVERY_JOB_ID"), file_secret, override_secret}}};
+  require_valid(schema, list);
+  require_valid(schema, {{"results", json::array()}});
+
+  json broken = list;
+  broken["results"][1].erase("id");
+  require_error(schema, broken, "results[1].id", "is required");
+  broken = list;
+  broken["results"][2]["overridden_secret"] = "LOG_LEVEL";
+  require_error(schema, broken, "results[2].overridden_secret",
+                "must be null or an object, got string");
+  broken = list;
+  broken["results"][0]["created_at"] = "yesterday";
+  require_error(schema, broken, "results[0].created_at",
+                "must be an RFC 3339 date-time, got \"yesterday\"");
+}
+
+TEST_CASE("Schema: delete-secret-job output", "[schema]") {
+  const Schema schema = tool_schema("delete-secret-job", "output");
+  require_valid(schema, {{"deleted", true}, {"jobId", kJobId}, {"secretId", kSecretId}});
+  require_error(schema, {{"deleted", false}, {"jobId", kJobId}, {"secretId", kSecretId}}, "deleted",
+                "must be true");
+  require_error(schema, {{"deleted", true}, {"jobId", kJobId}}, "secretId", "is required");
+}
+
+TEST_CASE("Schema: tool arguments", "[schema]") {
+  struct Case {
+    std::string_view tool;
+    json arguments;
+    std::string path;    ///< empty with an empty message: valid
+    std::string message; ///< empty: the arguments are valid
+  };
+  const std::string job(kJobId);
+  const std::string secret(kSecretId);
+  const std::string long_key(256, 'K');
+  const std::string long_description(256, 'd');
+  const std::string key_mismatch = "must match " + std::string(kKeyPattern) + ", got ";
+  const std::string add_allowed =
+      "is not allowed here (allowed: description, enable_interpolation_in_file, key, mount_path, "
+      "value)";
+
+  const std::vector<Case> cases{
+      {"list-job-secrets", {{"jobId", job}}, "", ""},
+      {"list-job-secrets", json::object(), "jobId", "is required"},
+      {"list-job-secrets", {{"jobId", "my-job"}}, "jobId", "must be a UUID, got \"my-job\""},
+      {"list-job-secrets", {{"jobId", 42}}, "jobId", "must be a string, got number"},
+      {"list-job-secrets",
+       {{"jobId", job}, {"secretId", secret}},
+       "secretId",
+       "is not allowed here (allowed: jobId)"},
+      {"list-job-secrets", json::array(), "", "must be an object, got array"},
+
+      {"add-secret-job",
+       {{"jobId", job}, {"body", {{"key", "API_TOKEN"}, {"value", "v"}}}},
+       "",
+       ""},
+      {"add-secret-job",
+       {{"jobId", job},
+        {"body",
+         {{"key", "gcp_credentials"},
+          {"value", "{}"},
+          {"mount_path", "/etc/gcp/credentials.json"},
+          {"description", "service account"},
+          {"enable_interpolation_in_file", true}}}},
+       "",
+       ""},
+      {"add-secret-job",
+       {{"jobId", job},
+        {"body",
+         {{"key", "K"},
+          {"mount_path", nullptr},
+          {"description", nullptr},
+          {"enable_interpolation_in_file", nullptr}}}},
+       "",
+       ""},
+      {"add-secret-job", {{"body", {{"key", "K"}}}}, "jobId", "is required"},
+      {"add-secret-job", {{"jobId", job}}, "body", "is required"},
+      {"add-secret-job",
+       {{"jobId", job}, {"body", "API_TOKEN=x"}},
+       "body",
+       "must be an object, got string"},
+      {"add-secret-job", {{"jobId", job}, {"body", {{"value", "v"}}}}, "body.key", "is required"},
+      {"add-secret-job",
+       {{"jobId", job}, {"body", {{"key", ""}}}},
+       "body.key",
+       "must be at least 1 character, got 0"},
+      {"add-secret-job",
+       {{"jobId", job}, {"body", {{"key", long_key}}}},
+       "body.key",
+       "must be at most 255 characters, got 256"},
+      {"add-secret-job",
+       {{"jobId", job}, {"body", {{"key", "1ABC"}}}},
+       "body.key",
+       key_mismatch + "\"1ABC\""},
+      {"add-secret-job",
+       {{"jobId", job}, {"body", {{"key", "QOVERY_API_TOKEN"}}}},
+       "body.key",
+       key_mismatch + "\"QOVERY_API_TOKEN\""},
+      {"add-secret-job",
+       {{"jobId", job}, {"body", {{"key", "K"}, {"description", long_description}}}},
+       "body.description",
+       "must be at most 255 characters, got 256"},
+      {"add-secret-job",
+       {{"jobId", job}, {"body", {{"key", "K"}, {"valeu", "v"}}}},
+       "body.valeu",
+       add_allowed},
+      {"add-secret-job",
+       {{"jobId", job}, {"body", {{"key", "K"}, {"value", 1234}}}},
+       "body.value",
+       "must be a string, got number"},
+      {"add-secret-job",
+       {{"jobId", job}, {"body", {{"key", "K"}, {"mount_path", false}}}},
+       "body.mount_path",
+       "must be null or a string, got boolean"},
+      {"add-secret-job",
+       {{"jobId", job}, {"body", {{"key", "K"}, {"enable_interpolation_in_file", "yes"}}}},
+       "body.enable_interpolation_in_file",
+       "must be null or a boolean, got string"},
+
+      {"delete-secret-job", {{"jobId", job}, {"secretId", secret}}, "", ""},
+      {"delete-secret-job", {{"jobId", job}}, "secretId", "is required"},
+      {"delete-secret-job",
+       {{"jobId", job}, {"secretId", "API_TOKEN"}},
+       "secretId",
+       "must be a UUID, got \"API_TOKEN\""},
+      {"delete-secret-job",
+       {{"jobId", job}, {"secretId", secret}, {"body", json::object()}},
+       "body",
+       "is not allowed here (allowed: jobId, secretId)"},
+
+      {"edit-secret-belonging-job",
+       {{"jobId", job}, {"secretId", secret}, {"body", {{"key", "API_TOKEN"}, {"value", "new"}}}},
+       "",
+       ""},
+      {"edit-secret-belonging-job",
+       {{"jobId", job}, {"secretId", secret}, {"body", {{"value", "v"}}}},
+       "body.key",
+       "is required"},
+      {"edit-secret-belonging-job", {{"jobId", job}, {"secretId", secret}}, "body", "is required"},
+      {"edit-secret-belonging-job",
+       {{"jobId", job}, {"secretId", secret}, {"body", {{"key", "K"}, {"mount_path", "/x"}}}},
+       "body.mount_path",
+       "is not allowed here (allowed: description, enable_interpolation_in_file, key, value)"},
+      {"edit-secret-belonging-job",
+       {{"jobId", "x"}, {"secretId", secret}, {"body", {{"key", "K"}}}},
+       "jobId",
+       "must be a UUID, got \"x\""},
+
+      {"create-secret-alias-job-level",
+       {{"jobId", job}, {"secretId", secret}, {"body", {{"key", "DATABASE_PASSWORD"}}}},
+       "",
+       ""},
+      {"create-secret-alias-job-level",
+       {{"jobId", job}, {"secretId", secret}, {"body", {{"key", "K"}, {"value", "v"}}}},
+       "body.value",
+       "is not allowed here (allowed: description, enable_interpolation_in_file, key)"},
+      {"create-secret-alias-job-level",
+       {{"jobId", job}, {"secretId", secret}, {"body", {{"key", "QOVERY_X"}}}},
+       "body.key",
+       key_mismatch + "\"QOVERY_X\""},
+      {"create-secret-alias-job-level",
+       {{"jobId", job}, {"secretId", secret}, {"body", nullptr}},
+       "body",
+       "must be an object, got null"},
+
+      {"create-secret-override-job-level",
+       {{"jobId", job}, {"secretId", secret}, {"body", {{"value", "debug"}}}},
+       "",
+       ""},
+      {"create-secret-override-job-level",
+       {{"jobId", job}, {"secretId", secret}, {"body", json::object()}},
+       "",
+       ""},
+      {"create-secret-override-job-level",
+       {{"jobId", job}, {"secretId", secret}, {"body", {{"key", "LOG_LEVEL"}}}},
+       "body.key",
+       "is not allowed here (allowed: description, enable_interpolation_in_file, value)"},
+      {"create-secret-override-job-level",
+       {{"jobId", job}, {"secretId", secret}, {"body", {{"description", long_description}}}},
+       "body.description",
+       "must be at most 255 characters, got 256"},
+      {"create-secret-override-job-level",
+       {{"jobId", job}, {"body", {{"value", "v"}}}},
+       "secretId",
+       "is required"},
+  };
+
+  for (const auto &test : cases) {
+    INFO(test.tool << " " << test.arguments.dump());
+    const Schema schema = tool_schema(test.tool, "input");
+    if (test.message.empty())
+      require_valid(schema, test.arguments);
+    else
+      require_error(schema, test.arguments, test.path, test.message);
+  }
+}
