@@ -15,11 +15,12 @@ namespace qovery_mcp {
 /// An HTTP request as the fake sees it.
 struct FakeRequest {
   std::string method;
-  std::string path; ///< without the query string
+  std::string path;          ///< without the query string
   std::string authorization; ///< the Authorization header, "" when absent
   std::string body;
 };
 
+/// The fake's answer: an HTTP status and a body.
 struct FakeResponse {
   int status = 200;
   std::string body; ///< JSON text, or empty (204)
@@ -30,8 +31,12 @@ struct FakeResponse {
 struct RecordedRequest {
   std::string method;
   std::string path;
-  std::string auth_scheme; ///< "Token", "Bearer", or "" when no Authorization header
-  bool authorized = false; ///< the header carried the expected key in the right scheme
+  /// "Token" or "Bearer" (the header's first word), "" when there is no
+  /// Authorization header, "other" for anything else (never part of the credential).
+  std::string auth_scheme;
+  /// The header carried the expected key in the right scheme; always true
+  /// when the fake has no api_key (the sandbox accepts every request).
+  bool authorized = false;
   std::string body;
 };
 
@@ -45,8 +50,9 @@ struct FakeQoveryOptions {
 /// An in-memory stand-in for Qovery's job-secret API, faithful to the rules in
 /// NOTES.md: one seeded job whose list includes inherited PROJECT, ENVIRONMENT
 /// and BUILT_IN secrets; 401/404/400/409 as Qovery answers; alias and override
-/// scope rules; delete cascading to aliases and overrides; values stored but
-/// never returned. Thread-safe.
+/// scope rules; values stored but never returned. Thread-safe. Deleting never
+/// cascades here: only JOB-scope secrets can be deleted through the job API,
+/// and aliases and overrides only target higher-scope secrets.
 class FakeQovery {
 public:
   /// The seeded job; any other job id is unknown (404).

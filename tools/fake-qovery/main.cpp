@@ -1,1 +1,216 @@
-int main() { return 0; }
+// fake-qovery: Qovery's job-secret API, in memory, over HTTP(S), for the
+// integration tests. The API itself is FakeQovery (src/fake_qovery.cpp); this
+// file only puts it behind cpp-httplib and adds the /_fake test controls.
+
+#include "qovery_mcp/fake_qovery.hpp"
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace {
+
+constexpr int kUsageError = 2;
+constexpr int kRuntimeError = 1;
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string cert_file;
+  std::string key_file;
+  std::string api_key;
+  bool no_auth = false;
+};
+
+void print_error(const std::string &message) {
+  std::fprintf(stderr, "fake-qovery: error: %s\n", message.c_str());
+}
+
+/// The recorded requests as the /_fake/requests JSON array: bodies parsed
+/// when they are JSON, kept as strings otherwise.
+std::string recorded_json(const std::vector<qovery_mcp::RecordedRequest> &requests) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const qovery_mcp::RecordedRequest &request : requests) {
+    nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+    array.push_back({{"method", request.method},
+                     {"path", request.path},
+                     {"auth_scheme", request.auth_scheme},
+                     {"authorized", request.authorized},
+                     {"body", body.is_discarded() ? nlohmann::json(request.body) : body}});
+  }
+  return array.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void add_routes(httplib::Server &server, qovery_mcp::FakeQovery &fake) {
+  server.Get("/_fake/requests", [&fake](const httplib::Request &, httplib::Response &response) {
+    response.set_content(recorded_json(fake.recorded()), "application/json");
+  });
+  server.Delete("/_fake/requests", [&fake](const httplib::Request &, httplib::Response &response) {
+    fake.clear_recorded();
+    response.status = 204;
+  });
+  server.Post("/_fake/reset", [&fake](const httplib::Request &, httplib::Response &response) {
+    fake.reset();
+    response.status = 204;
+  });
+
+  auto forward = [&fake](const httplib::Request &request, httplib::Response &response) {
+    qovery_mcp::FakeResponse answer = fake.handle(
+        {request.method, request.path, request.get_header_value("Authorization"), request.body});
+    response.status = answer.status;
+    if (!answer.body.empty())
+      response.set_content(answer.body, "application/json");
+  };
+  // Errors raised by cpp-httplib itself (e.g. 400 for a POST with neither
+  // Content-Length nor chunked encoding) get Qovery's error shape too.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request &, httplib::Response &response) {
+        if (!response.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
+        nlohmann::ordered_json body = {{"status", response.status},
+                                       {"detail", "the HTTP request could not be read"}};
+        response.set_content(body.dump(), "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  const std::string everything = ".*";
+  server.Get(everything, forward);
+  server.Post(everything, forward);
+  server.Put(everything, forward);
+  server.Patch(everything, forward);
+  server.Delete(everything, forward);
+  server.Options(everything, forward);
+}
+
+std::string url_host(const std::string &host) {
+  return host.find(':') == std::string::npos ? host : "[" + host + "]";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options;
+  CLI::App app{"fake-qovery: an in-memory stand-in for Qovery's job-secret API, for tests",
+               "fake-qovery"};
+  app.add_option("--host", options.host, "address to listen on")->capture_default_str();
+  app.add_option("--port", options.port, "port to listen on; 0 picks a free port")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  auto *cert = app.add_option("--cert", options.cert_file, "PEM certificate: serve HTTPS")
+                   ->check(CLI::ExistingFile);
+  auto *key = app.add_option("--key", options.key_file, "PEM private key of --cert")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+  auto *api_key = app.add_option("--api-key", options.api_key,
+                                 "the key clients must send (default: $QOVERY_API_KEY)");
+  app.add_flag("--no-auth", options.no_auth, "accept every request, with or without a key")
+      ->excludes(api_key);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &error) {
+    return app.exit(error) == 0 ? 0 : kUsageError;
+  }
+
+  qovery_mcp::FakeQoveryOptions fake_options;
+  if (!options.no_auth) {
+    const char *from_environment = std::getenv("QOVERY_API_KEY");
+    if (options.api_key.empty() && from_environment)
+      options.api_key = from_environment;
+    if (options.api_key.empty()) {
+      print_error("no API key: pass --api-key or set QOVERY_API_KEY (or --no-auth to accept "
+                  "every request)");
+      return kUsageError;
+    }
+    fake_options.api_key = options.api_key;
+  }
+
+  // Blocked before any thread starts, so that every thread inherits the mask
+  // and only the waiter below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  bool tls = !options.cert_file.empty();
+  std::unique_ptr<httplib::Server> server;
+  if (tls)
+    server =
+        std::make_unique<httplib::SSLServer>(options.cert_file.c_str(), options.key_file.c_str());
+  else
+    server = std::make_unique<httplib::Server>();
+  if (!server->is_valid()) {
+    print_error("cannot load the certificate " + options.cert_file + " with the key " +
+                options.key_file);
+    return kUsageError;
+  }
+  server->set_tcp_nodelay(true);
+  // cpp-httplib's default also sets SO_REUSEPORT, which lets a second fake
+  // share a fixed port silently instead of failing to bind.
+  server->set_socket_options([](socket_t socket) {
+    int on = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  });
+  server->set_keep_alive_max_count(1000);
+  server->new_task_queue = [] { return new httplib::ThreadPool(32); };
+
+  qovery_mcp::FakeQovery fake(std::move(fake_options));
+  add_routes(*server, fake);
+
+  int port = options.port;
+  if (port == 0)
+    port = server->bind_to_any_port(options.host);
+  else if (!server->bind_to_port(options.host, port))
+    port = -1;
+  if (port < 0) {
+    print_error("cannot listen on " + url_host(options.host) + ":" + std::to_string(options.port));
+    return kRuntimeError;
+  }
+  std::fprintf(stderr, "fake-qovery: listening on %s://%s:%d\n", tls ? "https" : "http",
+               url_host(options.host).c_str(), port);
+
+  // stop() only works once listen_after_bind() is running, so a signal that
+  // arrives earlier waits for it. After stop(), an idle keep-alive connection
+  // still holds its worker until its keep-alive timeout (5 s): in-flight
+  // requests get a short grace period, then the process leaves without them.
+  std::atomic<bool> listen_returned{false};
+  std::atomic<bool> stopped_by_signal{false};
+  std::thread signal_waiter([&] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    while (!listen_returned && !server->is_running())
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (listen_returned)
+      return;
+    stopped_by_signal = true;
+    server->stop();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (!listen_returned && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!listen_returned)
+      std::_Exit(0);
+  });
+
+  bool listened = server->listen_after_bind();
+  listen_returned = true;
+  // Wakes the waiter when listening ended without a signal.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  if (stopped_by_signal || listened)
+    return 0;
+  print_error("the server stopped unexpectedly");
+  return kRuntimeError;
+}
