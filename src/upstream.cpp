@@ -1,6 +1,24 @@
 #include "qovery_mcp/upstream.hpp"
 
+#include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
 #include <algorithm>
+#include <arpa/inet.h>
+#include <cctype>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <netinet/in.h>
+#include <poll.h>
+#include <vector>
 
 namespace qovery_mcp {
 
@@ -17,8 +35,8 @@ Result<AuthScheme> parse_auth_scheme(std::string_view text) {
 
 bool looks_like_jwt(std::string_view key) {
   auto is_base64url = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
   };
   int parts = 1;
   std::size_t part_length = 0;
@@ -42,6 +60,476 @@ std::string authorization_value(std::string_view key, AuthScheme scheme) {
   std::string value = bearer ? "Bearer " : "Token ";
   value += key;
   return value;
+}
+
+namespace {
+
+constexpr const char *kUserAgent = "qovery-job-secret-mcp";
+
+/// The parts of --api-url.
+struct BaseUrl {
+  bool tls = true;
+  std::string host; ///< without brackets for an IPv6 literal
+  int port = 443;
+  std::string prefix; ///< "" or "/api", never ending with '/'
+};
+
+struct X509Free {
+  void operator()(X509 *cert) const { X509_free(cert); }
+};
+using Certificate = std::unique_ptr<X509, X509Free>;
+
+struct X509StoreFree {
+  void operator()(X509_STORE *store) const { X509_STORE_free(store); }
+};
+
+struct BioFree {
+  void operator()(BIO *bio) const { BIO_free(bio); }
+};
+
+std::string to_lower(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
+bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+/// Characters allowed in a URL path as sent: printable ASCII except space.
+bool is_path_text(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return byte > 0x20 && byte < 0x7f;
+  });
+}
+
+bool is_host_name(std::string_view host) {
+  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_';
+  });
+}
+
+bool is_ipv6_literal(const std::string &host) {
+  in6_addr address{};
+  return inet_pton(AF_INET6, host.c_str(), &address) == 1;
+}
+
+bool is_ip_literal(const std::string &host) {
+  in_addr v4{};
+  return inet_pton(AF_INET, host.c_str(), &v4) == 1 || is_ipv6_literal(host);
+}
+
+bool is_loopback_host(const std::string &host) {
+  if (to_lower(host) == "localhost")
+    return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+Result<int> parse_port(std::string_view text) {
+  auto invalid = [&] {
+    return Result<int>::failure("--api-url: invalid port \"" + std::string(text.substr(0, 16)) +
+                                "\"");
+  };
+  if (text.empty() || text.size() > 5 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return invalid();
+  int port = std::stoi(std::string(text));
+  if (port < 1 || port > 65535)
+    return invalid();
+  return port;
+}
+
+Result<BaseUrl> parse_base_url(const std::string &url) {
+  auto fail = [](std::string message) { return Result<BaseUrl>::failure(std::move(message)); };
+  // Checked first, so that no other message echoes a password.
+  if (url.find('@') != std::string::npos)
+    return fail("--api-url: '@' is not allowed (credentials in the URL are not supported; the "
+                "API key is given separately)");
+  auto quoted = "\"" + url + "\"";
+
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos)
+    return fail("--api-url: expected scheme://host[:port][/prefix], got " + quoted);
+  std::string scheme = to_lower(std::string_view(url).substr(0, scheme_end));
+  if (scheme != "https" && scheme != "http")
+    return fail("--api-url: scheme must be https (or http for a loopback host), got " + quoted);
+
+  BaseUrl base;
+  base.tls = scheme == "https";
+  base.port = base.tls ? 443 : 80;
+
+  std::string_view rest = std::string_view(url).substr(scheme_end + 3);
+  auto authority_end = rest.find('/');
+  std::string_view authority = rest.substr(0, authority_end);
+  std::string_view prefix =
+      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+  if (rest.find_first_of("?#") != std::string_view::npos)
+    return fail("--api-url: a query or fragment is not allowed, got " + quoted);
+
+  std::string_view port_text;
+  bool has_port = false;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      return fail("--api-url: unterminated IPv6 literal in " + quoted);
+    base.host = std::string(authority.substr(1, close - 1));
+    if (!is_ipv6_literal(base.host))
+      return fail("--api-url: invalid IPv6 address \"" + base.host + "\" in " + quoted);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':')
+      return fail("--api-url: unexpected text after the IPv6 literal in " + quoted);
+    has_port = !after.empty();
+    port_text = has_port ? after.substr(1) : std::string_view();
+  } else {
+    auto colon = authority.find(':');
+    if (colon != std::string_view::npos && authority.find(':', colon + 1) != std::string_view::npos)
+      return fail("--api-url: an IPv6 address must be written in brackets ([::1]), got " + quoted);
+    base.host = std::string(authority.substr(0, colon));
+    has_port = colon != std::string_view::npos;
+    port_text = has_port ? authority.substr(colon + 1) : std::string_view();
+    if (base.host.empty())
+      return fail("--api-url: missing host in " + quoted);
+    if (!is_host_name(base.host))
+      return fail("--api-url: invalid host \"" + base.host + "\" in " + quoted);
+  }
+  if (has_port) {
+    auto port = parse_port(port_text);
+    if (!port)
+      return fail(port.error());
+    base.port = port.value();
+  }
+
+  if (!is_path_text(prefix))
+    return fail("--api-url: the path may not contain spaces or control characters, got " + quoted);
+  while (!prefix.empty() && prefix.back() == '/')
+    prefix.remove_suffix(1);
+  base.prefix = std::string(prefix);
+
+  if (!base.tls && !is_loopback_host(base.host))
+    return fail("--api-url: plain http is only allowed for a loopback host (127.0.0.0/8, ::1, "
+                "localhost), got " +
+                quoted + "; use https");
+  return base;
+}
+
+/// The certificates of a PEM file, at least one.
+Result<std::vector<Certificate>> read_ca_file(const std::string &path) {
+  using Certificates = Result<std::vector<Certificate>>;
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored))
+    return Certificates::failure("--ca-file: " + path + " is a directory, expected a PEM file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return Certificates::failure("--ca-file: cannot read " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad())
+    return Certificates::failure("--ca-file: cannot read " + path);
+
+  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+  if (!bio)
+    return Certificates::failure("--ca-file: cannot read " + path);
+  std::vector<Certificate> certificates;
+  ERR_clear_error();
+  while (X509 *cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr))
+    certificates.emplace_back(cert);
+  // The loop ends with "no start line" at the end of the text; any other
+  // error is a certificate block that does not decode.
+  unsigned long last = ERR_peek_last_error();
+  bool clean_end = ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE;
+  ERR_clear_error();
+  if (!clean_end)
+    return Certificates::failure("--ca-file: " + path + " holds a malformed PEM certificate");
+  if (certificates.empty())
+    return Certificates::failure("--ca-file: " + path + " holds no PEM certificate");
+  return certificates;
+}
+
+/// The certificates of the system's default CA file (the hashed CA directory
+/// is looked up lazily by each client's store instead).
+std::vector<Certificate> system_certificates() {
+  std::vector<Certificate> certificates;
+  std::unique_ptr<X509_STORE, X509StoreFree> store(X509_STORE_new());
+  if (!store)
+    return certificates;
+  X509_STORE_set_default_paths(store.get());
+  STACK_OF(X509) *stack = X509_STORE_get1_all_certs(store.get());
+  ERR_clear_error();
+  if (!stack)
+    return certificates;
+  while (X509 *cert = sk_X509_pop(stack))
+    certificates.emplace_back(cert);
+  sk_X509_free(stack);
+  return certificates;
+}
+
+/// The directory of hashed CA certificates OpenSSL uses by default.
+std::string default_cert_dir() {
+  if (const char *dir = std::getenv(X509_get_default_cert_dir_env()))
+    return dir;
+  return X509_get_default_cert_dir();
+}
+
+/// A peer that closed a connection makes the next write raise SIGPIPE, which
+/// kills the process; httplib writes without MSG_NOSIGNAL and only its Server
+/// ignores the signal.
+void ignore_sigpipe() {
+  struct sigaction current {};
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+std::string format_duration(std::chrono::milliseconds duration) {
+  auto ms = duration.count();
+  if (ms % 1000 == 0)
+    return std::to_string(ms / 1000) + " s";
+  return std::to_string(ms) + " ms";
+}
+
+/// True when an idle keep-alive connection can carry a request: nothing is
+/// waiting to be read on it. A server that closed it left an EOF or, over
+/// TLS, a close_notify alert; httplib 0.11.4 only notices the EOF.
+bool idle_connection_usable(int socket) {
+  pollfd entry{socket, POLLIN, 0};
+  return ::poll(&entry, 1, 0) == 0;
+}
+
+bool is_method_token(std::string_view method) {
+  return !method.empty() &&
+         std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+UpstreamResponse failure(UpstreamError error, std::string message) {
+  UpstreamResponse response;
+  response.error = error;
+  response.error_message = std::move(message);
+  return response;
+}
+
+} // namespace
+
+struct HttpUpstream::Impl {
+  BaseUrl url;
+  std::string authority; ///< "host:port" for messages, IPv6 in brackets
+  httplib::Headers headers;
+  std::chrono::milliseconds connect_timeout;
+  std::chrono::milliseconds read_timeout;
+  std::size_t max_idle_connections;
+  /// System CAs plus --ca-file, read once; each TLS client gets a store of them.
+  std::vector<Certificate> trusted;
+  std::string cert_dir;
+
+  std::mutex idle_mutex;
+  std::vector<std::unique_ptr<httplib::ClientImpl>> idle; ///< most recently used last
+
+  UpstreamResponse send(const UpstreamRequest &request);
+  std::unique_ptr<httplib::ClientImpl> acquire();
+  void release(std::unique_ptr<httplib::ClientImpl> client);
+  std::unique_ptr<httplib::ClientImpl> make_client() const;
+  X509_STORE *make_trust_store() const;
+  UpstreamResponse describe(httplib::ClientImpl &client, httplib::Error error,
+                            std::chrono::steady_clock::duration elapsed) const;
+};
+
+X509_STORE *HttpUpstream::Impl::make_trust_store() const {
+  X509_STORE *store = X509_STORE_new();
+  if (!store)
+    return nullptr;
+  for (const auto &cert : trusted)
+    X509_STORE_add_cert(store, cert.get());
+  if (X509_LOOKUP *lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir()))
+    X509_LOOKUP_add_dir(lookup, cert_dir.c_str(), X509_FILETYPE_PEM);
+  ERR_clear_error();
+  return store;
+}
+
+std::unique_ptr<httplib::ClientImpl> HttpUpstream::Impl::make_client() const {
+  std::unique_ptr<httplib::ClientImpl> client;
+  if (url.tls) {
+    auto tls = std::make_unique<httplib::SSLClient>(url.host, url.port);
+    // set_ca_cert_path alone would replace the system CAs, so the trust comes
+    // from our own store (the SSL_CTX takes ownership of it, hence one per
+    // client). httplib still loads its CA path into that store on the first
+    // handshake; pointing it at the directory the store already has spares a
+    // second parse of the system CA file (about 30 ms).
+    tls->set_ca_cert_path("", cert_dir);
+    tls->set_ca_cert_store(make_trust_store());
+    // OpenSSL checks the name as part of verifying the chain, before httplib's
+    // own check (whose IP address comparison in 0.11.4 reads past the SAN).
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(tls->ssl_context());
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (is_ip_literal(url.host))
+      X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str());
+    else
+      X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), url.host.size());
+    client = std::move(tls);
+  } else {
+    client = std::make_unique<httplib::ClientImpl>(url.host, url.port);
+  }
+  client->set_keep_alive(true);
+  client->set_tcp_nodelay(true);
+  client->set_follow_location(false);
+  client->set_url_encode(false);
+  client->set_connection_timeout(connect_timeout);
+  client->set_read_timeout(read_timeout);
+  return client;
+}
+
+std::unique_ptr<httplib::ClientImpl> HttpUpstream::Impl::acquire() {
+  std::unique_ptr<httplib::ClientImpl> client;
+  {
+    std::lock_guard lock(idle_mutex);
+    if (!idle.empty()) {
+      client = std::move(idle.back());
+      idle.pop_back();
+    }
+  }
+  if (!client)
+    return make_client();
+  if (client->is_socket_open() && !idle_connection_usable(client->socket()))
+    client->stop();
+  return client;
+}
+
+void HttpUpstream::Impl::release(std::unique_ptr<httplib::ClientImpl> client) {
+  std::lock_guard lock(idle_mutex);
+  if (idle.size() < max_idle_connections)
+    idle.push_back(std::move(client));
+}
+
+UpstreamResponse HttpUpstream::Impl::describe(httplib::ClientImpl &client, httplib::Error error,
+                                              std::chrono::steady_clock::duration elapsed) const {
+  using httplib::Error;
+  switch (error) {
+  case Error::Connection:
+    return failure(UpstreamError::Connection, "could not connect to " + authority);
+  case Error::ConnectionTimeout:
+    return failure(UpstreamError::Timeout, "could not connect to " + authority + " within " +
+                                               format_duration(connect_timeout));
+  case Error::SSLConnection:
+    return failure(UpstreamError::Tls, "TLS handshake with " + authority + " failed");
+  case Error::SSLLoadingCerts:
+    return failure(UpstreamError::Tls, "TLS handshake with " + authority +
+                                           " failed: the trusted CA certificates could not be "
+                                           "loaded");
+  case Error::SSLServerVerification: {
+    auto &tls = static_cast<httplib::SSLClient &>(client);
+    long result = tls.get_openssl_verify_result();
+    // httplib checks the host name again after the chain verified.
+    std::string reason = result == X509_V_OK ? "the certificate is not valid for " + url.host
+                                             : X509_verify_cert_error_string(result);
+    return failure(UpstreamError::Tls, "TLS handshake with " + authority +
+                                           " failed: certificate verification failed (" + reason +
+                                           ")");
+  }
+  case Error::Read:
+    // httplib reports a read timeout as a plain Read error.
+    if (elapsed >= read_timeout)
+      return failure(UpstreamError::Timeout,
+                     "no response from " + authority + " within " + format_duration(read_timeout));
+    return failure(UpstreamError::Connection,
+                   "connection to " + authority + " closed before a response");
+  case Error::Write:
+    return failure(UpstreamError::Connection,
+                   "connection to " + authority + " closed before a response");
+  default:
+    return failure(UpstreamError::Other,
+                   "request to " + authority + " failed (" + httplib::to_string(error) + ")");
+  }
+}
+
+UpstreamResponse HttpUpstream::Impl::send(const UpstreamRequest &request) {
+  if (!is_method_token(request.method))
+    return failure(UpstreamError::Other,
+                   "invalid request method \"" + request.method.substr(0, 16) + "\"");
+  if (request.path.empty() || request.path.front() != '/' || !is_path_text(request.path))
+    return failure(UpstreamError::Other, "invalid request path: it must start with '/' and hold "
+                                         "no spaces or control characters");
+
+  httplib::Request req;
+  req.method = request.method;
+  req.path = url.prefix + request.path;
+  req.headers = headers;
+  if (!request.body.empty()) {
+    req.headers.emplace("Content-Type", "application/json");
+    req.body = request.body;
+  }
+
+  auto client = acquire();
+  httplib::Response res;
+  auto error = httplib::Error::Success;
+  auto started = std::chrono::steady_clock::now();
+  bool sent = client->send(req, res, error);
+  auto elapsed = std::chrono::steady_clock::now() - started;
+
+  UpstreamResponse response;
+  if (sent) {
+    response.status = res.status;
+    response.body = std::move(res.body);
+  } else {
+    response = describe(*client, error, elapsed);
+  }
+  release(std::move(client));
+  return response;
+}
+
+Result<std::unique_ptr<HttpUpstream>> HttpUpstream::create(HttpUpstreamConfig config) {
+  using Created = Result<std::unique_ptr<HttpUpstream>>;
+  auto url = parse_base_url(config.base_url);
+  if (!url)
+    return Created::failure(url.error());
+  if (std::any_of(config.api_key.begin(), config.api_key.end(), is_control))
+    return Created::failure("the API key contains a control character (a trailing newline?)");
+  if (config.connect_timeout.count() <= 0 || config.read_timeout.count() <= 0)
+    return Created::failure("connect and read timeouts must be positive");
+
+  auto impl = std::make_unique<Impl>();
+  if (!config.ca_file.empty()) {
+    auto certificates = read_ca_file(config.ca_file);
+    if (!certificates)
+      return Created::failure(certificates.error());
+    impl->trusted = std::move(certificates.value());
+  }
+  if (url->tls) {
+    auto system = system_certificates();
+    std::move(system.begin(), system.end(), std::back_inserter(impl->trusted));
+    impl->cert_dir = default_cert_dir();
+  }
+
+  impl->url = std::move(url.value());
+  bool default_port = impl->url.port == (impl->url.tls ? 443 : 80);
+  std::string host = is_ipv6_literal(impl->url.host) ? "[" + impl->url.host + "]" : impl->url.host;
+  impl->authority = host + ":" + std::to_string(impl->url.port);
+  impl->headers = {
+      {"Host", default_port ? host : impl->authority},
+      {"Authorization", authorization_value(config.api_key, config.auth_scheme)},
+      {"Accept", "application/json"},
+      {"User-Agent", kUserAgent},
+  };
+  impl->connect_timeout = config.connect_timeout;
+  impl->read_timeout = config.read_timeout;
+  impl->max_idle_connections = config.max_idle_connections;
+
+  ignore_sigpipe();
+  return std::unique_ptr<HttpUpstream>(new HttpUpstream(std::move(impl)));
+}
+
+HttpUpstream::HttpUpstream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpUpstream::~HttpUpstream() = default;
+
+UpstreamResponse HttpUpstream::send(const UpstreamRequest &request) {
+  try {
+    return impl_->send(request);
+  } catch (...) {
+    return failure(UpstreamError::Other,
+                   "unexpected failure while sending a request to " + impl_->authority);
+  }
 }
 
 } // namespace qovery_mcp

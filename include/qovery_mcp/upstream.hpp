@@ -78,7 +78,9 @@ class HttpUpstream : public Upstream {
 public:
   /// Fails with a message naming what is wrong with the configuration
   /// ("--api-url: plain http is only allowed for a loopback host, got ...",
-  /// "--ca-file: cannot read /x.pem").
+  /// "--ca-file: cannot read /x.pem"). Also sets SIGPIPE to ignored when it
+  /// has its default action: httplib writes without MSG_NOSIGNAL, so a server
+  /// closing a connection would otherwise kill the process.
   static Result<std::unique_ptr<HttpUpstream>> create(HttpUpstreamConfig config);
   ~HttpUpstream() override;
   UpstreamResponse send(const UpstreamRequest &request) override;

@@ -21,8 +21,9 @@ public:
 
   /// Reads stderr until a line contains `needle`; returns that line, or nullopt
   /// at EOF or after `timeout`.
-  std::optional<std::string> wait_for_stderr(const std::string &needle,
-                                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<std::string>
+  wait_for_stderr(const std::string &needle,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// Everything read from stderr so far (plus whatever is ready now).
   std::string stderr_text();
 
@@ -30,7 +31,8 @@ public:
   void write_stdin(const std::string &data);
   void close_stdin();
   /// Reads one line from stdout (without the newline), or nullopt at EOF or timeout.
-  std::optional<std::string> read_stdout_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<std::string>
+  read_stdout_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   /// Sends `signal`, then waits for the exit; returns the exit status, or
   /// 128 + signal number when killed by a signal, or -1 on timeout.

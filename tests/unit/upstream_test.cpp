@@ -1,0 +1,296 @@
+#include "qovery_mcp/upstream.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+using namespace qovery_mcp;
+
+namespace {
+
+/// A real JWT's shape: header.payload.signature, base64url without padding.
+const std::string kJwt = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."
+                         "eyJzdWIiOiJhdXRoMHwxMjM0NTYiLCJleHAiOjE3MDAwMDAwMDB9."
+                         "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+HttpUpstreamConfig config_for(std::string base_url) {
+  HttpUpstreamConfig config;
+  config.base_url = std::move(base_url);
+  config.api_key = "qov_test_key";
+  return config;
+}
+
+std::string create_error(HttpUpstreamConfig config) {
+  auto created = HttpUpstream::create(std::move(config));
+  if (created)
+    return "";
+  return created.error();
+}
+
+bool creates(std::string base_url) { return create_error(config_for(std::move(base_url))).empty(); }
+
+/// A file in the temporary directory, removed at the end of the test.
+class TempFile {
+public:
+  explicit TempFile(const std::string &content) {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("qmcp-upstream-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++)))
+                .string();
+    std::ofstream(path_, std::ios::binary) << content;
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  TempFile(const TempFile &) = delete;
+  TempFile &operator=(const TempFile &) = delete;
+  const std::string &path() const { return path_; }
+
+private:
+  static inline int counter_ = 0;
+  std::string path_;
+};
+
+/// A self-signed certificate made for this test; it is only parsed, never verified.
+const std::string kPemCertificate = R"(-----BEGIN CERTIFICATE-----
+MIIBkzCCATmgAwIBAgIUVes+LTPyNLNOncozkWVxZFf/viUwCgYIKoZIzj0EAwIw
+HzEdMBsGA1UEAwwUcW92ZXJ5LW1jcCB1bml0IHRlc3QwHhcNMjYxMTI2MjI0NTUy
+WhcNMzYxMTIzMjI0NTUyWjAfMR0wGwYDVQQDDBRxb3ZlcnktbWNwIHVuaXQgdGVz
+dDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABLPy6T9xgrh5TE43j5VcYkYDqTX0
+8YwKzF2FsrsosmRJjMBmydH+giHD0ODvSfLM+MKBzaY95LaNv11JTsfNJRSjUzBR
+MB0GA1UdDgQWBBRDvuuxkDzEtKOzTdDSSqL5Gc9HjDAfBgNVHSMEGDAWgBRDvuux
+kDzEtKOzTdDSSqL5Gc9HjDAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gA
+MEUCIQD+rBJ6Rh2VWTVMdD+JjO0Ba08u1zdOCYb96I4do4t3AgIgEXEgfFbNgdUC
+j+MG3MH8V5HLbNBuStyJhtxvyLVpld0=
+-----END CERTIFICATE-----
+)";
+
+} // namespace
+
+TEST_CASE("Upstream: parse_auth_scheme accepts the three names", "[upstream]") {
+  CHECK(parse_auth_scheme("auto").value() == AuthScheme::Auto);
+  CHECK(parse_auth_scheme("token").value() == AuthScheme::Token);
+  CHECK(parse_auth_scheme("bearer").value() == AuthScheme::Bearer);
+}
+
+TEST_CASE("Upstream: parse_auth_scheme refuses anything else, naming it", "[upstream]") {
+  for (const char *text : {"", "Bearer", "TOKEN", "basic", "bearer ", " auto"}) {
+    auto scheme = parse_auth_scheme(text);
+    REQUIRE_FALSE(scheme);
+    CHECK(scheme.error() ==
+          "auth scheme must be auto, token or bearer, got \"" + std::string(text) + "\"");
+  }
+  auto long_text = std::string(100, 'x');
+  auto scheme = parse_auth_scheme(long_text);
+  REQUIRE_FALSE(scheme);
+  CHECK(scheme.error().find(std::string(32, 'x') + "\"") != std::string::npos);
+  CHECK(scheme.error().find(std::string(33, 'x')) == std::string::npos);
+}
+
+TEST_CASE("Upstream: looks_like_jwt recognises JWT shapes", "[upstream]") {
+  CHECK(looks_like_jwt(kJwt));
+  CHECK(looks_like_jwt("a.b.c"));
+  CHECK(looks_like_jwt("A-_z.0_9-.x"));
+}
+
+TEST_CASE("Upstream: looks_like_jwt refuses Qovery tokens and near misses", "[upstream]") {
+  CHECK_FALSE(looks_like_jwt("qov_7f3b2c9d4e5a6b7c8d9e0f1a2b3c4d5e"));
+  CHECK_FALSE(looks_like_jwt("7f3b2c9d-4e5a-6b7c-8d9e-0f1a2b3c4d5e"));
+  CHECK_FALSE(looks_like_jwt(""));
+  CHECK_FALSE(looks_like_jwt("."));
+  CHECK_FALSE(looks_like_jwt(".."));
+  SECTION("empty parts") {
+    CHECK_FALSE(looks_like_jwt(".b.c"));
+    CHECK_FALSE(looks_like_jwt("a..c"));
+    CHECK_FALSE(looks_like_jwt("a.b."));
+  }
+  SECTION("two or four parts") {
+    CHECK_FALSE(looks_like_jwt("a.b"));
+    CHECK_FALSE(looks_like_jwt("a.b.c.d"));
+    CHECK_FALSE(looks_like_jwt(kJwt + ".extra"));
+  }
+  SECTION("characters outside base64url") {
+    CHECK_FALSE(looks_like_jwt("a.b.c="));
+    CHECK_FALSE(looks_like_jwt("a.b.c=="));
+    CHECK_FALSE(looks_like_jwt("a+b.c.d"));
+    CHECK_FALSE(looks_like_jwt("a/b.c.d"));
+    CHECK_FALSE(looks_like_jwt("a.b .c"));
+    CHECK_FALSE(looks_like_jwt(" a.b.c"));
+    CHECK_FALSE(looks_like_jwt("a.b.c "));
+    CHECK_FALSE(looks_like_jwt("a.b.c\n"));
+    CHECK_FALSE(looks_like_jwt("Bearer a.b.c"));
+  }
+}
+
+TEST_CASE("Upstream: authorization_value presents the key per scheme", "[upstream]") {
+  CHECK(authorization_value("qov_abc", AuthScheme::Auto) == "Token qov_abc");
+  CHECK(authorization_value(kJwt, AuthScheme::Auto) == "Bearer " + kJwt);
+  CHECK(authorization_value("qov_abc", AuthScheme::Token) == "Token qov_abc");
+  CHECK(authorization_value(kJwt, AuthScheme::Token) == "Token " + kJwt);
+  CHECK(authorization_value("qov_abc", AuthScheme::Bearer) == "Bearer qov_abc");
+  CHECK(authorization_value(kJwt, AuthScheme::Bearer) == "Bearer " + kJwt);
+  CHECK(authorization_value("a.b.", AuthScheme::Auto) == "Token a.b.");
+}
+
+TEST_CASE("Upstream: create accepts https URLs with ports, prefixes and IPv6", "[upstream]") {
+  CHECK(creates("https://api.qovery.com"));
+  CHECK(creates("https://api.qovery.com/"));
+  CHECK(creates("HTTPS://api.qovery.com"));
+  CHECK(creates("https://api.qovery.com:8443"));
+  CHECK(creates("https://api.qovery.com/api/v1/"));
+  CHECK(creates("https://[2001:db8::1]:8443/prefix"));
+  CHECK(creates("https://[::1]"));
+  CHECK(creates("https://10.0.0.5"));
+}
+
+TEST_CASE("Upstream: create accepts plain http to a loopback host", "[upstream]") {
+  CHECK(creates("http://127.0.0.1:8080"));
+  CHECK(creates("http://127.42.0.9"));
+  CHECK(creates("http://localhost:9000/api"));
+  CHECK(creates("http://LocalHost"));
+  CHECK(creates("http://[::1]:8080"));
+  CHECK(creates("http://[0:0:0:0:0:0:0:1]"));
+}
+
+TEST_CASE("Upstream: create refuses plain http to any other host", "[upstream]") {
+  for (const char *url : {"http://api.qovery.com", "http://10.0.0.1:8080", "http://128.0.0.1",
+                          "http://[::2]", "http://localhost.example.com",
+                          "http://127.0.0.1.example.com", "http://[::ffff:10.0.0.1]"}) {
+    auto error = create_error(config_for(url));
+    INFO(url);
+    CHECK(error.rfind("--api-url: plain http is only allowed for a loopback host", 0) == 0);
+    CHECK(error.find(std::string("\"") + url + "\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("Upstream: create refuses malformed base URLs, naming --api-url", "[upstream]") {
+  struct Case {
+    const char *url;
+    const char *message;
+  };
+  for (auto [url, message] : {
+           Case{"", "expected scheme://host[:port][/prefix]"},
+           Case{"api.qovery.com", "expected scheme://host[:port][/prefix]"},
+           Case{"ftp://api.qovery.com", "scheme must be https"},
+           Case{"https://", "missing host"},
+           Case{"https:///job", "missing host"},
+           Case{"https://:443", "missing host"},
+           Case{"https://api.qovery.com:", "invalid port"},
+           Case{"https://api.qovery.com:0", "invalid port"},
+           Case{"https://api.qovery.com:65536", "invalid port"},
+           Case{"https://api.qovery.com:-1", "invalid port"},
+           Case{"https://api.qovery.com:44x", "invalid port"},
+           Case{"https://api.qovery.com:123456", "invalid port"},
+           Case{"https://::1", "IPv6 address must be written in brackets"},
+           Case{"https://[::1", "unterminated IPv6 literal"},
+           Case{"https://[not-ipv6]", "invalid IPv6 address"},
+           Case{"https://[::1]x", "unexpected text after the IPv6 literal"},
+           Case{"https://[::1]:", "invalid port"},
+           Case{"https://api qovery.com", "invalid host"},
+           Case{"https://api.qovery.com/a b", "may not contain spaces"},
+           Case{"https://api.qovery.com/?x=1", "query or fragment"},
+           Case{"https://api.qovery.com#top", "query or fragment"},
+       }) {
+    auto error = create_error(config_for(url));
+    INFO(url);
+    CHECK(error.rfind("--api-url: ", 0) == 0);
+    CHECK(error.find(message) != std::string::npos);
+  }
+}
+
+TEST_CASE("Upstream: create refuses credentials in the URL without echoing them", "[upstream]") {
+  for (const char *url : {"https://user:hunter2@api.qovery.com", "ftp://user:hunter2@host",
+                          "user:hunter2@api.qovery.com", "http://user:hunter2@example.com"}) {
+    auto error = create_error(config_for(url));
+    INFO(url);
+    CHECK(error.rfind("--api-url: '@' is not allowed (credentials in the URL", 0) == 0);
+    CHECK(error.find("hunter2") == std::string::npos);
+  }
+}
+
+TEST_CASE("Upstream: create refuses a key with a control character, without echoing it",
+          "[upstream]") {
+  auto config = config_for("https://api.qovery.com");
+  config.api_key = "qov_secret_value\n";
+  auto error = create_error(config);
+  CHECK(error.find("API key contains a control character") != std::string::npos);
+  CHECK(error.find("qov_secret_value") == std::string::npos);
+}
+
+TEST_CASE("Upstream: create refuses non-positive timeouts", "[upstream]") {
+  auto config = config_for("https://api.qovery.com");
+  config.read_timeout = std::chrono::milliseconds(0);
+  CHECK(create_error(config) == "connect and read timeouts must be positive");
+}
+
+TEST_CASE("Upstream: create reads --ca-file and names it when it is unusable", "[upstream]") {
+  auto config = config_for("https://api.qovery.com");
+  SECTION("a PEM certificate is accepted") {
+    TempFile file(kPemCertificate);
+    config.ca_file = file.path();
+    CHECK(create_error(config).empty());
+  }
+  SECTION("several certificates and other blocks are accepted") {
+    TempFile file("# trusted roots\n" + kPemCertificate + "\n" + kPemCertificate);
+    config.ca_file = file.path();
+    CHECK(create_error(config).empty());
+  }
+  SECTION("a missing file") {
+    config.ca_file = "/nonexistent/qmcp-ca.pem";
+    CHECK(create_error(config) == "--ca-file: cannot read /nonexistent/qmcp-ca.pem");
+  }
+  SECTION("a directory") {
+    config.ca_file = std::filesystem::temp_directory_path().string();
+    CHECK(create_error(config) ==
+          "--ca-file: " + config.ca_file + " is a directory, expected a PEM file");
+  }
+  SECTION("an empty file") {
+    TempFile file("");
+    config.ca_file = file.path();
+    CHECK(create_error(config) == "--ca-file: " + file.path() + " holds no PEM certificate");
+  }
+  SECTION("a file that is not PEM") {
+    TempFile file("just some text\n");
+    config.ca_file = file.path();
+    CHECK(create_error(config) == "--ca-file: " + file.path() + " holds no PEM certificate");
+  }
+  SECTION("a PEM file with a key but no certificate") {
+    TempFile file("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIC0=\n"
+                  "-----END PRIVATE KEY-----\n");
+    config.ca_file = file.path();
+    CHECK(create_error(config) == "--ca-file: " + file.path() + " holds no PEM certificate");
+  }
+  SECTION("a damaged certificate") {
+    TempFile file("-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n");
+    config.ca_file = file.path();
+    CHECK(create_error(config) ==
+          "--ca-file: " + file.path() + " holds a malformed PEM certificate");
+  }
+  SECTION("with plain http the file is still checked") {
+    config.base_url = "http://127.0.0.1:8080";
+    config.ca_file = "/nonexistent/qmcp-ca.pem";
+    CHECK(create_error(config) == "--ca-file: cannot read /nonexistent/qmcp-ca.pem");
+  }
+}
+
+TEST_CASE("Upstream: create does not connect", "[upstream]") {
+  // Nothing listens on port 1; create() succeeds all the same.
+  auto created = HttpUpstream::create(config_for("http://127.0.0.1:1"));
+  REQUIRE(created);
+  CHECK(created.value() != nullptr);
+}
+
+TEST_CASE("Upstream: send refuses a malformed request without sending it", "[upstream]") {
+  auto created = HttpUpstream::create(config_for("http://127.0.0.1:1"));
+  REQUIRE(created);
+  auto &upstream = *created.value();
+  auto bad_path = upstream.send({"GET", "/job/x\r\nX-Injected: 1", ""});
+  CHECK(bad_path.error == UpstreamError::Other);
+  CHECK(bad_path.error_message.find("invalid request path") != std::string::npos);
+  CHECK(upstream.send({"GET", "job/x", ""}).error == UpstreamError::Other);
+  CHECK(upstream.send({"GET", "", ""}).error == UpstreamError::Other);
+  auto bad_method = upstream.send({"GET /x HTTP/1.1\r\n", "/job", ""});
+  CHECK(bad_method.error == UpstreamError::Other);
+  CHECK(bad_method.error_message.rfind("invalid request method", 0) == 0);
+}
