@@ -54,13 +54,13 @@ struct RestRoute {
 struct Capability {
   std::string label;
   std::string description;
-  std::string base_uri;       ///< "https://api.qovery.com"
-  std::string auth_type;      ///< "bearer"
-  std::string api_key_env;    ///< the bound variable the token comes from: "QOVERY_API_KEY"
+  std::string base_uri;    ///< "https://api.qovery.com"
+  std::string auth_type;   ///< "bearer"
+  std::string api_key_env; ///< the bound variable the token comes from: "QOVERY_API_KEY"
   std::vector<Operation> operations;
   std::vector<ToolSpec> tools;
   std::vector<RestRoute> rest_routes;
-  std::string mcp_namespace;  ///< "qovery-job-secret-mcp"
+  std::string mcp_namespace; ///< "qovery-job-secret-mcp"
   int mcp_port = 0;
   int rest_port = 0;
 

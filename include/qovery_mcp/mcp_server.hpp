@@ -38,6 +38,9 @@ nlohmann::json error_response(const nlohmann::json &id, int code, std::string me
 enum class MessageKind { Request, Notification, Response, Invalid };
 MessageKind classify(const nlohmann::json &message);
 
+/// The -32600 answer to a message that classify() calls Invalid, or to a batch.
+nlohmann::json invalid_request_response(const nlohmann::json &message);
+
 /// One client's protocol state: negotiated version and log level. Shared by
 /// the concurrent requests of that client.
 class Session {

@@ -1,1 +1,239 @@
-int main() { return 0; }
+// qovery-job-secret-mcp: an MCP server for the secrets of a Qovery job.
+// Options -> configuration -> the boxes of DESIGN.md wired together -> serve.
+
+#include "qovery_mcp/capability.hpp"
+#include "qovery_mcp/fake_qovery.hpp"
+#include "qovery_mcp/http_transport.hpp"
+#include "qovery_mcp/log.hpp"
+#include "qovery_mcp/mcp_server.hpp"
+#include "qovery_mcp/resources.hpp"
+#include "qovery_mcp/tool_registry.hpp"
+#include "qovery_mcp/upstream.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+using namespace qovery_mcp;
+
+constexpr int kConfigError = 2;
+
+struct Options {
+  bool sandbox = false;
+  std::string host = "127.0.0.1";
+  int mcp_port = -1; // -1: the capability's port
+  std::string api_url;
+  std::string auth_scheme = "auto";
+  std::string ca_file;
+  double timeout_seconds = 30;
+  std::vector<std::string> allowed_origins;
+  std::vector<std::string> allowed_hosts;
+  int threads = 64;
+  double session_timeout_seconds = 1800;
+  std::string capability_file;
+  std::string log_level = "info";
+};
+
+int config_error(const std::string &message) {
+  log::error(message);
+  return kConfigError;
+}
+
+std::optional<std::string> read_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string env_or_empty(const std::string &name) {
+  const char *value = std::getenv(name.c_str());
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+std::string url_host(const std::string &host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+int run(const Options &options) {
+  log::Level level;
+  if (!log::parse_level(options.log_level, level))
+    return config_error("--log-level must be debug, info, warning or error, got \"" +
+                        options.log_level + "\"");
+  log::set_level(level);
+
+  std::string capability_text;
+  if (options.capability_file.empty()) {
+    capability_text = std::string(*resource("capability.naftiko.yaml"));
+  } else if (auto text = read_file(options.capability_file)) {
+    capability_text = std::move(*text);
+  } else {
+    return config_error("--capability: cannot read " + options.capability_file);
+  }
+  Result<Capability> capability = parse_capability(capability_text);
+  if (!capability)
+    return config_error("capability: " + capability.error());
+
+  Result<ToolRegistry> registry = ToolRegistry::create(capability.value(), resource);
+  if (!registry)
+    return config_error(registry.error());
+
+  FakeQovery sandbox_fake;
+  std::unique_ptr<Upstream> upstream;
+  if (options.sandbox) {
+    upstream = std::make_unique<SandboxUpstream>(sandbox_fake);
+    log::warning("SANDBOX MODE: no request reaches Qovery; an in-memory fake answers, and "
+                 "everything is forgotten on exit. Try the job id " +
+                 std::string(FakeQovery::kJobId) + ".");
+  } else {
+    Result<AuthScheme> scheme = parse_auth_scheme(options.auth_scheme);
+    if (!scheme)
+      return config_error("--auth-scheme: " + scheme.error());
+    const std::string &key_variable = capability->api_key_env;
+    std::string key = env_or_empty(key_variable);
+    if (key.empty())
+      key = env_or_empty("QOVERY_API_TOKEN");
+    if (key.empty())
+      return config_error("no API key: set " + key_variable +
+                          " to a Qovery API token (or run with --sandbox to try the tools "
+                          "without an account)");
+    HttpUpstreamConfig config;
+    config.base_url = options.api_url.empty() ? capability->base_uri : options.api_url;
+    config.api_key = std::move(key);
+    config.auth_scheme = scheme.value();
+    config.ca_file = options.ca_file;
+    auto timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
+    config.read_timeout = timeout;
+    config.connect_timeout = std::min(timeout, std::chrono::milliseconds(10000));
+    Result<std::unique_ptr<HttpUpstream>> http = HttpUpstream::create(std::move(config));
+    if (!http)
+      return config_error(http.error());
+    upstream = std::move(http.value());
+  }
+
+  std::string instructions = capability->description;
+  if (auto guidance = resource("server-instructions.md"))
+    instructions += "\n\n" + std::string(*guidance);
+  mcp::Server server(registry.value(), *upstream,
+                     {"qovery-job-secret-mcp", capability->label, QMCP_VERSION, instructions});
+  mcp::SessionStore sessions(
+      std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)));
+
+  HttpTransportOptions http_options;
+  http_options.host = options.host;
+  http_options.port = options.mcp_port >= 0 ? options.mcp_port : capability->mcp_port;
+  http_options.allowed_origins = options.allowed_origins;
+  http_options.allowed_hosts = options.allowed_hosts;
+  http_options.threads = options.threads;
+  HttpTransport transport(server, sessions, http_options);
+  Result<int> port = transport.bind();
+  if (!port)
+    return config_error("--mcp-port: " + port.error());
+
+  // SIGINT and SIGTERM stop the server from a thread that waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::thread signal_waiter([&] {
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    transport.stop();
+  });
+
+  log::info("MCP endpoint http://" + url_host(options.host) + ":" + std::to_string(port.value()) +
+            "/mcp (" + std::to_string(registry->tools().size()) + " tools)");
+  transport.serve();
+  kill(getpid(), SIGTERM); // wakes the waiter if the server stopped on its own
+  signal_waiter.join();
+  log::info("stopped");
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"qovery-job-secret-mcp: an MCP server that lets an AI agent list, add, edit, "
+               "delete, alias and override the secrets of a Qovery job.\n\nThe API key is read "
+               "from the environment (QOVERY_API_KEY, or QOVERY_API_TOKEN), never from the "
+               "command line."};
+  app.set_version_flag("--version", QMCP_VERSION);
+  Options options;
+  app.add_flag("--sandbox", options.sandbox,
+               "Answer from an in-memory fake of Qovery instead of the real API: try every "
+               "tool with no account")
+      ->envname("QOVERY_MCP_SANDBOX");
+  app.add_option("--host", options.host, "Address to listen on")
+      ->envname("QOVERY_MCP_HOST")
+      ->capture_default_str();
+  app.add_option("--mcp-port", options.mcp_port,
+                 "Port of the MCP endpoint /mcp (default: the capability's, 9090; 0 picks a "
+                 "free port)")
+      ->envname("QOVERY_MCP_PORT")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--api-url", options.api_url,
+                 "Base URL of the Qovery API (default: the capability's, "
+                 "https://api.qovery.com); plain http only for a loopback host")
+      ->envname("QOVERY_API_URL");
+  app.add_option("--auth-scheme", options.auth_scheme,
+                 "How the key is sent: token (Authorization: Token, for API tokens), bearer "
+                 "(for JWTs), or auto (bearer when the key looks like a JWT)")
+      ->envname("QOVERY_AUTH_SCHEME")
+      ->check(CLI::IsMember({"auto", "token", "bearer"}))
+      ->capture_default_str();
+  app.add_option("--ca-file", options.ca_file,
+                 "PEM file of extra trusted CA certificates, added to the system's")
+      ->envname("QOVERY_CA_FILE");
+  app.add_option("--timeout", options.timeout_seconds,
+                 "Seconds to wait for Qovery's answer to one request")
+      ->envname("QOVERY_MCP_TIMEOUT")
+      ->check(CLI::Range(0.1, 600.0))
+      ->capture_default_str();
+  app.add_option("--allowed-origin", options.allowed_origins,
+                 "Origin accepted besides loopback ones (repeatable; * for any)")
+      ->envname("QOVERY_MCP_ALLOWED_ORIGINS")
+      ->delimiter(',');
+  app.add_option("--allowed-host", options.allowed_hosts,
+                 "Host header name accepted besides localhost, 127.0.0.1, [::1] and --host "
+                 "(repeatable; * for any)")
+      ->envname("QOVERY_MCP_ALLOWED_HOSTS")
+      ->delimiter(',');
+  app.add_option("--threads", options.threads, "HTTP worker threads")
+      ->envname("QOVERY_MCP_THREADS")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--session-timeout", options.session_timeout_seconds,
+                 "Seconds after which an idle MCP session ends")
+      ->envname("QOVERY_MCP_SESSION_TIMEOUT")
+      ->check(CLI::Range(1.0, 86400.0 * 7))
+      ->capture_default_str();
+  app.add_option("--capability", options.capability_file,
+                 "Naftiko capability YAML to serve instead of the built-in one")
+      ->envname("QOVERY_MCP_CAPABILITY")
+      ->check(CLI::ExistingFile);
+  app.add_option("--log-level", options.log_level, "debug, info, warning or error")
+      ->envname("QOVERY_MCP_LOG_LEVEL")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    app.exit(e);
+    return kConfigError;
+  }
+  return run(options);
+}

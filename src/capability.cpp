@@ -1,0 +1,326 @@
+#include "qovery_mcp/capability.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+namespace qovery_mcp {
+namespace {
+
+/// A problem in the document, with the path of the node it is about.
+struct DocumentError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void fail(const std::string &where, const std::string &what) {
+  throw DocumentError(where + ": " + what);
+}
+
+YAML::Node child(const YAML::Node &node, const std::string &key, const std::string &where) {
+  YAML::Node value = node[key];
+  if (!value)
+    fail(where, "missing '" + key + "'");
+  return value;
+}
+
+std::string string_at(const YAML::Node &node, const std::string &key, const std::string &where) {
+  YAML::Node value = child(node, key, where);
+  if (!value.IsScalar())
+    fail(where + "." + key, "must be a string");
+  return value.as<std::string>();
+}
+
+std::string optional_string(const YAML::Node &node, const std::string &key) {
+  YAML::Node value = node[key];
+  return value && value.IsScalar() ? value.as<std::string>() : std::string();
+}
+
+bool bool_at(const YAML::Node &node, const std::string &key, const std::string &where) {
+  YAML::Node value = node[key];
+  if (!value)
+    return false;
+  try {
+    return value.as<bool>();
+  } catch (const YAML::Exception &) {
+    fail(where + "." + key, "must be true or false");
+  }
+}
+
+YAML::Node sequence_at(const YAML::Node &node, const std::string &key, const std::string &where) {
+  YAML::Node value = child(node, key, where);
+  if (!value.IsSequence())
+    fail(where + "." + key, "must be a list");
+  return value;
+}
+
+std::string indexed(const std::string &where, std::size_t i) {
+  return where + "[" + std::to_string(i) + "]";
+}
+
+std::string upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+bool is_http_method(const std::string &method) {
+  for (const char *known : {"GET", "POST", "PUT", "PATCH", "DELETE"})
+    if (method == known)
+      return true;
+  return false;
+}
+
+/// The environment variable behind a token like "{{env.QOVERY_API_KEY}}",
+/// resolved through the document's `binds`.
+std::string bound_variable(const YAML::Node &root, const std::string &token,
+                           const std::string &where) {
+  const std::string open = "{{", close = "}}";
+  if (token.rfind(open, 0) != 0 || token.size() < 5 ||
+      token.compare(token.size() - 2, 2, close) != 0)
+    fail(where, "must be a {{namespace.KEY}} reference to a bind");
+  std::string reference = token.substr(2, token.size() - 4);
+  auto dot = reference.find('.');
+  if (dot == std::string::npos)
+    fail(where, "must be a {{namespace.KEY}} reference to a bind");
+  std::string bind_namespace = reference.substr(0, dot);
+  std::string key = reference.substr(dot + 1);
+  YAML::Node binds = root["binds"];
+  for (std::size_t i = 0; binds && binds.IsSequence() && i < binds.size(); ++i) {
+    if (optional_string(binds[i], "namespace") != bind_namespace)
+      continue;
+    YAML::Node variable = binds[i]["keys"][key];
+    if (variable && variable.IsScalar())
+      return variable.as<std::string>();
+  }
+  fail(where, "refers to '" + reference + "', which no bind declares");
+}
+
+void parse_operation(const YAML::Node &node, const std::string &path, const std::string &where,
+                     Capability &capability) {
+  Operation operation;
+  operation.name = string_at(node, "name", where);
+  operation.method = upper(string_at(node, "method", where));
+  if (!is_http_method(operation.method))
+    fail(where + ".method", "unsupported HTTP method '" + operation.method + "'");
+  operation.path = path;
+  operation.description = optional_string(node, "description");
+  operation.path_params = path_placeholders(path);
+  YAML::Node inputs = node["inputParameters"];
+  for (std::size_t i = 0; inputs && i < inputs.size(); ++i) {
+    std::string at = indexed(where + ".inputParameters", i);
+    std::string name = string_at(inputs[i], "name", at);
+    std::string in = string_at(inputs[i], "in", at);
+    if (in == "body") {
+      operation.has_body = true;
+      operation.body_required = bool_at(inputs[i], "required", at);
+      continue;
+    }
+    if (in == "query") {
+      operation.query_params.push_back(name);
+      continue;
+    }
+    if (in == "path") {
+      if (std::find(operation.path_params.begin(), operation.path_params.end(), name) ==
+          operation.path_params.end())
+        fail(at, "path parameter '" + name + "' does not appear in " + path);
+      continue;
+    }
+    fail(at + ".in", "unsupported parameter location '" + in + "' (body, query or path)");
+  }
+  if (capability.find_operation(operation.name) != nullptr)
+    fail(where + ".name", "duplicate operation '" + operation.name + "'");
+  capability.operations.push_back(std::move(operation));
+}
+
+/// The operation named by `call: <namespace>.<operation>`.
+const Operation &called_operation(const YAML::Node &node, const std::string &consumed_namespace,
+                                  const std::string &where, const Capability &capability) {
+  std::string call = string_at(node, "call", where);
+  std::string prefix = consumed_namespace + ".";
+  if (call.rfind(prefix, 0) != 0)
+    fail(where + ".call",
+         "must name an operation of '" + consumed_namespace + "', got '" + call + "'");
+  const Operation *operation = capability.find_operation(call.substr(prefix.size()));
+  if (operation == nullptr)
+    fail(where + ".call", "unknown operation '" + call + "'");
+  return *operation;
+}
+
+/// Whether `with:` passes the caller's JSON body on (`body: tools.body`).
+bool sends_body(const YAML::Node &node, const std::string &source, const Operation &operation,
+                const std::string &where) {
+  YAML::Node with = node["with"];
+  if (!with)
+    return false;
+  if (!with.IsMap())
+    fail(where + ".with", "must be a mapping");
+  bool body = false;
+  for (const auto &entry : with) {
+    std::string key = entry.first.as<std::string>();
+    std::string value = entry.second.IsScalar() ? entry.second.as<std::string>() : "";
+    if (key != "body" || value != source + ".body")
+      fail(where + ".with." + key, "only 'body: " + source + ".body' is supported");
+    body = true;
+  }
+  if (body && !operation.has_body)
+    fail(where + ".with.body", "operation '" + operation.name + "' declares no body parameter");
+  return body;
+}
+
+void parse_mcp(const YAML::Node &node, const std::string &consumed_namespace,
+               const std::string &where, Capability &capability) {
+  capability.mcp_namespace = optional_string(node, "namespace");
+  capability.mcp_port = node["port"] ? node["port"].as<int>() : 0;
+  YAML::Node tools = sequence_at(node, "tools", where);
+  for (std::size_t i = 0; i < tools.size(); ++i) {
+    std::string at = indexed(where + ".tools", i);
+    ToolSpec tool;
+    tool.name = string_at(tools[i], "name", at);
+    tool.description = optional_string(tools[i], "description");
+    YAML::Node hints = tools[i]["hints"];
+    if (hints) {
+      tool.hints.read_only = bool_at(hints, "readOnly", at + ".hints");
+      tool.hints.destructive = bool_at(hints, "destructive", at + ".hints");
+      tool.hints.idempotent = bool_at(hints, "idempotent", at + ".hints");
+    }
+    tool.operation = &called_operation(tools[i], consumed_namespace, at, capability);
+    tool.sends_body = sends_body(tools[i], "tools", *tool.operation, at);
+    if (capability.find_tool(tool.name) != nullptr)
+      fail(at + ".name", "duplicate tool '" + tool.name + "'");
+    capability.tools.push_back(std::move(tool));
+  }
+}
+
+void parse_rest(const YAML::Node &node, const std::string &consumed_namespace,
+                const std::string &where, Capability &capability) {
+  capability.rest_port = node["port"] ? node["port"].as<int>() : 0;
+  YAML::Node resources = sequence_at(node, "resources", where);
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    std::string at = indexed(where + ".resources", i);
+    std::string path = string_at(resources[i], "path", at);
+    YAML::Node operations = sequence_at(resources[i], "operations", at);
+    for (std::size_t j = 0; j < operations.size(); ++j) {
+      std::string op_at = indexed(at + ".operations", j);
+      RestRoute route;
+      route.method = upper(string_at(operations[j], "method", op_at));
+      route.path = path;
+      route.path_params = path_placeholders(path);
+      route.operation = &called_operation(operations[j], consumed_namespace, op_at, capability);
+      route.sends_body = sends_body(operations[j], "rest", *route.operation, op_at);
+      // The REST path spells the operation's parameters its own way ({jobid}
+      // for {jobId}): they must match one to one, ignoring case.
+      const auto &wanted = route.operation->path_params;
+      bool same = route.path_params.size() == wanted.size() &&
+                  std::equal(wanted.begin(), wanted.end(), route.path_params.begin(),
+                             [](const std::string &a, const std::string &b) {
+                               return lower(a) == lower(b);
+                             });
+      if (!same)
+        fail(op_at, "path " + path + " does not carry the parameters of " + route.operation->path);
+      capability.rest_routes.push_back(std::move(route));
+    }
+  }
+}
+
+Capability parse(const YAML::Node &root) {
+  Capability capability;
+  if (!root.IsMap())
+    fail("document", "must be a mapping");
+  YAML::Node info = root["info"];
+  if (info) {
+    capability.label = optional_string(info, "label");
+    capability.description = optional_string(info, "description");
+  }
+  YAML::Node body = child(root, "capability", "document");
+  YAML::Node consumes = sequence_at(body, "consumes", "capability");
+  if (consumes.size() != 1)
+    fail("capability.consumes",
+         "exactly one consumed API is supported, got " + std::to_string(consumes.size()));
+  const std::string where = "capability.consumes[0]";
+  const YAML::Node &api = consumes[0];
+  if (std::string type = string_at(api, "type", where); type != "http")
+    fail(where + ".type", "only 'http' is supported, got '" + type + "'");
+  std::string consumed_namespace = string_at(api, "namespace", where);
+  capability.base_uri = string_at(api, "baseUri", where);
+  YAML::Node authentication = api["authentication"];
+  if (authentication) {
+    capability.auth_type = optional_string(authentication, "type");
+    capability.api_key_env =
+        bound_variable(root, string_at(authentication, "token", where + ".authentication"),
+                       where + ".authentication.token");
+  }
+  YAML::Node resources = sequence_at(api, "resources", where);
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    std::string at = indexed(where + ".resources", i);
+    std::string path = string_at(resources[i], "path", at);
+    if (path.empty() || path[0] != '/')
+      fail(at + ".path", "must start with '/'");
+    YAML::Node operations = sequence_at(resources[i], "operations", at);
+    for (std::size_t j = 0; j < operations.size(); ++j)
+      parse_operation(operations[j], path, indexed(at + ".operations", j), capability);
+  }
+  YAML::Node exposes = body["exposes"];
+  for (std::size_t i = 0; exposes && i < exposes.size(); ++i) {
+    std::string at = indexed("capability.exposes", i);
+    std::string type = string_at(exposes[i], "type", at);
+    if (type == "mcp")
+      parse_mcp(exposes[i], consumed_namespace, at, capability);
+    else if (type == "rest")
+      parse_rest(exposes[i], consumed_namespace, at, capability);
+    else
+      fail(at + ".type", "unsupported adapter '" + type + "' (mcp or rest)");
+  }
+  if (capability.tools.empty())
+    fail("capability.exposes", "no MCP adapter with tools");
+  return capability;
+}
+
+} // namespace
+
+const Operation *Capability::find_operation(std::string_view name) const {
+  for (const auto &operation : operations)
+    if (operation.name == name)
+      return &operation;
+  return nullptr;
+}
+
+const ToolSpec *Capability::find_tool(std::string_view name) const {
+  for (const auto &tool : tools)
+    if (tool.name == name)
+      return &tool;
+  return nullptr;
+}
+
+std::vector<std::string> path_placeholders(std::string_view path) {
+  std::vector<std::string> names;
+  std::size_t open;
+  while ((open = path.find('{')) != std::string_view::npos) {
+    std::size_t close = path.find('}', open);
+    if (close == std::string_view::npos)
+      break;
+    names.emplace_back(path.substr(open + 1, close - open - 1));
+    path.remove_prefix(close + 1);
+  }
+  return names;
+}
+
+Result<Capability> parse_capability(std::string_view yaml_text) {
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml_text));
+    return parse(root);
+  } catch (const DocumentError &e) {
+    return Result<Capability>::failure(e.what());
+  } catch (const YAML::Exception &e) {
+    return Result<Capability>::failure("capability is not valid YAML: " + std::string(e.what()));
+  }
+}
+
+} // namespace qovery_mcp

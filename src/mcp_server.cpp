@@ -1,0 +1,239 @@
+#include "qovery_mcp/mcp_server.hpp"
+
+#include "qovery_mcp/log.hpp"
+
+#include <sys/random.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace qovery_mcp::mcp {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 8> kLogLevels = {"debug", "info",     "notice", "warning",
+                                                        "error", "critical", "alert",  "emergency"};
+
+json result_response(const json &id, json result) {
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+}
+
+bool valid_id(const json &id) { return id.is_string() || id.is_number_integer(); }
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  std::size_t filled = 0;
+  while (filled < bytes) {
+    ssize_t n = getrandom(raw.data() + filled, bytes - filled, 0);
+    if (n <= 0)
+      throw std::runtime_error("the system random number generator failed");
+    filled += static_cast<std::size_t>(n);
+  }
+  static const char *kHex = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes * 2);
+  for (unsigned char c : raw) {
+    hex += kHex[c >> 4];
+    hex += kHex[c & 15];
+  }
+  return hex;
+}
+
+} // namespace
+
+bool is_supported_protocol_version(std::string_view version) {
+  return std::find(kSupportedProtocolVersions.begin(), kSupportedProtocolVersions.end(), version) !=
+         kSupportedProtocolVersions.end();
+}
+
+json error_response(const json &id, int code, std::string message) {
+  return {
+      {"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", std::move(message)}}}};
+}
+
+MessageKind classify(const json &message) {
+  if (!message.is_object())
+    return MessageKind::Invalid;
+  auto version = message.find("jsonrpc");
+  if (version == message.end() || *version != "2.0")
+    return MessageKind::Invalid;
+  auto method = message.find("method");
+  auto id = message.find("id");
+  if (method != message.end()) {
+    if (!method->is_string())
+      return MessageKind::Invalid;
+    if (id == message.end())
+      return MessageKind::Notification;
+    return valid_id(*id) ? MessageKind::Request : MessageKind::Invalid;
+  }
+  bool has_result = message.contains("result"), has_error = message.contains("error");
+  if (id != message.end() && has_result != has_error)
+    return MessageKind::Response;
+  return MessageKind::Invalid;
+}
+
+json invalid_request_response(const json &message) {
+  if (message.is_array())
+    return error_response(nullptr, kInvalidRequest,
+                          "invalid request: batches are not supported; send one message");
+  auto id = message.is_object() ? message.find("id") : message.end();
+  return error_response(id != message.end() && valid_id(*id) ? *id : json(nullptr), kInvalidRequest,
+                        "invalid request: expected a JSON-RPC 2.0 request, notification or "
+                        "response object");
+}
+
+std::string Session::protocol_version() const {
+  std::lock_guard lock(mutex_);
+  return protocol_version_;
+}
+
+bool Session::initialize(std::string version) {
+  std::lock_guard lock(mutex_);
+  if (initialized_)
+    return false;
+  protocol_version_ = std::move(version);
+  initialized_ = true;
+  return true;
+}
+
+std::string Session::log_level() const {
+  std::lock_guard lock(mutex_);
+  return log_level_;
+}
+
+void Session::set_log_level(std::string level) {
+  std::lock_guard lock(mutex_);
+  log_level_ = std::move(level);
+}
+
+std::shared_ptr<Session> SessionStore::create() {
+  auto session = std::make_shared<Session>(random_hex(32));
+  std::lock_guard lock(mutex_);
+  sessions_[session->id()] = Entry{session, std::chrono::steady_clock::now()};
+  return session;
+}
+
+std::shared_ptr<Session> SessionStore::find(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(std::string(id));
+  if (it == sessions_.end())
+    return nullptr;
+  it->second.last_used = std::chrono::steady_clock::now();
+  return it->second.session;
+}
+
+bool SessionStore::end(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  return sessions_.erase(std::string(id)) > 0;
+}
+
+std::size_t SessionStore::expire_idle() {
+  auto cutoff = std::chrono::steady_clock::now() - idle_timeout_;
+  std::lock_guard lock(mutex_);
+  return std::erase_if(sessions_,
+                       [&](const auto &entry) { return entry.second.last_used < cutoff; });
+}
+
+std::size_t SessionStore::size() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+Server::Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info)
+    : registry_(registry), upstream_(upstream), info_(std::move(info)) {}
+
+std::optional<json> Server::handle_text(std::string_view text, Session &session) const {
+  json message = json::parse(text, nullptr, false);
+  if (message.is_discarded())
+    return error_response(nullptr, kParseError, "parse error: the message is not valid JSON");
+  return handle(message, session);
+}
+
+std::optional<json> Server::handle(const json &message, Session &session) const {
+  MessageKind kind = classify(message);
+  if (kind == MessageKind::Invalid)
+    return invalid_request_response(message);
+  if (kind != MessageKind::Request)
+    return std::nullopt; // notifications and responses need no answer
+  const json &id = message["id"];
+  const std::string &method = message["method"].get_ref<const std::string &>();
+  static const json kNoParams = json::object();
+  auto params_it = message.find("params");
+  const json &params = params_it == message.end() ? kNoParams : *params_it;
+  if (!params.is_object())
+    return error_response(id, kInvalidParams, "invalid params: params must be an object");
+  try {
+    if (method == "initialize") {
+      if (session.initialized())
+        return error_response(id, kInvalidRequest, "the session is already initialized");
+      auto version = params.find("protocolVersion");
+      if (version == params.end() || !version->is_string())
+        return error_response(id, kInvalidParams,
+                              "invalid params: initialize needs params.protocolVersion");
+      return result_response(id, initialize(params, session));
+    }
+    if (method == "ping")
+      return result_response(id, json::object());
+    if (method == "tools/list") {
+      auto cursor = params.find("cursor");
+      if (cursor != params.end() && !cursor->is_null()) // everything fits in one page
+        return error_response(id, kInvalidParams, "invalid params: unknown cursor");
+      return result_response(id, registry_.tools_list());
+    }
+    if (method == "tools/call")
+      return call_tool(id, params);
+    if (method == "logging/setLevel") {
+      auto level = params.find("level");
+      if (level == params.end() || !level->is_string() ||
+          std::find(kLogLevels.begin(), kLogLevels.end(), level->get<std::string>()) ==
+              kLogLevels.end())
+        return error_response(id, kInvalidParams,
+                              "invalid params: level must be one of debug, info, notice, "
+                              "warning, error, critical, alert, emergency");
+      session.set_log_level(level->get<std::string>());
+      return result_response(id, json::object());
+    }
+    return error_response(id, kMethodNotFound, "method not found: " + method);
+  } catch (const std::exception &e) {
+    log::error(std::string("internal error handling ") + method + ": " + e.what());
+    return error_response(id, kInternalError, "internal error");
+  }
+}
+
+json Server::initialize(const json &params, Session &session) const {
+  std::string requested = params["protocolVersion"].get<std::string>();
+  std::string version =
+      is_supported_protocol_version(requested) ? requested : std::string(kLatestProtocolVersion);
+  session.initialize(version);
+  json result = {
+      {"protocolVersion", version},
+      {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", json::object()}}},
+      {"serverInfo", {{"name", info_.name}, {"title", info_.title}, {"version", info_.version}}},
+  };
+  if (!info_.instructions.empty())
+    result["instructions"] = info_.instructions;
+  return result;
+}
+
+json Server::call_tool(const json &id, const json &params) const {
+  auto name = params.find("name");
+  if (name == params.end() || !name->is_string())
+    return error_response(id, kInvalidParams, "invalid params: tools/call needs params.name");
+  const ToolRegistry::Tool *tool = registry_.find(name->get_ref<const std::string &>());
+  if (tool == nullptr) {
+    std::string known;
+    for (const auto &candidate : registry_.tools())
+      known += (known.empty() ? "" : ", ") + candidate.spec->name;
+    return error_response(id, kInvalidParams,
+                          "unknown tool '" + name->get<std::string>() + "' (tools: " + known + ")");
+  }
+  auto arguments = params.find("arguments");
+  static const json kNoArguments = json::object();
+  if (arguments != params.end() && !arguments->is_object() && !arguments->is_null())
+    return error_response(id, kInvalidParams, "invalid params: params.arguments must be an object");
+  const json &args = arguments == params.end() || arguments->is_null() ? kNoArguments : *arguments;
+  return result_response(id, registry_.call(*tool, args, upstream_));
+}
+
+} // namespace qovery_mcp::mcp

@@ -1,0 +1,278 @@
+#include "qovery_mcp/tool_registry.hpp"
+
+#include <algorithm>
+
+namespace qovery_mcp {
+namespace {
+
+using nlohmann::json;
+
+Result<Schema> load_schema(const ToolRegistry::SchemaSource &schemas, const std::string &file) {
+  std::optional<std::string_view> text = schemas(file);
+  if (!text)
+    return Result<Schema>::failure("schema file " + file + " is missing");
+  json document = json::parse(*text, nullptr, false);
+  if (document.is_discarded())
+    return Result<Schema>::failure("schema file " + file + " is not valid JSON");
+  Result<Schema> schema = Schema::compile(document);
+  if (!schema)
+    return Result<Schema>::failure("schema file " + file + ": " + schema.error());
+  return schema;
+}
+
+bool contains(const json &list, const std::string &name) {
+  return list.is_array() && std::find(list.begin(), list.end(), name) != list.end();
+}
+
+/// The input schema must take exactly the arguments the operation uses: every
+/// path parameter (required), its query parameters, and `body` when the tool
+/// sends one. Checked once at start so the capability and the schemas cannot drift.
+std::string check_input_schema(const ToolSpec &tool, const json &schema) {
+  const json &properties = schema.value("properties", json::object());
+  const json &required = schema.value("required", json::array());
+  if (schema.value("type", "") != "object")
+    return "must be an object schema";
+  const Operation &operation = *tool.operation;
+  for (const auto &param : operation.path_params) {
+    if (!properties.contains(param) || !contains(required, param))
+      return "must require the path parameter '" + param + "'";
+  }
+  if (tool.sends_body != properties.contains("body"))
+    return tool.sends_body ? "must declare 'body': the tool sends one"
+                           : "declares 'body', but the tool sends none";
+  for (const auto &property : properties.items()) {
+    const std::string &name = property.key();
+    bool used = name == "body" ||
+                std::count(operation.path_params.begin(), operation.path_params.end(), name) ||
+                std::count(operation.query_params.begin(), operation.query_params.end(), name);
+    if (!used)
+      return "declares '" + name + "', which the operation does not use";
+  }
+  return {};
+}
+
+json tool_definition(const ToolSpec &spec, const Schema &input, const Schema &output) {
+  std::string description = spec.description;
+  if (auto guidance = input.document().find("description");
+      guidance != input.document().end() && guidance->is_string())
+    description += "\n\n" + guidance->get<std::string>();
+  return {
+      {"name", spec.name},
+      {"title", spec.description},
+      {"description", description},
+      {"inputSchema", input.document()},
+      {"outputSchema", output.document()},
+      {"annotations",
+       {{"title", spec.description},
+        {"readOnlyHint", spec.hints.read_only},
+        {"destructiveHint", spec.hints.destructive},
+        {"idempotentHint", spec.hints.idempotent},
+        {"openWorldHint", true}}},
+  };
+}
+
+bool selected(const ToolSpec &spec, const ToolSelection &selection) {
+  if (selection.read_only && !spec.hints.read_only)
+    return false;
+  return selection.names.empty() || std::find(selection.names.begin(), selection.names.end(),
+                                              spec.name) != selection.names.end();
+}
+
+std::string percent_encode(std::string_view text) {
+  static const char *kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+      continue;
+    }
+    out += '%';
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::string argument_text(const json &value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+/// Qovery's own explanation from an error body like {"status":409,"detail":"..."}.
+std::string upstream_detail(const std::string &body) {
+  json parsed = json::parse(body, nullptr, false);
+  if (!parsed.is_object())
+    return {};
+  for (const char *field : {"detail", "message", "error"}) {
+    auto it = parsed.find(field);
+    if (it != parsed.end() && it->is_string()) {
+      std::string detail = it->get<std::string>();
+      if (detail.size() > 300)
+        detail = detail.substr(0, 300) + "...";
+      return detail;
+    }
+  }
+  return {};
+}
+
+/// What the model should do about an HTTP error status.
+std::string status_advice(int status) {
+  switch (status) {
+  case 400:
+    return "Qovery rejected the request. Fix the arguments as the detail says. Remember: "
+           "BUILT_IN secrets cannot be edited or deleted; aliases and overrides can only be "
+           "created on a secret of a higher scope (PROJECT or ENVIRONMENT, and BUILT_IN for an "
+           "alias), never on a JOB-scope secret or an alias; an override's key and an alias's "
+           "value cannot be edited.";
+  case 401:
+    return "Qovery did not accept the API key. The user must set QOVERY_API_KEY to a valid "
+           "Qovery API token (or check --auth-scheme); retrying will not help.";
+  case 403:
+    return "Qovery refused access: the API key may lack permission on this job, or the job or "
+           "secret may not exist (Qovery answers 403 for some unknown resources). Check jobId "
+           "with the user.";
+  case 404:
+    return "Not found: check that jobId is the job's id and that secretId comes from "
+           "listing this job's secrets.";
+  case 409:
+    return "A secret with this key already exists at this scope: edit that secret instead, or "
+           "choose another key.";
+  case 429:
+    return "Qovery is rate limiting requests: wait before retrying.";
+  default:
+    return status >= 500 ? "Qovery failed to handle the request: retry later."
+                         : "Qovery refused the request.";
+  }
+}
+
+json success(json structured) {
+  json result = {{"content", json::array({{{"type", "text"}, {"text", structured.dump()}}})}};
+  if (structured.is_object())
+    result["structuredContent"] = std::move(structured);
+  return result;
+}
+
+} // namespace
+
+json tool_error(std::string message) {
+  return {{"content", json::array({{{"type", "text"}, {"text", std::move(message)}}})},
+          {"isError", true}};
+}
+
+std::string expand_path(std::string_view path, const json &arguments) {
+  std::string out;
+  std::size_t open;
+  while ((open = path.find('{')) != std::string_view::npos) {
+    std::size_t close = path.find('}', open);
+    if (close == std::string_view::npos)
+      break;
+    out += path.substr(0, open);
+    std::string name(path.substr(open + 1, close - open - 1));
+    auto value = arguments.find(name);
+    if (value != arguments.end())
+      out += percent_encode(argument_text(*value));
+    path.remove_prefix(close + 1);
+  }
+  out += path;
+  return out;
+}
+
+Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const SchemaSource &schemas,
+                                          const ToolSelection &selection) {
+  ToolRegistry registry;
+  json tools = json::array();
+  for (const auto &spec : capability.tools) {
+    if (!selected(spec, selection))
+      continue;
+    Result<Schema> input = load_schema(schemas, spec.name + ".input.json");
+    if (!input)
+      return Result<ToolRegistry>::failure("tool " + spec.name + ": " + input.error());
+    Result<Schema> output = load_schema(schemas, spec.name + ".output.json");
+    if (!output)
+      return Result<ToolRegistry>::failure("tool " + spec.name + ": " + output.error());
+    if (std::string problem = check_input_schema(spec, input->document()); !problem.empty())
+      return Result<ToolRegistry>::failure("tool " + spec.name + ": " + spec.name + ".input.json " +
+                                           problem);
+    tools.push_back(tool_definition(spec, input.value(), output.value()));
+    registry.tools_.push_back(Tool{&spec, std::move(input.value()), std::move(output.value())});
+  }
+  registry.tools_list_ = {{"tools", std::move(tools)}};
+  return registry;
+}
+
+const ToolRegistry::Tool *ToolRegistry::find(std::string_view name) const {
+  for (const auto &tool : tools_)
+    if (tool.spec->name == name)
+      return &tool;
+  return nullptr;
+}
+
+Result<UpstreamRequest> ToolRegistry::prepare(const Tool &tool, const json &arguments) const {
+  if (std::optional<ValidationError> error = tool.input.validate(arguments)) {
+    if (error->path.empty())
+      return Result<UpstreamRequest>::failure("arguments " + error->message);
+    return Result<UpstreamRequest>::failure("argument '" + error->path + "' " + error->message);
+  }
+  const Operation &operation = *tool.spec->operation;
+  UpstreamRequest request;
+  request.method = operation.method;
+  request.path = expand_path(operation.path, arguments);
+  char separator = '?';
+  for (const auto &name : operation.query_params) {
+    auto value = arguments.find(name);
+    if (value == arguments.end() || value->is_null())
+      continue;
+    request.path += separator + percent_encode(name) + "=" + percent_encode(argument_text(*value));
+    separator = '&';
+  }
+  if (tool.spec->sends_body) {
+    auto body = arguments.find("body");
+    if (body != arguments.end())
+      request.body = body->dump();
+  }
+  return request;
+}
+
+json ToolRegistry::to_result(const Tool &tool, const json &arguments,
+                             const UpstreamResponse &response) const {
+  const Operation &operation = *tool.spec->operation;
+  bool changes_state = operation.method != "GET";
+  if (response.error != UpstreamError::None) {
+    std::string message = "could not complete the call: " + response.error_message + ".";
+    if (response.error == UpstreamError::Tls)
+      message += " The user should check --api-url and --ca-file.";
+    if (changes_state && response.error != UpstreamError::Tls)
+      message += " The change may or may not have been applied: list the job's secrets to "
+                 "check before trying again.";
+    return tool_error(std::move(message));
+  }
+  if (response.status < 200 || response.status >= 300) {
+    std::string message = "Qovery answered HTTP " + std::to_string(response.status);
+    if (std::string detail = upstream_detail(response.body); !detail.empty())
+      message += ": " + detail;
+    return tool_error(message + ". " + status_advice(response.status));
+  }
+  if (response.body.empty()) {
+    json structured = json::object();
+    if (operation.method == "DELETE")
+      structured["deleted"] = true;
+    for (const auto &param : operation.path_params)
+      structured[param] = arguments.at(param);
+    return success(std::move(structured));
+  }
+  json structured = json::parse(response.body, nullptr, false);
+  if (structured.is_discarded())
+    return tool_error("Qovery answered HTTP " + std::to_string(response.status) +
+                      " with a body that is not JSON; the outcome is unknown: list the job's "
+                      "secrets to check.");
+  return success(std::move(structured));
+}
+
+json ToolRegistry::call(const Tool &tool, const json &arguments, Upstream &upstream) const {
+  Result<UpstreamRequest> request = prepare(tool, arguments);
+  if (!request)
+    return tool_error(request.error() + ". Fix the arguments and call " + tool.spec->name +
+                      " again.");
+  return to_result(tool, arguments, upstream.send(request.value()));
+}
+
+} // namespace qovery_mcp

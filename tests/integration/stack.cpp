@@ -1,0 +1,109 @@
+#include "stack.hpp"
+
+#include <stdexcept>
+
+namespace test {
+
+FakeQoveryProcess::FakeQoveryProcess(const std::string &key, const std::string &cert) {
+  process = std::make_unique<Process>(
+      std::vector<std::string>{QMCP_FAKE_BIN, "--cert", kCertDir + "/" + cert + ".pem", "--key",
+                               kCertDir + "/" + cert + "-key.pem", "--port", "0"},
+      std::map<std::string, std::string>{{"QOVERY_API_KEY", key}});
+  auto line = process->wait_for_stderr("listening on");
+  if (!line)
+    throw std::runtime_error("fake-qovery did not start: " + process->stderr_text());
+  port = port_in(*line);
+}
+
+// The test's own control channel to the fake: not what is under test, and the
+// fake may be serving a certificate nobody trusts on purpose.
+nlohmann::json FakeQoveryProcess::requests() {
+  httplib::Client client(url());
+  client.enable_server_certificate_verification(false);
+  auto res = client.Get("/_fake/requests");
+  if (!res || res->status != 200)
+    throw std::runtime_error("cannot read fake-qovery's recorded requests");
+  return nlohmann::json::parse(res->body);
+}
+
+void FakeQoveryProcess::clear_requests() {
+  httplib::Client client(url());
+  client.enable_server_certificate_verification(false);
+  client.Delete("/_fake/requests");
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> args,
+                             std::map<std::string, std::string> env) {
+  args.insert(args.begin(), QMCP_SERVER_BIN);
+  args.insert(args.end(), {"--mcp-port", "0"});
+  process = std::make_unique<Process>(std::move(args), std::move(env));
+  auto line = process->wait_for_stderr("MCP endpoint");
+  if (!line)
+    throw std::runtime_error("the server did not start: " + process->stderr_text());
+  port = port_in(*line);
+}
+
+std::string HttpReply::header(const std::string &name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+McpClient::McpClient(int port) : http("127.0.0.1", port) { http.set_read_timeout(30, 0); }
+
+HttpReply McpClient::post(const std::string &body, const httplib::Headers &extra) {
+  httplib::Headers headers = {{"Accept", "application/json, text/event-stream"},
+                              {"Content-Type", "application/json"}};
+  if (!session_id.empty())
+    headers.emplace("Mcp-Session-Id", session_id);
+  for (const auto &[name, value] : extra) {
+    headers.erase(name);
+    if (!value.empty())
+      headers.emplace(name, value);
+  }
+  std::string content_type =
+      headers.count("Content-Type") ? headers.find("Content-Type")->second : std::string();
+  headers.erase("Content-Type");
+  auto res = http.Post("/mcp", headers, body, content_type.c_str());
+  if (!res)
+    throw std::runtime_error("POST /mcp failed: " + httplib::to_string(res.error()));
+  return {res->status, res->body, res->headers};
+}
+
+nlohmann::json McpClient::initialize(const std::string &version) {
+  HttpReply reply =
+      post(nlohmann::json{{"jsonrpc", "2.0"},
+                          {"id", next_id++},
+                          {"method", "initialize"},
+                          {"params",
+                           {{"protocolVersion", version},
+                            {"capabilities", nlohmann::json::object()},
+                            {"clientInfo", {{"name", "integration-test"}, {"version", "1"}}}}}});
+  if (reply.status != 200)
+    throw std::runtime_error("initialize failed: " + reply.body);
+  session_id = reply.header("Mcp-Session-Id");
+  post(nlohmann::json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+  return reply.json();
+}
+
+nlohmann::json McpClient::request(const std::string &method, const nlohmann::json &params) {
+  HttpReply reply = post(
+      nlohmann::json{{"jsonrpc", "2.0"}, {"id", next_id++}, {"method", method}, {"params", params}},
+      {{"MCP-Protocol-Version", "2025-11-25"}});
+  return reply.json();
+}
+
+nlohmann::json McpClient::call(const std::string &tool, const nlohmann::json &arguments) {
+  nlohmann::json response = request("tools/call", {{"name", tool}, {"arguments", arguments}});
+  if (!response.contains("result"))
+    throw std::runtime_error("tools/call " + tool + " failed: " + response.dump());
+  return response["result"];
+}
+
+HttpReply McpClient::end_session() {
+  auto res = http.Delete("/mcp", {{"Mcp-Session-Id", session_id}});
+  if (!res)
+    throw std::runtime_error("DELETE /mcp failed");
+  return {res->status, res->body, res->headers};
+}
+
+} // namespace test

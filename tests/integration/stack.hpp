@@ -1,0 +1,75 @@
+#pragma once
+
+#include "process.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace test {
+
+inline const std::string kCertDir = QMCP_CERT_DIR;
+inline const std::string kApiKey = "qov_test_9f8e7d6c5b4a";
+inline const std::string kJobId = "11111111-1111-4111-8111-111111111111";
+inline const std::string kProjectSecretId = "22222222-2222-4222-8222-222222222222";
+inline const std::string kEnvironmentSecretId = "33333333-3333-4333-8333-333333333333";
+inline const std::string kBuiltInSecretId = "44444444-4444-4444-8444-444444444444";
+inline const std::string kJobSecretId = "55555555-5555-4555-8555-555555555555";
+
+/// fake-qovery over HTTPS with the test certificate, accepting `key`.
+class FakeQoveryProcess {
+public:
+  explicit FakeQoveryProcess(const std::string &key = kApiKey, const std::string &cert = "server");
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port); }
+  /// What the fake recorded, oldest first; clear_requests() forgets it.
+  nlohmann::json requests();
+  void clear_requests();
+
+  std::unique_ptr<Process> process;
+  int port = 0;
+};
+
+/// The MCP server started with `args`, its MCP endpoint on a free port.
+class ServerProcess {
+public:
+  explicit ServerProcess(std::vector<std::string> args,
+                         std::map<std::string, std::string> env = {{"QOVERY_API_KEY", kApiKey}});
+  std::unique_ptr<Process> process;
+  int port = 0;
+};
+
+/// One HTTP answer from the MCP endpoint.
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  httplib::Headers headers;
+  nlohmann::json json() const { return nlohmann::json::parse(body); }
+  std::string header(const std::string &name) const;
+};
+
+/// A minimal MCP client over streamable HTTP.
+class McpClient {
+public:
+  explicit McpClient(int port);
+  /// POSTs `body` with the usual MCP headers plus `extra` (an empty value drops a header).
+  HttpReply post(const std::string &body, const httplib::Headers &extra = {});
+  HttpReply post(const nlohmann::json &message, const httplib::Headers &extra = {}) {
+    return post(message.dump(), extra);
+  }
+  /// initialize + notifications/initialized; remembers the session id.
+  nlohmann::json initialize(const std::string &version = "2025-11-25");
+  /// A request in the session; returns the whole JSON-RPC response.
+  nlohmann::json request(const std::string &method, const nlohmann::json &params);
+  /// tools/call in the session; returns the CallToolResult.
+  nlohmann::json call(const std::string &tool, const nlohmann::json &arguments);
+  HttpReply end_session();
+
+  httplib::Client http;
+  std::string session_id;
+  int next_id = 1;
+};
+
+} // namespace test

@@ -1,0 +1,185 @@
+#include "qovery_mcp/capability.hpp"
+#include "qovery_mcp/resources.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using qovery_mcp::parse_capability;
+
+namespace {
+
+std::string read_text(const std::string &path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// A minimal valid document, with `extra` appended to its one MCP tool.
+std::string document(const std::string &operations, const std::string &tool) {
+  return R"(naftiko: 1.0.0-alpha2
+binds:
+- namespace: env
+  keys:
+    KEY: MY_KEY
+capability:
+  consumes:
+  - type: http
+    namespace: api
+    baseUri: https://example.test
+    authentication:
+      type: bearer
+      token: '{{env.KEY}}'
+    resources:
+    - name: things
+      path: /thing/{thingId}
+      operations:
+)" + operations +
+         R"(
+  exposes:
+  - type: mcp
+    tools:
+)" + tool;
+}
+
+const std::string kGet = R"(      - name: getthing
+        method: GET
+)";
+const std::string kTool = R"(    - name: get-thing
+      call: api.getthing
+)";
+
+} // namespace
+
+TEST_CASE("Capability: the embedded document declares the six job-secret operations",
+          "[capability]") {
+  auto capability = parse_capability(*qovery_mcp::resource("capability.naftiko.yaml"));
+  REQUIRE(capability);
+  CHECK(capability->base_uri == "https://api.qovery.com");
+  CHECK(capability->api_key_env == "QOVERY_API_KEY");
+  CHECK(capability->mcp_port == 9090);
+  CHECK(capability->rest_port == 8080);
+  REQUIRE(capability->operations.size() == 6);
+  REQUIRE(capability->tools.size() == 6);
+  CHECK(capability->rest_routes.size() == 6);
+
+  const auto *list = capability->find_tool("list-job-secrets");
+  REQUIRE(list != nullptr);
+  CHECK(list->operation->method == "GET");
+  CHECK(list->operation->path == "/job/{jobId}/secret");
+  CHECK(list->operation->path_params == std::vector<std::string>{"jobId"});
+  CHECK_FALSE(list->sends_body);
+  CHECK(list->hints.read_only);
+  CHECK(list->hints.idempotent);
+  CHECK_FALSE(list->hints.destructive);
+
+  const auto *remove = capability->find_tool("delete-secret-job");
+  REQUIRE(remove != nullptr);
+  CHECK(remove->operation->method == "DELETE");
+  CHECK(remove->operation->path_params == std::vector<std::string>{"jobId", "secretId"});
+  CHECK(remove->hints.destructive);
+  CHECK(remove->hints.idempotent);
+  CHECK_FALSE(remove->sends_body);
+
+  const auto *edit = capability->find_tool("edit-secret-belonging-job");
+  REQUIRE(edit != nullptr);
+  CHECK(edit->operation->method == "PUT");
+  CHECK(edit->sends_body);
+  CHECK(edit->operation->body_required);
+
+  const auto *alias = capability->find_tool("create-secret-alias-job-level");
+  REQUIRE(alias != nullptr);
+  CHECK(alias->operation->path == "/job/{jobId}/secret/{secretId}/alias");
+  CHECK(alias->sends_body);
+  CHECK_FALSE(alias->hints.idempotent);
+}
+
+TEST_CASE("Capability: the embedded copy is the reference document", "[capability]") {
+  CHECK(std::string(*qovery_mcp::resource("capability.naftiko.yaml")) ==
+        read_text(QMCP_SOURCE_DIR "/schemas/capability.naftiko.yaml"));
+}
+
+TEST_CASE("Capability: REST routes name their operations and parameters", "[capability]") {
+  auto capability = parse_capability(*qovery_mcp::resource("capability.naftiko.yaml"));
+  REQUIRE(capability);
+  const auto &route = capability->rest_routes.at(2);
+  CHECK(route.method == "DELETE");
+  CHECK(route.path == "/v1/job/{jobid}/secret/{secretid}");
+  CHECK(route.path_params == std::vector<std::string>{"jobid", "secretid"});
+  CHECK(route.operation->name == "deletejobsecret");
+  CHECK_FALSE(route.sends_body);
+  CHECK(capability->rest_routes.at(1).sends_body);
+}
+
+TEST_CASE("Capability: the sibling capabilities load too", "[capability]") {
+  for (const char *name :
+       {"qovery-application-secret", "qovery-project-secret", "qovery-job-environment-variable"}) {
+    std::string path = QMCP_SOURCE_DIR "/tests/unit/data/" + std::string(name) + ".naftiko.yaml";
+    std::string text = read_text(path);
+    if (text.empty())
+      FAIL("cannot read " << path);
+    auto capability = parse_capability(text);
+    INFO(name);
+    REQUIRE(capability);
+    CHECK_FALSE(capability->tools.empty());
+  }
+}
+
+TEST_CASE("Capability: query parameters and explicit path parameters", "[capability]") {
+  auto capability = parse_capability(document(R"(      - name: getthing
+        method: get
+        inputParameters:
+        - name: thingId
+          in: path
+        - name: verbose
+          in: query
+)",
+                                              kTool));
+  REQUIRE(capability);
+  const auto &operation = capability->operations.at(0);
+  CHECK(operation.method == "GET");
+  CHECK(operation.query_params == std::vector<std::string>{"verbose"});
+  CHECK_FALSE(operation.has_body);
+  CHECK(capability->api_key_env == "MY_KEY");
+}
+
+TEST_CASE("Capability: errors name the field that is wrong", "[capability]") {
+  auto error_of = [](const std::string &text) {
+    auto capability = parse_capability(text);
+    REQUIRE_FALSE(capability);
+    return capability.error();
+  };
+  CHECK(error_of("capability: [unclosed").find("not valid YAML") != std::string::npos);
+  CHECK(error_of("info: {}") == "document: missing 'capability'");
+  CHECK(error_of(document(kGet, "    - name: get-thing\n      call: api.nothing\n")) ==
+        "capability.exposes[0].tools[0].call: unknown operation 'api.nothing'");
+  CHECK(error_of(document(kGet, "    - name: get-thing\n      call: other.getthing\n")) ==
+        "capability.exposes[0].tools[0].call: must name an operation of 'api', got "
+        "'other.getthing'");
+  CHECK(error_of(document("      - name: getthing\n        method: FETCH\n", kTool)) ==
+        "capability.consumes[0].resources[0].operations[0].method: unsupported HTTP method "
+        "'FETCH'");
+  CHECK(error_of(document(kGet, kTool + "      with:\n        body: tools.body\n")) ==
+        "capability.exposes[0].tools[0].with.body: operation 'getthing' declares no body "
+        "parameter");
+  CHECK(error_of(document(kGet, kTool + "      with:\n        id: tools.id\n")) ==
+        "capability.exposes[0].tools[0].with.id: only 'body: tools.body' is supported");
+  CHECK(error_of(document(kGet + "        inputParameters:\n        - name: x\n          in: "
+                                 "cookie\n",
+                          kTool)) ==
+        "capability.consumes[0].resources[0].operations[0].inputParameters[0].in: unsupported "
+        "parameter location 'cookie' (body, query or path)");
+  CHECK(error_of(document(kGet, kTool + kTool)) ==
+        "capability.exposes[0].tools[1].name: duplicate tool 'get-thing'");
+  std::string unbound = document(kGet, kTool);
+  unbound.replace(unbound.find("{{env.KEY}}"), 11, "{{env.OTHER}}");
+  CHECK(error_of(unbound) == "capability.consumes[0].authentication.token: refers to "
+                             "'env.OTHER', which no bind declares");
+}
+
+TEST_CASE("Capability: path placeholders in order", "[capability]") {
+  CHECK(qovery_mcp::path_placeholders("/a/{x}/b/{y}/c") == std::vector<std::string>{"x", "y"});
+  CHECK(qovery_mcp::path_placeholders("/plain").empty());
+}

@@ -1,0 +1,218 @@
+#include "qovery_mcp/mcp_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using nlohmann::json;
+using namespace qovery_mcp;
+
+namespace {
+
+/// An upstream that records what it was asked and answers a fixed response.
+struct RecordingUpstream : Upstream {
+  std::vector<UpstreamRequest> requests;
+  UpstreamResponse answer{200, R"({"results":[]})", UpstreamError::None, ""};
+  UpstreamResponse send(const UpstreamRequest &request) override {
+    requests.push_back(request);
+    return answer;
+  }
+};
+
+const char *kCapability = R"(naftiko: 1.0.0-alpha2
+capability:
+  consumes:
+  - type: http
+    namespace: api
+    baseUri: https://example.test
+    resources:
+    - name: things
+      path: /job/{jobId}/thing
+      operations:
+      - name: listthings
+        method: GET
+  exposes:
+  - type: mcp
+    tools:
+    - name: list-things
+      description: List things
+      hints:
+        readOnly: true
+      call: api.listthings
+)";
+
+const char *kInput = R"({"type":"object","properties":{"jobId":{"type":"string","format":"uuid"}},
+  "required":["jobId"],"additionalProperties":false})";
+const char *kOutput = R"({"type":"object"})";
+
+struct Fixture {
+  Capability capability = std::move(parse_capability(kCapability).value());
+  ToolRegistry registry =
+      std::move(ToolRegistry::create(capability,
+                                     [](std::string_view name) -> std::optional<std::string_view> {
+                                       return name.ends_with(".input.json") ? kInput : kOutput;
+                                     })
+                    .value());
+  RecordingUpstream upstream;
+  mcp::Server server{registry, upstream, {"test-server", "Test", "1.2.3", "Use it well."}};
+  mcp::Session session{"s"};
+
+  json ask(const json &message) {
+    auto reply = server.handle(message, session);
+    REQUIRE(reply.has_value());
+    return *reply;
+  }
+  json request(const std::string &method, json params = json::object(), json id = 1) {
+    return ask({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
+  }
+};
+
+} // namespace
+
+TEST_CASE("MCP: initialize echoes a supported version and describes the server", "[mcp]") {
+  for (auto version : mcp::kSupportedProtocolVersions) {
+    Fixture f;
+    json reply = f.request("initialize", {{"protocolVersion", version},
+                                          {"capabilities", json::object()},
+                                          {"clientInfo", {{"name", "t"}, {"version", "1"}}}});
+    CHECK(reply["id"] == 1);
+    CHECK(reply["result"]["protocolVersion"] == version);
+    CHECK(f.session.protocol_version() == version);
+  }
+  Fixture f;
+  json result = f.request("initialize", {{"protocolVersion", "2025-11-25"}})["result"];
+  CHECK(result["capabilities"]["tools"].is_object());
+  CHECK(result["capabilities"]["logging"].is_object());
+  CHECK(result["serverInfo"] ==
+        json{{"name", "test-server"}, {"title", "Test"}, {"version", "1.2.3"}});
+  CHECK(result["instructions"] == "Use it well.");
+}
+
+TEST_CASE("MCP: an unknown protocol version is answered with the latest", "[mcp]") {
+  Fixture f;
+  json reply = f.request("initialize", {{"protocolVersion", "1999-01-01"}});
+  CHECK(reply["result"]["protocolVersion"] == "2025-11-25");
+}
+
+TEST_CASE("MCP: initialize twice or without a version is refused", "[mcp]") {
+  Fixture f;
+  CHECK(f.request("initialize", json::object())["error"]["code"] == mcp::kInvalidParams);
+  f.request("initialize", {{"protocolVersion", "2025-06-18"}});
+  CHECK(f.request("initialize", {{"protocolVersion", "2025-06-18"}})["error"]["code"] ==
+        mcp::kInvalidRequest);
+}
+
+TEST_CASE("MCP: ping, tools/list and logging/setLevel", "[mcp]") {
+  Fixture f;
+  CHECK(f.request("ping", json::object(), "abc") ==
+        json{{"jsonrpc", "2.0"}, {"id", "abc"}, {"result", json::object()}});
+  json list = f.request("tools/list")["result"];
+  REQUIRE(list["tools"].size() == 1);
+  CHECK(list["tools"][0]["name"] == "list-things");
+  CHECK(f.request("tools/list", {{"cursor", "next"}})["error"]["code"] == mcp::kInvalidParams);
+  CHECK(f.request("logging/setLevel", {{"level", "warning"}})["result"] == json::object());
+  CHECK(f.session.log_level() == "warning");
+  CHECK(f.request("logging/setLevel", {{"level", "loud"}})["error"]["code"] == mcp::kInvalidParams);
+}
+
+TEST_CASE("MCP: tools/call goes to the upstream and returns its JSON", "[mcp]") {
+  Fixture f;
+  json reply =
+      f.request("tools/call", {{"name", "list-things"},
+                               {"arguments", {{"jobId", "11111111-1111-4111-8111-111111111111"}}}});
+  REQUIRE(f.upstream.requests.size() == 1);
+  CHECK(f.upstream.requests[0].method == "GET");
+  CHECK(f.upstream.requests[0].path == "/job/11111111-1111-4111-8111-111111111111/thing");
+  CHECK(reply["result"]["structuredContent"] == json{{"results", json::array()}});
+  CHECK(reply["result"]["content"][0]["text"] == R"({"results":[]})");
+  CHECK_FALSE(reply["result"].contains("isError"));
+}
+
+TEST_CASE("MCP: unknown tool is -32602, bad arguments are a tool error", "[mcp]") {
+  Fixture f;
+  json unknown = f.request("tools/call", {{"name", "nope"}, {"arguments", json::object()}});
+  CHECK(unknown["error"]["code"] == mcp::kInvalidParams);
+  CHECK(unknown["error"]["message"] == "unknown tool 'nope' (tools: list-things)");
+  CHECK(f.request("tools/call", {{"arguments", json::object()}})["error"]["code"] ==
+        mcp::kInvalidParams);
+  CHECK(f.request("tools/call",
+                  {{"name", "list-things"}, {"arguments", json::array()}})["error"]["code"] ==
+        mcp::kInvalidParams);
+
+  json invalid =
+      f.request("tools/call", {{"name", "list-things"}, {"arguments", {{"jobId", "abc"}}}});
+  CHECK(invalid["result"]["isError"] == true);
+  CHECK(invalid["result"]["content"][0]["text"].get<std::string>().starts_with(
+      "argument 'jobId' must be a UUID, got \"abc\""));
+  json missing = f.request("tools/call", {{"name", "list-things"}});
+  CHECK(missing["result"]["isError"] == true);
+  CHECK(missing["result"]["content"][0]["text"].get<std::string>().starts_with(
+      "argument 'jobId' is required"));
+  CHECK(f.upstream.requests.empty());
+}
+
+TEST_CASE("MCP: malformed messages get the JSON-RPC error codes", "[mcp]") {
+  Fixture f;
+  CHECK(f.server.handle_text("{not json", f.session)->at("error")["code"] == mcp::kParseError);
+  CHECK(
+      f.ask(json::array({{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}}))["error"]["code"] ==
+      mcp::kInvalidRequest);
+  CHECK(f.ask({{"jsonrpc", "1.0"}, {"id", 1}, {"method", "ping"}})["error"]["code"] ==
+        mcp::kInvalidRequest);
+  CHECK(f.ask({{"jsonrpc", "2.0"}, {"id", 1}, {"method", 7}})["error"]["code"] ==
+        mcp::kInvalidRequest);
+  json null_id = f.ask({{"jsonrpc", "2.0"}, {"id", nullptr}, {"method", "ping"}});
+  CHECK(null_id["error"]["code"] == mcp::kInvalidRequest);
+  CHECK(null_id["id"].is_null());
+  CHECK(f.ask(json(42))["error"]["code"] == mcp::kInvalidRequest);
+  CHECK(f.request("resources/list")["error"]["code"] == mcp::kMethodNotFound);
+  CHECK(f.ask({{"jsonrpc", "2.0"},
+               {"id", 3},
+               {"method", "ping"},
+               {"params", json::array()}})["error"]["code"] == mcp::kInvalidParams);
+}
+
+TEST_CASE("MCP: notifications and responses get no answer", "[mcp]") {
+  Fixture f;
+  CHECK_FALSE(
+      f.server.handle({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}, f.session));
+  CHECK_FALSE(f.server.handle(
+      {{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 99}}}},
+      f.session));
+  CHECK_FALSE(
+      f.server.handle({{"jsonrpc", "2.0"}, {"id", 5}, {"result", json::object()}}, f.session));
+}
+
+TEST_CASE("MCP: sessions have unique random ids, end and expire", "[mcp]") {
+  mcp::SessionStore store(std::chrono::hours(1));
+  std::set<std::string> ids;
+  for (int i = 0; i < 100; ++i) {
+    auto session = store.create();
+    CHECK(session->id().size() == 64);
+    CHECK(session->id().find_first_not_of("0123456789abcdef") == std::string::npos);
+    ids.insert(session->id());
+  }
+  CHECK(ids.size() == 100);
+  CHECK(store.size() == 100);
+  std::string first = *ids.begin();
+  CHECK(store.find(first) != nullptr);
+  CHECK(store.end(first));
+  CHECK_FALSE(store.end(first));
+  CHECK(store.find(first) == nullptr);
+  CHECK(store.expire_idle() == 0);
+
+  mcp::SessionStore short_lived(std::chrono::milliseconds(0));
+  short_lived.create();
+  CHECK(short_lived.expire_idle() == 1);
+  CHECK(short_lived.size() == 0);
+}
+
+TEST_CASE("MCP: message classification", "[mcp]") {
+  using mcp::MessageKind;
+  CHECK(mcp::classify({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "x"}}) == MessageKind::Request);
+  CHECK(mcp::classify({{"jsonrpc", "2.0"}, {"method", "x"}}) == MessageKind::Notification);
+  CHECK(mcp::classify({{"jsonrpc", "2.0"}, {"id", 1}, {"error", json::object()}}) ==
+        MessageKind::Response);
+  CHECK(mcp::classify({{"jsonrpc", "2.0"}, {"id", 1.5}, {"method", "x"}}) == MessageKind::Invalid);
+  CHECK(mcp::classify({{"jsonrpc", "2.0"}, {"id", 1}}) == MessageKind::Invalid);
+}

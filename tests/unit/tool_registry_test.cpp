@@ -1,0 +1,241 @@
+#include "qovery_mcp/tool_registry.hpp"
+
+#include "qovery_mcp/resources.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+using nlohmann::json;
+using namespace qovery_mcp;
+
+namespace {
+
+const char *kJob = "11111111-1111-4111-8111-111111111111";
+const char *kSecret = "22222222-2222-4222-8222-222222222222";
+
+struct Registry {
+  Capability capability = std::move(parse_capability(*resource("capability.naftiko.yaml")).value());
+  ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
+
+  const ToolRegistry::Tool &tool(const std::string &name) {
+    const auto *found = registry.find(name);
+    REQUIRE(found != nullptr);
+    return *found;
+  }
+};
+
+std::string text_of(const json &result) { return result["content"][0]["text"]; }
+
+} // namespace
+
+TEST_CASE("Registry: tools/list matches the snapshot byte for byte", "[registry]") {
+  Registry r;
+  std::string actual = r.registry.tools_list().dump(2) + "\n";
+  const std::string path = QMCP_SOURCE_DIR "/tests/snapshots/tools-list.json";
+  if (std::getenv("UPDATE_SNAPSHOTS") != nullptr) {
+    std::ofstream(path) << actual;
+    WARN("snapshot rewritten: " << path);
+  }
+  std::ifstream in(path);
+  std::ostringstream expected;
+  expected << in.rdbuf();
+  CHECK(actual == expected.str());
+}
+
+TEST_CASE("Registry: every tool carries the capability's name, hints and schemas", "[registry]") {
+  Registry r;
+  const json &tools = r.registry.tools_list()["tools"];
+  REQUIRE(tools.size() == 6);
+  for (const auto &tool : tools) {
+    const ToolSpec *spec = r.capability.find_tool(tool["name"].get<std::string>());
+    REQUIRE(spec != nullptr);
+    INFO(spec->name);
+    CHECK(tool["annotations"]["readOnlyHint"] == spec->hints.read_only);
+    CHECK(tool["annotations"]["destructiveHint"] == spec->hints.destructive);
+    CHECK(tool["annotations"]["idempotentHint"] == spec->hints.idempotent);
+    CHECK(tool["annotations"]["openWorldHint"] == true);
+    CHECK(tool["title"] == spec->description);
+    CHECK(tool["inputSchema"]["type"] == "object");
+    CHECK(tool["outputSchema"]["type"] == "object");
+    CHECK(tool["description"].get<std::string>().starts_with(spec->description));
+    const json &required = tool["inputSchema"]["required"];
+    for (const auto &param : spec->operation->path_params)
+      CHECK(std::find(required.begin(), required.end(), param) != required.end());
+  }
+}
+
+TEST_CASE("Registry: each tool maps to its upstream request", "[registry]") {
+  Registry r;
+  json secret_args = {{"jobId", kJob}, {"secretId", kSecret}};
+  struct Case {
+    std::string tool;
+    json arguments;
+    std::string method, path, body;
+  };
+  std::vector<Case> cases = {
+      {"list-job-secrets", {{"jobId", kJob}}, "GET", "/job/" + std::string(kJob) + "/secret", ""},
+      {"add-secret-job",
+       {{"jobId", kJob}, {"body", {{"key", "API_TOKEN"}, {"value", "s3cr3t"}}}},
+       "POST",
+       "/job/" + std::string(kJob) + "/secret",
+       R"({"key":"API_TOKEN","value":"s3cr3t"})"},
+      {"delete-secret-job", secret_args, "DELETE",
+       "/job/" + std::string(kJob) + "/secret/" + kSecret, ""},
+      {"edit-secret-belonging-job",
+       {{"jobId", kJob}, {"secretId", kSecret}, {"body", {{"key", "API_TOKEN"}, {"value", "n3w"}}}},
+       "PUT",
+       "/job/" + std::string(kJob) + "/secret/" + kSecret,
+       R"({"key":"API_TOKEN","value":"n3w"})"},
+      {"create-secret-alias-job-level",
+       {{"jobId", kJob}, {"secretId", kSecret}, {"body", {{"key", "DB_PASS"}}}},
+       "POST",
+       "/job/" + std::string(kJob) + "/secret/" + kSecret + "/alias",
+       R"({"key":"DB_PASS"})"},
+      {"create-secret-override-job-level",
+       {{"jobId", kJob}, {"secretId", kSecret}, {"body", {{"value", "other"}}}},
+       "POST",
+       "/job/" + std::string(kJob) + "/secret/" + kSecret + "/override",
+       R"({"value":"other"})"},
+  };
+  for (const auto &c : cases) {
+    INFO(c.tool);
+    auto request = r.registry.prepare(r.tool(c.tool), c.arguments);
+    REQUIRE(request);
+    CHECK(request->method == c.method);
+    CHECK(request->path == c.path);
+    CHECK(request->body == c.body);
+  }
+}
+
+TEST_CASE("Registry: invalid arguments name the argument and never echo a value", "[registry]") {
+  Registry r;
+  auto error_of = [&](const std::string &tool, const json &arguments) {
+    auto request = r.registry.prepare(r.tool(tool), arguments);
+    REQUIRE_FALSE(request);
+    return request.error();
+  };
+  CHECK(error_of("list-job-secrets", json::object()) == "argument 'jobId' is required");
+  CHECK(error_of("list-job-secrets", {{"jobId", "abc"}}) ==
+        "argument 'jobId' must be a UUID, got \"abc\"");
+  CHECK(error_of("delete-secret-job", {{"jobId", kJob}}) == "argument 'secretId' is required");
+  CHECK(error_of("add-secret-job", {{"jobId", kJob}, {"body", "KEY=1"}})
+            .starts_with("argument 'body' must be an object"));
+  CHECK(error_of("add-secret-job", {{"jobId", kJob}, {"body", {{"value", "x"}}}}) ==
+        "argument 'body.key' is required");
+  CHECK(
+      error_of("add-secret-job",
+               {{"jobId", kJob}, {"body", {{"key", "A"}, {"description", std::string(256, 'd')}}}})
+          .starts_with("argument 'body.description' must be at most 255 characters"));
+  std::string leaked =
+      error_of("add-secret-job", {{"jobId", kJob}, {"body", {{"key", "A"}, {"value", 12345678}}}});
+  CHECK(leaked.starts_with("argument 'body.value' must be a string"));
+  CHECK(leaked.find("12345678") == std::string::npos);
+  CHECK(error_of("list-job-secrets", {{"jobId", kJob}, {"extra", 1}})
+            .starts_with("argument 'extra' is not allowed"));
+}
+
+TEST_CASE("Registry: upstream answers become results a model can act on", "[registry]") {
+  Registry r;
+  json args = {{"jobId", kJob}, {"secretId", kSecret}};
+  const auto &remove = r.tool("delete-secret-job");
+
+  json deleted = r.registry.to_result(remove, args, {204, "", UpstreamError::None, ""});
+  CHECK(deleted["structuredContent"] ==
+        json{{"deleted", true}, {"jobId", kJob}, {"secretId", kSecret}});
+  CHECK(json::parse(text_of(deleted)) == deleted["structuredContent"]);
+  CHECK_FALSE(deleted.contains("isError"));
+
+  json conflict =
+      r.registry.to_result(r.tool("add-secret-job"), args,
+                           {409, R"({"status":409,"detail":"Variable already exists: API_TOKEN"})",
+                            UpstreamError::None, ""});
+  CHECK(conflict["isError"] == true);
+  CHECK(text_of(conflict).starts_with(
+      "Qovery answered HTTP 409: Variable already exists: API_TOKEN. A secret with this key "
+      "already exists"));
+
+  json not_found = r.registry.to_result(remove, args, {404, "", UpstreamError::None, ""});
+  CHECK(text_of(not_found).starts_with("Qovery answered HTTP 404. Not found: check that jobId"));
+
+  json unauthorized = r.registry.to_result(remove, args, {401, "{}", UpstreamError::None, ""});
+  CHECK(text_of(unauthorized).find("QOVERY_API_KEY") != std::string::npos);
+
+  json timeout = r.registry.to_result(
+      remove, args, {0, "", UpstreamError::Timeout, "no response from api.test:443 within 30 s"});
+  CHECK(timeout["isError"] == true);
+  CHECK(text_of(timeout).find("no response from api.test:443 within 30 s") != std::string::npos);
+  CHECK(text_of(timeout).find("may or may not have been applied") != std::string::npos);
+
+  json list_timeout = r.registry.to_result(r.tool("list-job-secrets"), {{"jobId", kJob}},
+                                           {0, "", UpstreamError::Timeout, "no response"});
+  CHECK(text_of(list_timeout).find("may or may not") == std::string::npos);
+
+  json garbage = r.registry.to_result(r.tool("list-job-secrets"), {{"jobId", kJob}},
+                                      {200, "<html>", UpstreamError::None, ""});
+  CHECK(garbage["isError"] == true);
+  CHECK(text_of(garbage).find("not JSON") != std::string::npos);
+}
+
+TEST_CASE("Registry: a successful answer is structured content and the same text", "[registry]") {
+  Registry r;
+  std::string body = R"({"results":[{"id":"22222222-2222-4222-8222-222222222222","key":"K"}]})";
+  json result = r.registry.to_result(r.tool("list-job-secrets"), {{"jobId", kJob}},
+                                     {200, body, UpstreamError::None, ""});
+  CHECK(result["structuredContent"] == json::parse(body));
+  CHECK(json::parse(text_of(result)) == json::parse(body));
+}
+
+TEST_CASE("Registry: selection by read-only and by name", "[registry]") {
+  auto capability = parse_capability(*resource("capability.naftiko.yaml"));
+  auto read_only = ToolRegistry::create(capability.value(), resource, {true, {}});
+  REQUIRE(read_only);
+  REQUIRE(read_only->tools().size() == 1);
+  CHECK(read_only->tools()[0].spec->name == "list-job-secrets");
+  CHECK(read_only->find("delete-secret-job") == nullptr);
+  auto named = ToolRegistry::create(capability.value(), resource,
+                                    {false, {"delete-secret-job", "list-job-secrets"}});
+  REQUIRE(named);
+  CHECK(named->tools().size() == 2);
+  CHECK(named->tools_list()["tools"].size() == 2);
+}
+
+TEST_CASE("Registry: schemas that disagree with the capability are refused", "[registry]") {
+  auto capability = parse_capability(*resource("capability.naftiko.yaml"));
+  auto with_input = [](std::string input) {
+    return [input](std::string_view name) -> std::optional<std::string_view> {
+      static std::string kept;
+      if (name == "list-job-secrets.input.json") {
+        kept = input;
+        return kept;
+      }
+      return resource(name);
+    };
+  };
+  auto missing_job =
+      ToolRegistry::create(capability.value(), with_input(R"({"type":"object","properties":{}})"));
+  REQUIRE_FALSE(missing_job);
+  CHECK(missing_job.error() ==
+        "tool list-job-secrets: list-job-secrets.input.json must require the path parameter "
+        "'jobId'");
+  auto with_body = ToolRegistry::create(
+      capability.value(),
+      with_input(R"({"type":"object","properties":{"jobId":{"type":"string"},"body":{}},
+                   "required":["jobId"]})"));
+  REQUIRE_FALSE(with_body);
+  CHECK(with_body.error().ends_with("declares 'body', but the tool sends none"));
+  auto absent = ToolRegistry::create(capability.value(),
+                                     [](std::string_view name) -> std::optional<std::string_view> {
+                                       if (name == "add-secret-job.output.json")
+                                         return std::nullopt;
+                                       return resource(name);
+                                     });
+  REQUIRE_FALSE(absent);
+  CHECK(absent.error() == "tool add-secret-job: schema file add-secret-job.output.json is missing");
+}
+
+TEST_CASE("Registry: path arguments are percent-encoded", "[registry]") {
+  CHECK(expand_path("/job/{jobId}/secret", {{"jobId", "a b/c"}}) == "/job/a%20b%2Fc/secret");
+}
