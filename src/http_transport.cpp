@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <thread>
 
@@ -48,26 +49,6 @@ bool accepts(const std::string &accept, std::string_view type) {
   return false;
 }
 
-/// The host name of a Host header or an origin's authority, without the port:
-/// "localhost", "127.0.0.1", "[::1]".
-std::string host_name(std::string_view authority) {
-  if (!authority.empty() && authority.front() == '[') {
-    std::size_t close = authority.find(']');
-    return lower(
-        authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1));
-  }
-  return lower(authority.substr(0, authority.find(':')));
-}
-
-bool is_loopback_name(const std::string &name) {
-  return name == "localhost" || name == "127.0.0.1" || name == "[::1]";
-}
-
-bool listed(const std::vector<std::string> &list, const std::string &value) {
-  return std::find(list.begin(), list.end(), value) != list.end() ||
-         std::find(list.begin(), list.end(), "*") != list.end();
-}
-
 void send_error(httplib::Response &res, int status, int code, std::string message,
                 const json &id = nullptr) {
   res.status = status;
@@ -79,33 +60,14 @@ void send_error(httplib::Response &res, int status, int code, std::string messag
 struct HttpTransport::Impl {
   const mcp::Server &server;
   mcp::SessionStore &sessions;
-  HttpTransportOptions options;
+  HttpServerOptions options;
   httplib::Server http;
-  std::mutex sweep_mutex;
-  std::condition_variable sweep_wake;
-  bool stopping = false;
-
-  bool host_allowed(const httplib::Request &req) const {
-    if (!req.has_header("Host"))
-      return true;
-    std::string name = host_name(req.get_header_value("Host"));
-    return is_loopback_name(name) || name == lower(options.host) ||
-           listed(options.allowed_hosts, name);
-  }
-
-  bool origin_allowed(const httplib::Request &req) const {
-    if (!req.has_header("Origin"))
-      return true;
-    std::string origin = req.get_header_value("Origin");
-    if (listed(options.allowed_origins, origin))
-      return true;
-    std::size_t scheme_end = origin.find("://");
-    if (scheme_end == std::string::npos)
-      return false;
-    std::string scheme = lower(std::string_view(origin).substr(0, scheme_end));
-    return (scheme == "http" || scheme == "https") &&
-           is_loopback_name(host_name(std::string_view(origin).substr(scheme_end + 3)));
-  }
+  // serve() and stop() may race (a signal during start-up): a stop asked for
+  // before serving starts makes serve() return at once.
+  std::mutex state_mutex;
+  std::condition_variable state_changed;
+  bool stop_requested = false;
+  std::atomic<bool> serving{false};
 
   /// The session named by Mcp-Session-Id, or nullptr after writing the 400/404.
   std::shared_ptr<mcp::Session> session_of(const httplib::Request &req, httplib::Response &res,
@@ -192,8 +154,8 @@ struct HttpTransport::Impl {
   }
 
   void sweep_idle_sessions() {
-    std::unique_lock lock(sweep_mutex);
-    while (!sweep_wake.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; })) {
+    std::unique_lock lock(state_mutex);
+    while (!state_changed.wait_for(lock, std::chrono::seconds(1), [&] { return stop_requested; })) {
       if (std::size_t expired = sessions.expire_idle())
         log::debug(std::to_string(expired) + " idle session(s) expired");
     }
@@ -201,30 +163,11 @@ struct HttpTransport::Impl {
 };
 
 HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessions,
-                             HttpTransportOptions options)
+                             HttpServerOptions options)
     : impl_(new Impl{server, sessions, std::move(options), {}, {}, {}, false}) {
   Impl &impl = *impl_;
-  int threads = std::max(impl.options.threads, 1);
-  impl.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  impl.http.set_tcp_nodelay(true);
-  // cpp-httplib's default also sets SO_REUSEPORT, which would let a second
-  // server share the port silently instead of failing to bind.
-  impl.http.set_socket_options([](socket_t socket) {
-    int on = 1;
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  });
-  impl.http.set_keep_alive_max_count(1000);
-  impl.http.set_payload_max_length(impl.options.max_body_bytes);
-  impl.http.set_pre_routing_handler([&impl](const httplib::Request &req, httplib::Response &res) {
-    if (!impl.host_allowed(req)) {
-      send_error(res, 403, mcp::kInvalidRequest, "forbidden: Host header not allowed");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (!impl.origin_allowed(req)) {
-      send_error(res, 403, mcp::kInvalidRequest, "forbidden: Origin not allowed");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
+  configure_server(impl.http, impl.options, [](const std::string &reason) {
+    return mcp::error_response(nullptr, mcp::kInvalidRequest, reason).dump();
   });
   impl.http.Post("/mcp", [&impl](const httplib::Request &req, httplib::Response &res) {
     impl.post(req, res);
@@ -262,31 +205,42 @@ HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessi
 HttpTransport::~HttpTransport() { stop(); }
 
 Result<int> HttpTransport::bind() {
-  const auto &options = impl_->options;
-  int port = options.port == 0
-                 ? impl_->http.bind_to_any_port(options.host)
-                 : (impl_->http.bind_to_port(options.host, options.port) ? options.port : -1);
+  int port = bind_server(impl_->http, impl_->options);
   if (port < 0)
-    return Result<int>::failure("cannot listen on " + options.host + ":" +
-                                std::to_string(options.port) +
+    return Result<int>::failure("cannot listen on " + impl_->options.host + ":" +
+                                std::to_string(impl_->options.port) +
                                 " (in use, or not an address of this machine)");
   return port;
 }
 
 void HttpTransport::serve() {
+  {
+    std::lock_guard lock(impl_->state_mutex);
+    if (impl_->stop_requested)
+      return;
+    impl_->serving = true;
+  }
   std::thread sweeper([this] { impl_->sweep_idle_sessions(); });
   impl_->http.listen_after_bind();
   {
-    std::lock_guard lock(impl_->sweep_mutex);
-    impl_->stopping = true;
+    std::lock_guard lock(impl_->state_mutex);
+    impl_->stop_requested = true;
+    impl_->serving = false;
   }
-  impl_->sweep_wake.notify_all();
+  impl_->state_changed.notify_all();
   sweeper.join();
 }
 
 void HttpTransport::stop() {
-  if (impl_->http.is_running())
-    impl_->http.stop();
+  {
+    std::lock_guard lock(impl_->state_mutex);
+    impl_->stop_requested = true;
+  }
+  impl_->state_changed.notify_all();
+  // listen_after_bind() may not have begun: httplib ignores a stop until it has.
+  while (impl_->serving && !impl_->http.is_running())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  impl_->http.stop();
 }
 
 } // namespace qovery_mcp

@@ -224,7 +224,8 @@ json Server::call_tool(const json &id, const json &params) const {
   if (tool == nullptr) {
     std::string known;
     for (const auto &candidate : registry_.tools())
-      known += (known.empty() ? "" : ", ") + candidate.spec->name;
+      if (candidate.selected)
+        known += (known.empty() ? "" : ", ") + candidate.spec->name;
     return error_response(id, kInvalidParams,
                           "unknown tool '" + name->get<std::string>() + "' (tools: " + known + ")");
   }

@@ -178,11 +178,17 @@ std::string expand_path(std::string_view path, const json &arguments) {
 
 Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const SchemaSource &schemas,
                                           const ToolSelection &selection) {
+  for (const auto &name : selection.names) {
+    if (capability.find_tool(name) != nullptr)
+      continue;
+    std::string known;
+    for (const auto &spec : capability.tools)
+      known += (known.empty() ? "" : ", ") + spec.name;
+    return Result<ToolRegistry>::failure("unknown tool '" + name + "' (tools: " + known + ")");
+  }
   ToolRegistry registry;
   json tools = json::array();
   for (const auto &spec : capability.tools) {
-    if (!selected(spec, selection))
-      continue;
     Result<Schema> input = load_schema(schemas, spec.name + ".input.json");
     if (!input)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + input.error());
@@ -192,8 +198,11 @@ Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const Sc
     if (std::string problem = check_input_schema(spec, input->document()); !problem.empty())
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + spec.name + ".input.json " +
                                            problem);
-    tools.push_back(tool_definition(spec, input.value(), output.value()));
-    registry.tools_.push_back(Tool{&spec, std::move(input.value()), std::move(output.value())});
+    bool offered = selected(spec, selection);
+    if (offered)
+      tools.push_back(tool_definition(spec, input.value(), output.value()));
+    registry.tools_.push_back(
+        Tool{&spec, std::move(input.value()), std::move(output.value()), offered});
   }
   registry.tools_list_ = {{"tools", std::move(tools)}};
   return registry;
@@ -201,7 +210,14 @@ Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const Sc
 
 const ToolRegistry::Tool *ToolRegistry::find(std::string_view name) const {
   for (const auto &tool : tools_)
-    if (tool.spec->name == name)
+    if (tool.selected && tool.spec->name == name)
+      return &tool;
+  return nullptr;
+}
+
+const ToolRegistry::Tool *ToolRegistry::find_for(const Operation &operation) const {
+  for (const auto &tool : tools_)
+    if (tool.spec->operation == &operation)
       return &tool;
   return nullptr;
 }

@@ -33,21 +33,25 @@ public:
     const ToolSpec *spec;
     Schema input;
     Schema output;
+    bool selected; ///< offered under the ToolSelection
   };
 
   /// Attaches `<tool>.input.json` and `<tool>.output.json` to every tool of
   /// `capability` and checks that each input schema requires exactly the
   /// operation's path parameters (and `body` when the tool sends one). Fails
-  /// naming the tool and the file. `capability` must outlive the registry.
+  /// naming the tool and the file, or an unknown name in `selection` (with the
+  /// valid ones). `capability` must outlive the registry.
   static Result<ToolRegistry> create(const Capability &capability, const SchemaSource &schemas,
                                      const ToolSelection &selection = {});
 
-  /// `{"tools": [...]}`, built once.
+  /// `{"tools": [...]}` of the selected tools, built once.
   const nlohmann::json &tools_list() const { return tools_list_; }
-  /// The selected tools, in the capability's order.
+  /// Every tool of the capability, selected or not, in the capability's order.
   const std::vector<Tool> &tools() const { return tools_; }
   /// The selected tool of that name, or nullptr.
   const Tool *find(std::string_view name) const;
+  /// The tool (selected or not) that calls `operation`, or nullptr.
+  const Tool *find_for(const Operation &operation) const;
 
   /// Validates `arguments` against the tool's input schema and builds the
   /// request. The failure message names the argument and what was wrong.

@@ -192,14 +192,32 @@ TEST_CASE("Registry: selection by read-only and by name", "[registry]") {
   auto capability = parse_capability(*resource("capability.naftiko.yaml"));
   auto read_only = ToolRegistry::create(capability.value(), resource, {true, {}});
   REQUIRE(read_only);
-  REQUIRE(read_only->tools().size() == 1);
-  CHECK(read_only->tools()[0].spec->name == "list-job-secrets");
+  REQUIRE(read_only->tools_list()["tools"].size() == 1);
+  CHECK(read_only->tools_list()["tools"][0]["name"] == "list-job-secrets");
+  CHECK(read_only->find("list-job-secrets") != nullptr);
   CHECK(read_only->find("delete-secret-job") == nullptr);
+  const Operation &remove = *capability->find_tool("delete-secret-job")->operation;
+  REQUIRE(read_only->find_for(remove) != nullptr);
+  CHECK_FALSE(read_only->find_for(remove)->selected);
+
   auto named = ToolRegistry::create(capability.value(), resource,
                                     {false, {"delete-secret-job", "list-job-secrets"}});
   REQUIRE(named);
-  CHECK(named->tools().size() == 2);
   CHECK(named->tools_list()["tools"].size() == 2);
+  CHECK(named->find("add-secret-job") == nullptr);
+  CHECK(named->find("delete-secret-job") != nullptr);
+
+  auto both = ToolRegistry::create(capability.value(), resource,
+                                   {true, {"delete-secret-job", "list-job-secrets"}});
+  REQUIRE(both);
+  CHECK(both->tools_list()["tools"].size() == 1);
+
+  auto unknown = ToolRegistry::create(capability.value(), resource, {false, {"list-secrets"}});
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error() ==
+        "unknown tool 'list-secrets' (tools: list-job-secrets, add-secret-job, "
+        "delete-secret-job, edit-secret-belonging-job, create-secret-alias-job-level, "
+        "create-secret-override-job-level)");
 }
 
 TEST_CASE("Registry: schemas that disagree with the capability are refused", "[registry]") {

@@ -7,6 +7,7 @@
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/mcp_server.hpp"
 #include "qovery_mcp/resources.hpp"
+#include "qovery_mcp/stdio_transport.hpp"
 #include "qovery_mcp/tool_registry.hpp"
 #include "qovery_mcp/upstream.hpp"
 
@@ -27,6 +28,9 @@ constexpr int kConfigError = 2;
 
 struct Options {
   bool sandbox = false;
+  bool stdio = false;
+  bool read_only = false;
+  std::vector<std::string> tools;
   std::string host = "127.0.0.1";
   int mcp_port = -1; // -1: the capability's port
   std::string api_url;
@@ -64,73 +68,39 @@ std::string url_host(const std::string &host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
-int run(const Options &options) {
-  log::Level level;
-  if (!log::parse_level(options.log_level, level))
-    return config_error("--log-level must be debug, info, warning or error, got \"" +
-                        options.log_level + "\"");
-  log::set_level(level);
+/// The real Qovery API, with the key from the capability's bound variable.
+Result<std::unique_ptr<HttpUpstream>> make_upstream(const Options &options,
+                                                    const Capability &capability) {
+  using Failure = Result<std::unique_ptr<HttpUpstream>>;
+  Result<AuthScheme> scheme = parse_auth_scheme(options.auth_scheme);
+  if (!scheme)
+    return Failure::failure("--auth-scheme: " + scheme.error());
+  std::string key = env_or_empty(capability.api_key_env);
+  if (key.empty())
+    key = env_or_empty("QOVERY_API_TOKEN");
+  if (key.empty())
+    return Failure::failure("no API key: set " + capability.api_key_env +
+                            " to a Qovery API token (or run with --sandbox to try the tools "
+                            "without an account)");
+  HttpUpstreamConfig config;
+  config.base_url = options.api_url.empty() ? capability.base_uri : options.api_url;
+  config.api_key = std::move(key);
+  config.auth_scheme = scheme.value();
+  config.ca_file = options.ca_file;
+  auto timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
+  config.read_timeout = timeout;
+  config.connect_timeout = std::min(timeout, std::chrono::milliseconds(10000));
+  return HttpUpstream::create(std::move(config));
+}
 
-  std::string capability_text;
-  if (options.capability_file.empty()) {
-    capability_text = std::string(*resource("capability.naftiko.yaml"));
-  } else if (auto text = read_file(options.capability_file)) {
-    capability_text = std::move(*text);
-  } else {
-    return config_error("--capability: cannot read " + options.capability_file);
-  }
-  Result<Capability> capability = parse_capability(capability_text);
-  if (!capability)
-    return config_error("capability: " + capability.error());
-
-  Result<ToolRegistry> registry = ToolRegistry::create(capability.value(), resource);
-  if (!registry)
-    return config_error(registry.error());
-
-  FakeQovery sandbox_fake;
-  std::unique_ptr<Upstream> upstream;
-  if (options.sandbox) {
-    upstream = std::make_unique<SandboxUpstream>(sandbox_fake);
-    log::warning("SANDBOX MODE: no request reaches Qovery; an in-memory fake answers, and "
-                 "everything is forgotten on exit. Try the job id " +
-                 std::string(FakeQovery::kJobId) + ".");
-  } else {
-    Result<AuthScheme> scheme = parse_auth_scheme(options.auth_scheme);
-    if (!scheme)
-      return config_error("--auth-scheme: " + scheme.error());
-    const std::string &key_variable = capability->api_key_env;
-    std::string key = env_or_empty(key_variable);
-    if (key.empty())
-      key = env_or_empty("QOVERY_API_TOKEN");
-    if (key.empty())
-      return config_error("no API key: set " + key_variable +
-                          " to a Qovery API token (or run with --sandbox to try the tools "
-                          "without an account)");
-    HttpUpstreamConfig config;
-    config.base_url = options.api_url.empty() ? capability->base_uri : options.api_url;
-    config.api_key = std::move(key);
-    config.auth_scheme = scheme.value();
-    config.ca_file = options.ca_file;
-    auto timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
-    config.read_timeout = timeout;
-    config.connect_timeout = std::min(timeout, std::chrono::milliseconds(10000));
-    Result<std::unique_ptr<HttpUpstream>> http = HttpUpstream::create(std::move(config));
-    if (!http)
-      return config_error(http.error());
-    upstream = std::move(http.value());
-  }
-
-  std::string instructions = capability->description;
-  if (auto guidance = resource("server-instructions.md"))
-    instructions += "\n\n" + std::string(*guidance);
-  mcp::Server server(registry.value(), *upstream,
-                     {"qovery-job-secret-mcp", capability->label, QMCP_VERSION, instructions});
+/// Serves MCP on /mcp until SIGINT or SIGTERM.
+int serve_http(const Options &options, const Capability &capability, const mcp::Server &server,
+               std::size_t tool_count) {
   mcp::SessionStore sessions(
       std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)));
-
-  HttpTransportOptions http_options;
+  HttpServerOptions http_options;
   http_options.host = options.host;
-  http_options.port = options.mcp_port >= 0 ? options.mcp_port : capability->mcp_port;
+  http_options.port = options.mcp_port >= 0 ? options.mcp_port : capability.mcp_port;
   http_options.allowed_origins = options.allowed_origins;
   http_options.allowed_hosts = options.allowed_hosts;
   http_options.threads = options.threads;
@@ -152,12 +122,66 @@ int run(const Options &options) {
   });
 
   log::info("MCP endpoint http://" + url_host(options.host) + ":" + std::to_string(port.value()) +
-            "/mcp (" + std::to_string(registry->tools().size()) + " tools)");
+            "/mcp (" + std::to_string(tool_count) + " tools)");
   transport.serve();
   kill(getpid(), SIGTERM); // wakes the waiter if the server stopped on its own
   signal_waiter.join();
   log::info("stopped");
   return 0;
+}
+
+int run(const Options &options) {
+  log::Level level;
+  if (!log::parse_level(options.log_level, level))
+    return config_error("--log-level must be debug, info, warning or error, got \"" +
+                        options.log_level + "\"");
+  log::set_level(level);
+
+  std::string capability_text;
+  if (options.capability_file.empty()) {
+    capability_text = std::string(*resource("capability.naftiko.yaml"));
+  } else if (auto text = read_file(options.capability_file)) {
+    capability_text = std::move(*text);
+  } else {
+    return config_error("--capability: cannot read " + options.capability_file);
+  }
+  Result<Capability> capability = parse_capability(capability_text);
+  if (!capability)
+    return config_error("capability: " + capability.error());
+
+  Result<ToolRegistry> registry =
+      ToolRegistry::create(capability.value(), resource, {options.read_only, options.tools});
+  if (!registry)
+    return config_error("--tools: " + registry.error());
+  std::size_t tool_count = registry->tools_list()["tools"].size();
+  if (tool_count == 0)
+    return config_error("--read-only and --tools leave no tool to serve");
+
+  FakeQovery sandbox_fake;
+  std::unique_ptr<Upstream> upstream;
+  if (options.sandbox) {
+    upstream = std::make_unique<SandboxUpstream>(sandbox_fake);
+    log::warning("SANDBOX MODE: no request reaches Qovery; an in-memory fake answers, and "
+                 "everything is forgotten on exit. Try the job id " +
+                 std::string(FakeQovery::kJobId) + ".");
+  } else {
+    Result<std::unique_ptr<HttpUpstream>> http = make_upstream(options, capability.value());
+    if (!http)
+      return config_error(http.error());
+    upstream = std::move(http.value());
+  }
+
+  std::string instructions = capability->description;
+  if (auto guidance = resource("server-instructions.md"))
+    instructions += "\n\n" + std::string(*guidance);
+  mcp::Server server(registry.value(), *upstream,
+                     {"qovery-job-secret-mcp", capability->label, QMCP_VERSION, instructions});
+  if (options.stdio) {
+    log::info("serving MCP on stdin/stdout (" + std::to_string(tool_count) + " tools)");
+    serve_stdio(server, std::cin, std::cout);
+    return 0;
+  }
+  return serve_http(options, capability.value(), server, tool_count);
 }
 
 } // namespace
@@ -173,6 +197,17 @@ int main(int argc, char **argv) {
                "Answer from an in-memory fake of Qovery instead of the real API: try every "
                "tool with no account")
       ->envname("QOVERY_MCP_SANDBOX");
+  app.add_flag("--stdio", options.stdio,
+               "Speak MCP on stdin/stdout (newline-delimited JSON-RPC), as Claude Desktop "
+               "runs local servers, instead of listening on HTTP")
+      ->envname("QOVERY_MCP_STDIO");
+  app.add_flag("--read-only", options.read_only,
+               "Offer only the read-only tools (list-job-secrets): nothing can change")
+      ->envname("QOVERY_MCP_READ_ONLY");
+  app.add_option("--tools", options.tools,
+                 "Offer only these tools (comma-separated names); an unknown name is an error")
+      ->envname("QOVERY_MCP_TOOLS")
+      ->delimiter(',');
   app.add_option("--host", options.host, "Address to listen on")
       ->envname("QOVERY_MCP_HOST")
       ->capture_default_str();

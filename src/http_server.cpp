@@ -1,0 +1,88 @@
+#include "qovery_mcp/http_server.hpp"
+
+#include <httplib.h>
+
+#include <algorithm>
+
+namespace qovery_mcp {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+/// The host name of a Host header or an origin's authority, without the port:
+/// "localhost", "127.0.0.1", "[::1]".
+std::string host_name(std::string_view authority) {
+  if (!authority.empty() && authority.front() == '[') {
+    std::size_t close = authority.find(']');
+    return lower(
+        authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1));
+  }
+  return lower(authority.substr(0, authority.find(':')));
+}
+
+bool is_loopback_name(const std::string &name) {
+  return name == "localhost" || name == "127.0.0.1" || name == "[::1]";
+}
+
+bool listed(const std::vector<std::string> &list, const std::string &value) {
+  return std::find(list.begin(), list.end(), value) != list.end() ||
+         std::find(list.begin(), list.end(), "*") != list.end();
+}
+
+} // namespace
+
+bool host_allowed(std::string_view host_header, const HttpServerOptions &options) {
+  std::string name = host_name(host_header);
+  return is_loopback_name(name) || name == lower(options.host) ||
+         name == "[" + lower(options.host) + "]" || listed(options.allowed_hosts, name);
+}
+
+bool origin_allowed(std::string_view origin, const HttpServerOptions &options) {
+  if (listed(options.allowed_origins, std::string(origin)))
+    return true;
+  std::size_t scheme_end = origin.find("://");
+  if (scheme_end == std::string_view::npos)
+    return false;
+  std::string scheme = lower(origin.substr(0, scheme_end));
+  return (scheme == "http" || scheme == "https") &&
+         is_loopback_name(host_name(origin.substr(scheme_end + 3)));
+}
+
+void configure_server(httplib::Server &server, const HttpServerOptions &options,
+                      std::string (*forbidden_body)(const std::string &reason)) {
+  int threads = std::max(options.threads, 1);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_tcp_nodelay(true);
+  server.set_socket_options([](socket_t socket) {
+    int on = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  });
+  server.set_keep_alive_max_count(1000);
+  server.set_payload_max_length(options.max_body_bytes);
+  server.set_pre_routing_handler([options, forbidden_body](const httplib::Request &req,
+                                                           httplib::Response &res) {
+    const char *reason = nullptr;
+    if (req.has_header("Host") && !host_allowed(req.get_header_value("Host"), options))
+      reason = "forbidden: Host header not allowed";
+    else if (req.has_header("Origin") && !origin_allowed(req.get_header_value("Origin"), options))
+      reason = "forbidden: Origin not allowed";
+    if (reason == nullptr)
+      return httplib::Server::HandlerResponse::Unhandled;
+    res.status = 403;
+    res.set_content(forbidden_body(reason), "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+}
+
+int bind_server(httplib::Server &server, const HttpServerOptions &options) {
+  if (options.port == 0)
+    return server.bind_to_any_port(options.host);
+  return server.bind_to_port(options.host, options.port) ? options.port : -1;
+}
+
+} // namespace qovery_mcp

@@ -1,0 +1,130 @@
+// --stdio as Claude Desktop runs it, and tool selection, on real processes.
+
+#include "stack.hpp"
+
+#include <catch2/catch.hpp>
+
+using nlohmann::json;
+using namespace test;
+
+namespace {
+
+std::string initialize_line() {
+  return json{{"jsonrpc", "2.0"},
+              {"id", 1},
+              {"method", "initialize"},
+              {"params",
+               {{"protocolVersion", "2025-06-18"},
+                {"capabilities", json::object()},
+                {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}
+             .dump() +
+         "\n";
+}
+
+json tool_names(const json &tools_list_result) {
+  json names = json::array();
+  for (const auto &tool : tools_list_result["tools"])
+    names.push_back(tool["name"]);
+  return names;
+}
+
+} // namespace
+
+TEST_CASE("stdio: a whole session against fake-qovery, then EOF exits 0", "[stdio]") {
+  FakeQoveryProcess fake;
+  Process server(
+      {QMCP_SERVER_BIN, "--stdio", "--api-url", fake.url(), "--ca-file", kCertDir + "/ca.pem"},
+      {{"QOVERY_API_KEY", kApiKey}});
+  server.write_stdin(initialize_line());
+  server.write_stdin(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+                     "\n");
+  server.write_stdin("this is not json\n");
+  server.write_stdin(
+      json{{"jsonrpc", "2.0"},
+           {"id", 2},
+           {"method", "tools/call"},
+           {"params",
+            {{"name", "add-secret-job"},
+             {"arguments",
+              {{"jobId", kJobId}, {"body", {{"key", "FROM_STDIO"}, {"value", "v-91"}}}}}}}}
+          .dump() +
+      "\n");
+  auto first = server.read_stdout_line();
+  REQUIRE(first);
+  CHECK(json::parse(*first)["result"]["protocolVersion"] == "2025-06-18");
+  auto second = server.read_stdout_line();
+  REQUIRE(second);
+  CHECK(json::parse(*second)["error"]["code"] == -32700);
+  auto third = server.read_stdout_line();
+  REQUIRE(third);
+  CHECK(json::parse(*third)["result"]["structuredContent"]["key"] == "FROM_STDIO");
+  CHECK(fake.requests().back()["method"] == "POST");
+
+  server.close_stdin();
+  CHECK(server.wait() == 0);
+  CHECK_FALSE(server.read_stdout_line(std::chrono::milliseconds(100))); // nothing else on stdout
+  CHECK(server.stderr_text().find("v-91") == std::string::npos);
+}
+
+TEST_CASE("Selection: --read-only offers and allows only list-job-secrets", "[selection]") {
+  ServerProcess server({"--sandbox", "--read-only"});
+  McpClient client(server.port);
+  client.initialize();
+  CHECK(tool_names(client.request("tools/list", json::object())["result"]) ==
+        json{"list-job-secrets"});
+  json refused = client.request("tools/call",
+                                {{"name", "add-secret-job"},
+                                 {"arguments", {{"jobId", kJobId}, {"body", {{"key", "NOPE"}}}}}});
+  CHECK(refused["error"]["code"] == -32602);
+  CHECK_FALSE(client.call("list-job-secrets", {{"jobId", kJobId}}).contains("isError"));
+}
+
+TEST_CASE("Selection: --tools and the environment variables", "[selection]") {
+  ServerProcess named({"--sandbox", "--tools", "delete-secret-job,list-job-secrets"});
+  McpClient client(named.port);
+  client.initialize();
+  CHECK(tool_names(client.request("tools/list", json::object())["result"]) ==
+        json{"list-job-secrets", "delete-secret-job"});
+
+  ServerProcess from_env({"--sandbox"}, {{"QOVERY_MCP_TOOLS", "add-secret-job"}});
+  McpClient env_client(from_env.port);
+  env_client.initialize();
+  CHECK(tool_names(env_client.request("tools/list", json::object())["result"]) ==
+        json{"add-secret-job"});
+
+  ServerProcess read_only_env({"--sandbox"}, {{"QOVERY_MCP_READ_ONLY", "1"}});
+  McpClient read_only_client(read_only_env.port);
+  read_only_client.initialize();
+  CHECK(tool_names(read_only_client.request("tools/list", json::object())["result"]) ==
+        json{"list-job-secrets"});
+}
+
+TEST_CASE("Selection: an unknown tool name stops the server with the valid names", "[selection]") {
+  Process server({QMCP_SERVER_BIN, "--sandbox", "--mcp-port", "0", "--tools", "list-secrets"});
+  CHECK(server.wait() == 2);
+  std::string output = server.stderr_text();
+  CHECK(output.find("unknown tool 'list-secrets'") != std::string::npos);
+  CHECK(output.find("list-job-secrets, add-secret-job") != std::string::npos);
+
+  Process nothing_left({QMCP_SERVER_BIN, "--sandbox", "--mcp-port", "0", "--read-only", "--tools",
+                        "add-secret-job"});
+  CHECK(nothing_left.wait() == 2);
+}
+
+TEST_CASE("CLI: --help documents every option, --version prints it", "[cli]") {
+  Process help({QMCP_SERVER_BIN, "--help"});
+  CHECK(help.wait() == 0);
+  std::string text;
+  while (auto line = help.read_stdout_line(std::chrono::milliseconds(500)))
+    text += *line + "\n";
+  for (const char *option :
+       {"--sandbox", "--stdio", "--read-only", "--tools", "--host", "--mcp-port", "--api-url",
+        "--auth-scheme", "--ca-file", "--timeout", "--allowed-origin", "--allowed-host",
+        "--threads", "--session-timeout", "--capability", "--log-level", "QOVERY_API_KEY"})
+    CHECK(text.find(option) != std::string::npos);
+  Process version({QMCP_SERVER_BIN, "--version"});
+  CHECK(version.wait() == 0);
+  auto line = version.read_stdout_line();
+  REQUIRE(line);
+  CHECK(*line == "0.1.0");
+}

@@ -1,0 +1,66 @@
+#include "qovery_mcp/stdio_transport.hpp"
+
+#include "qovery_mcp/fake_qovery.hpp"
+#include "qovery_mcp/resources.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using nlohmann::json;
+using namespace qovery_mcp;
+
+namespace {
+
+/// Runs a whole stdio conversation against the sandbox; returns the answer lines.
+std::vector<json> converse(const std::string &input) {
+  Capability capability = std::move(parse_capability(*resource("capability.naftiko.yaml")).value());
+  ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
+  FakeQovery fake;
+  SandboxUpstream upstream(fake);
+  mcp::Server server(registry, upstream, {"n", "t", "v", ""});
+  std::istringstream in(input);
+  std::ostringstream out;
+  serve_stdio(server, in, out);
+  std::vector<json> answers;
+  std::istringstream lines(out.str());
+  std::string line;
+  while (std::getline(lines, line))
+    answers.push_back(json::parse(line)); // every line of stdout is one JSON message
+  return answers;
+}
+
+} // namespace
+
+TEST_CASE("stdio: one answer line per request, none for notifications", "[stdio]") {
+  auto answers = converse(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}})"
+      "\n"
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})"
+      "\r\n\n"
+      R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list-job-secrets","arguments":{"jobId":"11111111-1111-4111-8111-111111111111"}}})");
+  REQUIRE(answers.size() == 3);
+  CHECK(answers[0]["result"]["protocolVersion"] == "2025-06-18");
+  CHECK(answers[1]["id"] == 2);
+  CHECK(answers[1]["result"]["tools"].size() == 6);
+  CHECK(answers[2]["result"]["structuredContent"]["results"].size() >= 4);
+}
+
+TEST_CASE("stdio: a malformed line gets an error and the next line is served", "[stdio]") {
+  auto answers = converse("{oops\n[1,2]\n"
+                          R"({"jsonrpc":"2.0","id":9,"method":"ping"})"
+                          "\n");
+  REQUIRE(answers.size() == 3);
+  CHECK(answers[0]["error"]["code"] == -32700);
+  CHECK(answers[1]["error"]["code"] == -32600);
+  CHECK(answers[2] == json{{"jsonrpc", "2.0"}, {"id", 9}, {"result", json::object()}});
+}
+
+TEST_CASE("stdio: a line with a newline inside a string stays one line", "[stdio]") {
+  auto answers = converse(R"({"jsonrpc":"2.0","id":"a\nb","method":"ping"})"
+                          "\n");
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0]["id"] == "a\nb");
+}
