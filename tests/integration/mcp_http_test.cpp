@@ -295,6 +295,35 @@ TEST_CASE("HTTP: transport failures are tool errors that say which", "[http]") {
     CHECK(text_of(result).find("TLS") != std::string::npos);
     CHECK(fake.requests().empty());
   }
+  SECTION("unknown host name: connection, naming the host") {
+    ServerProcess server({"--api-url", "https://qovery-api.invalid"});
+    McpClient client(server.port);
+    client.initialize();
+    json result = client.call("list-job-secrets", {{"jobId", kJobId}});
+    CHECK(result["isError"] == true);
+    CHECK(text_of(result).find("qovery-api.invalid") != std::string::npos);
+  }
+  SECTION("an upstream that accepts and never answers: timeout") {
+    httplib::Server silent;
+    silent.Get(".*", [](const httplib::Request &, httplib::Response &) {
+      std::this_thread::sleep_for(std::chrono::seconds(3));
+    });
+    int silent_port = silent.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { silent.listen_after_bind(); });
+    {
+      ServerProcess server(
+          {"--api-url", "http://127.0.0.1:" + std::to_string(silent_port), "--timeout", "0.5"});
+      McpClient client(server.port);
+      client.initialize();
+      auto started = std::chrono::steady_clock::now();
+      json result = client.call("list-job-secrets", {{"jobId", kJobId}});
+      CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
+      CHECK(result["isError"] == true);
+      CHECK(text_of(result).find("no response") != std::string::npos);
+    }
+    silent.stop();
+    serving.join();
+  }
   SECTION("nothing listening: connection") {
     int port;
     {
