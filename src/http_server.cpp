@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <thread>
 
 namespace qovery_mcp {
 namespace {
@@ -83,6 +84,56 @@ int bind_server(httplib::Server &server, const HttpServerOptions &options) {
   if (options.port == 0)
     return server.bind_to_any_port(options.host);
   return server.bind_to_port(options.host, options.port) ? options.port : -1;
+}
+
+ListeningServer::ListeningServer(HttpServerOptions options,
+                                 std::string (*forbidden_body)(const std::string &reason))
+    : options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
+  configure_server(*http_, options_, forbidden_body);
+}
+
+ListeningServer::~ListeningServer() { stop(); }
+
+Result<int> ListeningServer::bind() {
+  int port = bind_server(*http_, options_);
+  if (port < 0)
+    return Result<int>::failure("cannot listen on " + options_.host + ":" +
+                                std::to_string(options_.port) +
+                                " (in use, or not an address of this machine)");
+  return port;
+}
+
+void ListeningServer::serve() {
+  {
+    std::lock_guard lock(state_mutex_);
+    if (stop_requested_)
+      return;
+    serving_ = true;
+  }
+  http_->listen_after_bind();
+  {
+    std::lock_guard lock(state_mutex_);
+    stop_requested_ = true;
+    serving_ = false;
+  }
+  state_changed_.notify_all();
+}
+
+void ListeningServer::stop() {
+  {
+    std::lock_guard lock(state_mutex_);
+    stop_requested_ = true;
+  }
+  state_changed_.notify_all();
+  // listen_after_bind() may not have begun: httplib ignores a stop until it has.
+  while (serving_ && !http_->is_running())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  http_->stop();
+}
+
+bool ListeningServer::wait_for_stop(std::chrono::milliseconds period) {
+  std::unique_lock lock(state_mutex_);
+  return state_changed_.wait_for(lock, period, [this] { return stop_requested_; });
 }
 
 } // namespace qovery_mcp

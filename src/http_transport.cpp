@@ -5,8 +5,6 @@
 #include <httplib.h>
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <thread>
 
 namespace qovery_mcp {
@@ -60,14 +58,7 @@ void send_error(httplib::Response &res, int status, int code, std::string messag
 struct HttpTransport::Impl {
   const mcp::Server &server;
   mcp::SessionStore &sessions;
-  HttpServerOptions options;
-  httplib::Server http;
-  // serve() and stop() may race (a signal during start-up): a stop asked for
-  // before serving starts makes serve() return at once.
-  std::mutex state_mutex;
-  std::condition_variable state_changed;
-  bool stop_requested = false;
-  std::atomic<bool> serving{false};
+  ListeningServer listening;
 
   /// The session named by Mcp-Session-Id, or nullptr after writing the 400/404.
   std::shared_ptr<mcp::Session> session_of(const httplib::Request &req, httplib::Response &res,
@@ -154,8 +145,7 @@ struct HttpTransport::Impl {
   }
 
   void sweep_idle_sessions() {
-    std::unique_lock lock(state_mutex);
-    while (!state_changed.wait_for(lock, std::chrono::seconds(1), [&] { return stop_requested; })) {
+    while (!listening.wait_for_stop(std::chrono::seconds(1))) {
       if (std::size_t expired = sessions.expire_idle())
         log::debug(std::to_string(expired) + " idle session(s) expired");
     }
@@ -164,23 +154,23 @@ struct HttpTransport::Impl {
 
 HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessions,
                              HttpServerOptions options)
-    : impl_(new Impl{server, sessions, std::move(options), {}, {}, {}, false}) {
+    : impl_(new Impl{server, sessions,
+                     ListeningServer(std::move(options), [](const std::string &reason) {
+                       return mcp::error_response(nullptr, mcp::kInvalidRequest, reason).dump();
+                     })}) {
   Impl &impl = *impl_;
-  configure_server(impl.http, impl.options, [](const std::string &reason) {
-    return mcp::error_response(nullptr, mcp::kInvalidRequest, reason).dump();
-  });
-  impl.http.Post("/mcp", [&impl](const httplib::Request &req, httplib::Response &res) {
-    impl.post(req, res);
-  });
-  impl.http.Delete("/mcp", [&impl](const httplib::Request &req, httplib::Response &res) {
+  httplib::Server &http = impl.listening.http();
+  http.Post("/mcp",
+            [&impl](const httplib::Request &req, httplib::Response &res) { impl.post(req, res); });
+  http.Delete("/mcp", [&impl](const httplib::Request &req, httplib::Response &res) {
     impl.end_session(req, res);
   });
-  impl.http.Get("/mcp", [](const httplib::Request &, httplib::Response &res) {
+  http.Get("/mcp", [](const httplib::Request &, httplib::Response &res) {
     res.set_header("Allow", "POST, DELETE");
     send_error(res, 405, mcp::kInvalidRequest,
                "method not allowed: this server offers no server-to-client SSE stream");
   });
-  impl.http.set_error_handler([&impl](const httplib::Request &req, httplib::Response &res) {
+  http.set_error_handler([&impl](const httplib::Request &req, httplib::Response &res) {
     if (!res.body.empty())
       return;
     if (req.path == "/mcp" && res.status == 404) {
@@ -192,55 +182,26 @@ HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessi
     if (res.status == 404)
       message = "not found: the MCP endpoint is /mcp";
     else if (res.status == 413)
-      message = "payload too large: the limit is " + std::to_string(impl.options.max_body_bytes) +
-                " bytes";
+      message = "payload too large: the limit is " +
+                std::to_string(impl.listening.options().max_body_bytes) + " bytes";
     send_error(res, res.status, mcp::kInvalidRequest, std::move(message));
   });
-  impl.http.set_exception_handler(
+  http.set_exception_handler(
       [](const httplib::Request &, httplib::Response &res, std::exception_ptr) {
         send_error(res, 500, mcp::kInternalError, "internal error");
       });
 }
 
-HttpTransport::~HttpTransport() { stop(); }
+HttpTransport::~HttpTransport() = default;
 
-Result<int> HttpTransport::bind() {
-  int port = bind_server(impl_->http, impl_->options);
-  if (port < 0)
-    return Result<int>::failure("cannot listen on " + impl_->options.host + ":" +
-                                std::to_string(impl_->options.port) +
-                                " (in use, or not an address of this machine)");
-  return port;
-}
+Result<int> HttpTransport::bind() { return impl_->listening.bind(); }
 
 void HttpTransport::serve() {
-  {
-    std::lock_guard lock(impl_->state_mutex);
-    if (impl_->stop_requested)
-      return;
-    impl_->serving = true;
-  }
   std::thread sweeper([this] { impl_->sweep_idle_sessions(); });
-  impl_->http.listen_after_bind();
-  {
-    std::lock_guard lock(impl_->state_mutex);
-    impl_->stop_requested = true;
-    impl_->serving = false;
-  }
-  impl_->state_changed.notify_all();
+  impl_->listening.serve();
   sweeper.join();
 }
 
-void HttpTransport::stop() {
-  {
-    std::lock_guard lock(impl_->state_mutex);
-    impl_->stop_requested = true;
-  }
-  impl_->state_changed.notify_all();
-  // listen_after_bind() may not have begun: httplib ignores a stop until it has.
-  while (impl_->serving && !impl_->http.is_running())
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  impl_->http.stop();
-}
+void HttpTransport::stop() { impl_->listening.stop(); }
 
 } // namespace qovery_mcp

@@ -1,6 +1,13 @@
 #pragma once
 
+#include "qovery_mcp/result.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,5 +47,42 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
 
 /// Binds `server` to the options' host and port; returns the port, or -1.
 int bind_server(httplib::Server &server, const HttpServerOptions &options);
+
+/// A cpp-httplib server set up by configure_server(), with the life cycle
+/// every adapter needs: bind, serve until stopped, and a stop() that works from
+/// any thread at any time, even before serve() began (a signal during start-up).
+class ListeningServer {
+public:
+  ListeningServer(HttpServerOptions options,
+                  std::string (*forbidden_body)(const std::string &reason));
+  /// Stops serving.
+  ~ListeningServer();
+  ListeningServer(const ListeningServer &) = delete;
+  ListeningServer &operator=(const ListeningServer &) = delete;
+
+  /// The server, to register handlers on before serve().
+  httplib::Server &http() { return *http_; }
+  const HttpServerOptions &options() const { return options_; }
+
+  /// Binds the listening socket; returns the port (useful with port 0), or
+  /// fails naming the address.
+  Result<int> bind();
+  /// Serves until stop() is called; returns at once if it already was. Call
+  /// after a successful bind().
+  void serve();
+  /// Stops serving; safe from any thread, before or during serve().
+  void stop();
+  /// Waits up to `period` for a stop; true once stopping. For chores that run
+  /// beside serve().
+  bool wait_for_stop(std::chrono::milliseconds period);
+
+private:
+  HttpServerOptions options_;
+  std::unique_ptr<httplib::Server> http_;
+  std::mutex state_mutex_;
+  std::condition_variable state_changed_;
+  bool stop_requested_ = false;
+  std::atomic<bool> serving_{false};
+};
 
 } // namespace qovery_mcp

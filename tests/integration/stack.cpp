@@ -1,6 +1,10 @@
 #include "stack.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdexcept>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace test {
 
@@ -32,15 +36,47 @@ void FakeQoveryProcess::clear_requests() {
   client.Delete("/_fake/requests");
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> args,
-                             std::map<std::string, std::string> env) {
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    throw std::runtime_error("cannot create a socket");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  bool bound = bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0 &&
+               getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0;
+  close(fd);
+  if (!bound)
+    throw std::runtime_error("cannot find a free port");
+  return ntohs(address.sin_port);
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
+                             Rest rest) {
   args.insert(args.begin(), QMCP_SERVER_BIN);
-  args.insert(args.end(), {"--mcp-port", "0"});
-  process = std::make_unique<Process>(std::move(args), std::move(env));
-  auto line = process->wait_for_stderr("MCP endpoint");
-  if (!line)
-    throw std::runtime_error("the server did not start: " + process->stderr_text());
-  port = port_in(*line);
+  args.insert(args.end(), {"--mcp-port", "0", "--rest-port", "0"});
+  // A free port can be taken by someone else before the server binds it: try another.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (rest == Rest::kOn)
+      args.back() = std::to_string(free_port());
+    process = std::make_unique<Process>(args, env);
+    auto line = process->wait_for_stderr("MCP endpoint");
+    if (!line && rest == Rest::kOn &&
+        process->stderr_text().find("--rest-port") != std::string::npos)
+      continue;
+    if (!line)
+      throw std::runtime_error("the server did not start: " + process->stderr_text());
+    port = port_in(*line);
+    if (rest == Rest::kOff)
+      return;
+    auto rest_line = process->wait_for_stderr("REST endpoint");
+    if (!rest_line)
+      throw std::runtime_error("the REST API did not start: " + process->stderr_text());
+    rest_port = port_in(*rest_line);
+    return;
+  }
+  throw std::runtime_error("the server found no free REST port: " + process->stderr_text());
 }
 
 std::string HttpReply::header(const std::string &name) const {

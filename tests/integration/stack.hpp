@@ -32,14 +32,24 @@ public:
   int port = 0;
 };
 
-/// The MCP server started with `args`, its MCP endpoint on a free port.
+/// Whether a ServerProcess also serves the REST API.
+enum class Rest { kOff, kOn };
+
+/// The MCP server started with `args`, its MCP endpoint on a free port. The
+/// REST API is off (--rest-port 0) so parallel tests never compete for 8080,
+/// unless `rest` is Rest::kOn: then it listens on a free port, `rest_port`.
 class ServerProcess {
 public:
   explicit ServerProcess(std::vector<std::string> args,
-                         std::map<std::string, std::string> env = {{"QOVERY_API_KEY", kApiKey}});
+                         std::map<std::string, std::string> env = {{"QOVERY_API_KEY", kApiKey}},
+                         Rest rest = Rest::kOff);
   std::unique_ptr<Process> process;
   int port = 0;
+  int rest_port = 0;
 };
+
+/// A port nothing listens on right now (bound on 127.0.0.1, then released).
+int free_port();
 
 /// One HTTP answer from the MCP endpoint.
 struct HttpReply {

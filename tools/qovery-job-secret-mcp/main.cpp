@@ -7,6 +7,7 @@
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/mcp_server.hpp"
 #include "qovery_mcp/resources.hpp"
+#include "qovery_mcp/rest_adapter.hpp"
 #include "qovery_mcp/stdio_transport.hpp"
 #include "qovery_mcp/tool_registry.hpp"
 #include "qovery_mcp/upstream.hpp"
@@ -32,7 +33,8 @@ struct Options {
   bool read_only = false;
   std::vector<std::string> tools;
   std::string host = "127.0.0.1";
-  int mcp_port = -1; // -1: the capability's port
+  int mcp_port = -1;  // -1: the capability's port
+  int rest_port = -1; // -1: the capability's port; 0: no REST adapter
   std::string api_url;
   std::string auth_scheme = "auto";
   std::string ca_file;
@@ -93,21 +95,44 @@ Result<std::unique_ptr<HttpUpstream>> make_upstream(const Options &options,
   return HttpUpstream::create(std::move(config));
 }
 
-/// Serves MCP on /mcp until SIGINT or SIGTERM.
-int serve_http(const Options &options, const Capability &capability, const mcp::Server &server,
-               std::size_t tool_count) {
-  mcp::SessionStore sessions(
-      std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)));
+/// One listener's settings: the options both adapters share, with its own port.
+HttpServerOptions http_server_options(const Options &options, int port) {
   HttpServerOptions http_options;
   http_options.host = options.host;
-  http_options.port = options.mcp_port >= 0 ? options.mcp_port : capability.mcp_port;
+  http_options.port = port;
   http_options.allowed_origins = options.allowed_origins;
   http_options.allowed_hosts = options.allowed_hosts;
   http_options.threads = options.threads;
-  HttpTransport transport(server, sessions, http_options);
+  return http_options;
+}
+
+/// The first segment of the REST routes' paths, "/v1", for the start-up line.
+std::string rest_prefix(const Capability &capability) {
+  if (capability.rest_routes.empty())
+    return {};
+  const std::string &path = capability.rest_routes.front().path;
+  return path.substr(0, path.find('/', 1));
+}
+
+/// Serves MCP on /mcp, and the REST API unless its port is 0, until SIGINT or SIGTERM.
+int serve_http(const Options &options, const Capability &capability, const mcp::Server &server,
+               const ToolRegistry &registry, Upstream &upstream, std::size_t tool_count) {
+  mcp::SessionStore sessions(
+      std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)));
+  HttpTransport transport(
+      server, sessions,
+      http_server_options(options, options.mcp_port >= 0 ? options.mcp_port : capability.mcp_port));
   Result<int> port = transport.bind();
   if (!port)
     return config_error("--mcp-port: " + port.error());
+  int rest_port = options.rest_port >= 0 ? options.rest_port : capability.rest_port;
+  std::optional<RestAdapter> rest;
+  if (rest_port != 0) {
+    rest.emplace(capability, registry, upstream, http_server_options(options, rest_port));
+    Result<int> bound = rest->bind();
+    if (!bound)
+      return config_error("--rest-port: " + bound.error());
+  }
 
   // SIGINT and SIGTERM stop the server from a thread that waits for them.
   sigset_t stop_signals;
@@ -119,11 +144,23 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
     int received = 0;
     sigwait(&stop_signals, &received);
     transport.stop();
+    if (rest)
+      rest->stop();
   });
 
   log::info("MCP endpoint http://" + url_host(options.host) + ":" + std::to_string(port.value()) +
             "/mcp (" + std::to_string(tool_count) + " tools)");
+  std::thread rest_server;
+  if (rest) {
+    log::info("REST endpoint http://" + url_host(options.host) + ":" + std::to_string(rest_port) +
+              rest_prefix(capability));
+    rest_server = std::thread([&] { rest->serve(); });
+  }
   transport.serve();
+  if (rest) {
+    rest->stop();
+    rest_server.join();
+  }
   kill(getpid(), SIGTERM); // wakes the waiter if the server stopped on its own
   signal_waiter.join();
   log::info("stopped");
@@ -181,7 +218,7 @@ int run(const Options &options) {
     serve_stdio(server, std::cin, std::cout);
     return 0;
   }
-  return serve_http(options, capability.value(), server, tool_count);
+  return serve_http(options, capability.value(), server, registry.value(), *upstream, tool_count);
 }
 
 } // namespace
@@ -215,6 +252,11 @@ int main(int argc, char **argv) {
                  "Port of the MCP endpoint /mcp (default: the capability's, 9090; 0 picks a "
                  "free port)")
       ->envname("QOVERY_MCP_PORT")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--rest-port", options.rest_port,
+                 "Port of the REST API /v1 (default: the capability's, 8080; 0 turns the REST "
+                 "API off)")
+      ->envname("QOVERY_MCP_REST_PORT")
       ->check(CLI::Range(0, 65535));
   app.add_option("--api-url", options.api_url,
                  "Base URL of the Qovery API (default: the capability's, "

@@ -1,0 +1,91 @@
+#pragma once
+
+#include "qovery_mcp/capability.hpp"
+#include "qovery_mcp/http_server.hpp"
+#include "qovery_mcp/result.hpp"
+#include "qovery_mcp/tool_registry.hpp"
+#include "qovery_mcp/upstream.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qovery_mcp {
+
+/// Where a request's method and path lead among the REST routes.
+struct RouteMatch {
+  /// The route taking this method on this path; nullptr when none does.
+  const RestRoute *route = nullptr;
+  /// With a route: the path's segments in its placeholders, in the order of
+  /// `route->path_params`.
+  std::vector<std::string> segments;
+  /// Without a route: the methods the routes of this path take, in the
+  /// capability's order; empty when no route has this path.
+  std::vector<std::string> allowed_methods;
+};
+
+/// Matches a request's `method` and decoded `path` (without the query string)
+/// against `routes`. A `{name}` placeholder matches one whole path segment;
+/// anything else in a route's path matches only itself.
+RouteMatch match_route(const std::vector<RestRoute> &routes, std::string_view method,
+                       std::string_view path);
+
+/// One answer of the REST API.
+struct RestReply {
+  int status = 200;
+  std::string body;  ///< JSON text; empty for none (a 204)
+  std::string allow; ///< the Allow header of a 405; empty otherwise
+};
+
+/// An error answer: `status` with the body `{"error": message}`.
+RestReply rest_error(int status, std::string_view message);
+
+/// The REST answer for an upstream's answer: Qovery's status and JSON body
+/// unchanged; an error status without a body gets a JSON error naming it;
+/// a body that is not JSON, an unreachable upstream or a TLS failure give
+/// 502, and a timeout 504.
+RestReply reply_for(const UpstreamResponse &response);
+
+/// The REST API of a capability without the sockets: a request goes to the
+/// operation of its route, through the tool that calls the same operation
+/// (so the same validation as MCP), then to the Upstream.
+class RestRouter {
+public:
+  /// All three must outlive the router.
+  RestRouter(const Capability &capability, const ToolRegistry &registry, Upstream &upstream);
+
+  /// The answer to one request; `path` decoded, without the query string.
+  /// Sends nothing upstream unless the request is valid and its tool selected.
+  RestReply handle(std::string_view method, std::string_view path, const std::string &body) const;
+
+private:
+  const Capability &capability_;
+  const ToolRegistry &registry_;
+  Upstream &upstream_;
+};
+
+/// The capability's REST adapter (`exposes: type: rest`): a RestRouter behind
+/// a ListeningServer, with the same body limit and Origin/Host guard as the
+/// MCP endpoint. Every error is answered with a JSON body.
+class RestAdapter {
+public:
+  /// `capability`, `registry` and `upstream` must outlive the adapter.
+  RestAdapter(const Capability &capability, const ToolRegistry &registry, Upstream &upstream,
+              HttpServerOptions options);
+  ~RestAdapter();
+
+  /// Binds the listening socket; returns the port (useful with port 0).
+  Result<int> bind();
+  /// Serves until stop() is called. Call after a successful bind().
+  void serve();
+  /// Stops serving; safe from any thread, even before serve() began.
+  void stop();
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace qovery_mcp

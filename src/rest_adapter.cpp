@@ -1,0 +1,230 @@
+#include "qovery_mcp/rest_adapter.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace qovery_mcp {
+namespace {
+
+using nlohmann::json;
+
+/// The segments of a path that starts with '/': "/a/b" -> {"a", "b"}.
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> segments;
+  if (path.empty() || path.front() != '/')
+    return segments;
+  path.remove_prefix(1);
+  for (;;) {
+    std::size_t slash = path.find('/');
+    segments.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos)
+      return segments;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+bool is_placeholder(std::string_view segment) {
+  return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+/// Whether `path` fits the route's path template; fills `values` with the
+/// segments in its placeholders, which match non-empty segments only.
+bool match_path(std::string_view route_path, const std::vector<std::string_view> &path,
+                std::vector<std::string> &values) {
+  std::vector<std::string_view> pattern = split_path(route_path);
+  if (pattern.size() != path.size())
+    return false;
+  values.clear();
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (is_placeholder(pattern[i]) && !path[i].empty())
+      values.emplace_back(path[i]);
+    else if (pattern[i] != path[i])
+      return false;
+  }
+  return true;
+}
+
+std::string join(const std::vector<std::string> &items, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out += (i == 0 ? "" : std::string(separator)) + items[i];
+  return out;
+}
+
+RestReply not_found(const std::vector<RestRoute> &routes) {
+  std::vector<std::string> paths;
+  for (const auto &route : routes)
+    if (std::find(paths.begin(), paths.end(), route.path) == paths.end())
+      paths.push_back(route.path);
+  return rest_error(404, "no route for this path; the routes are " + join(paths, ", "));
+}
+
+/// The tool's arguments for a request: each path segment under the name of
+/// the operation's parameter at the same position (the REST path spells them
+/// its own way: {jobid} for {jobId}), and the JSON body as `body` when the
+/// route sends one. A missing body is left to the tool's schema to refuse.
+Result<json> route_arguments(const RestRoute &route, const std::vector<std::string> &segments,
+                             const std::string &body) {
+  json arguments = json::object();
+  const std::vector<std::string> &names = route.operation->path_params;
+  for (std::size_t i = 0; i < names.size() && i < segments.size(); ++i)
+    arguments[names[i]] = segments[i];
+  if (!route.sends_body || body.empty())
+    return arguments;
+  json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_discarded())
+    return Result<json>::failure("the request body is not valid JSON");
+  arguments["body"] = std::move(parsed);
+  return arguments;
+}
+
+/// Why httplib answered `status` to a request before any route saw it.
+std::string http_error_message(const httplib::Request &req, int status,
+                               std::size_t max_body_bytes) {
+  if (status == 404)
+    return "no route for this path";
+  if (status == 413)
+    return "the request body is too large: the limit is " + std::to_string(max_body_bytes) +
+           " bytes";
+  if (status == 414)
+    return "the request URI is too long";
+  bool sends_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+  if (sends_body && !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
+    return "a " + req.method + " request needs a Content-Length header (0 for no body)";
+  return "the HTTP request could not be read, or its method is not supported";
+}
+
+void write_reply(httplib::Response &res, const RestReply &reply) {
+  res.status = reply.status;
+  if (!reply.allow.empty())
+    res.set_header("Allow", reply.allow);
+  if (!reply.body.empty())
+    res.set_content(reply.body, "application/json");
+}
+
+} // namespace
+
+RouteMatch match_route(const std::vector<RestRoute> &routes, std::string_view method,
+                       std::string_view path) {
+  RouteMatch match;
+  std::vector<std::string_view> segments = split_path(path);
+  std::vector<std::string> values;
+  for (const auto &route : routes) {
+    if (!match_path(route.path, segments, values))
+      continue;
+    if (route.method == method) {
+      match.route = &route;
+      match.segments = std::move(values);
+      match.allowed_methods.clear();
+      return match;
+    }
+    if (std::find(match.allowed_methods.begin(), match.allowed_methods.end(), route.method) ==
+        match.allowed_methods.end())
+      match.allowed_methods.push_back(route.method);
+  }
+  return match;
+}
+
+RestReply rest_error(int status, std::string_view message) {
+  return {status, json{{"error", message}}.dump(), {}};
+}
+
+RestReply reply_for(const UpstreamResponse &response) {
+  if (response.error == UpstreamError::Timeout)
+    return rest_error(504, "Qovery did not answer in time: " + response.error_message);
+  if (response.error != UpstreamError::None)
+    return rest_error(502, "could not complete the call to Qovery: " + response.error_message);
+  std::string status = std::to_string(response.status);
+  if (response.body.empty()) {
+    if (response.status >= 400)
+      return rest_error(response.status, "Qovery answered HTTP " + status + " with no body");
+    return {response.status, {}, {}};
+  }
+  if (!json::accept(response.body))
+    return rest_error(response.status >= 400 ? response.status : 502,
+                      "Qovery answered HTTP " + status + " with a body that is not JSON");
+  return {response.status, response.body, {}};
+}
+
+RestRouter::RestRouter(const Capability &capability, const ToolRegistry &registry,
+                       Upstream &upstream)
+    : capability_(capability), registry_(registry), upstream_(upstream) {}
+
+RestReply RestRouter::handle(std::string_view method, std::string_view path,
+                             const std::string &body) const {
+  RouteMatch match = match_route(capability_.rest_routes, method, path);
+  if (match.route == nullptr && match.allowed_methods.empty())
+    return not_found(capability_.rest_routes);
+  if (match.route == nullptr) {
+    RestReply reply = rest_error(405, std::string(method) + " is not allowed on this path; use " +
+                                          join(match.allowed_methods, " or "));
+    reply.allow = join(match.allowed_methods, ", ");
+    return reply;
+  }
+  const RestRoute &route = *match.route;
+  std::string route_name = route.method + " " + route.path;
+  const ToolRegistry::Tool *tool = registry_.find_for(*route.operation);
+  if (tool == nullptr)
+    return rest_error(501, route_name + " is not served: no tool calls the operation " +
+                               route.operation->name);
+  if (!tool->selected)
+    return rest_error(403, route_name + " calls " + tool->spec->name +
+                               ", which is disabled on this server (--read-only or --tools)");
+  Result<json> arguments = route_arguments(route, match.segments, body);
+  if (!arguments)
+    return rest_error(400, arguments.error());
+  Result<UpstreamRequest> request = registry_.prepare(*tool, arguments.value());
+  if (!request)
+    return rest_error(400, request.error());
+  return reply_for(upstream_.send(request.value()));
+}
+
+struct RestAdapter::Impl {
+  RestRouter router;
+  ListeningServer listening;
+};
+
+RestAdapter::RestAdapter(const Capability &capability, const ToolRegistry &registry,
+                         Upstream &upstream, HttpServerOptions options)
+    : impl_(new Impl{RestRouter(capability, registry, upstream),
+                     ListeningServer(std::move(options), [](const std::string &reason) {
+                       return rest_error(403, reason).body;
+                     })}) {
+  Impl &impl = *impl_;
+  httplib::Server &http = impl.listening.http();
+  // Every method goes to the router, which knows the 404s and 405s.
+  auto dispatch = [&impl](const httplib::Request &req, httplib::Response &res) {
+    write_reply(res, impl.router.handle(req.method, req.path, req.body));
+  };
+  http.Get(".*", dispatch);
+  http.Post(".*", dispatch);
+  http.Put(".*", dispatch);
+  http.Patch(".*", dispatch);
+  http.Delete(".*", dispatch);
+  http.Options(".*", dispatch);
+  // httplib calls this for every status >= 400; the router's answers all have
+  // a body, so an empty one is httplib's own (unreadable request, body too large).
+  http.set_error_handler([&impl](const httplib::Request &req, httplib::Response &res) {
+    if (!res.body.empty())
+      return;
+    write_reply(
+        res, rest_error(res.status, http_error_message(req, res.status,
+                                                       impl.listening.options().max_body_bytes)));
+  });
+  http.set_exception_handler(
+      [](const httplib::Request &, httplib::Response &res, std::exception_ptr) {
+        write_reply(res, rest_error(500, "internal error"));
+      });
+}
+
+RestAdapter::~RestAdapter() = default;
+
+Result<int> RestAdapter::bind() { return impl_->listening.bind(); }
+
+void RestAdapter::serve() { impl_->listening.serve(); }
+
+void RestAdapter::stop() { impl_->listening.stop(); }
+
+} // namespace qovery_mcp

@@ -1,0 +1,230 @@
+#include "qovery_mcp/rest_adapter.hpp"
+
+#include "qovery_mcp/resources.hpp"
+
+#include <catch2/catch.hpp>
+
+using nlohmann::json;
+using namespace qovery_mcp;
+
+namespace {
+
+const std::string kJob = "11111111-1111-4111-8111-111111111111";
+const std::string kSecret = "22222222-2222-4222-8222-222222222222";
+
+/// Records what it is asked to send and answers with a canned response.
+class RecordingUpstream : public Upstream {
+public:
+  UpstreamResponse send(const UpstreamRequest &request) override {
+    sent.push_back(request);
+    return answer;
+  }
+  std::vector<UpstreamRequest> sent;
+  UpstreamResponse answer{200, R"({"results":[]})", UpstreamError::None, ""};
+};
+
+struct Rest {
+  explicit Rest(ToolSelection selection = {})
+      : registry(std::move(ToolRegistry::create(capability, resource, selection).value())) {}
+  Capability capability = std::move(parse_capability(*resource("capability.naftiko.yaml")).value());
+  ToolRegistry registry;
+  RecordingUpstream upstream;
+  RestRouter router{capability, registry, upstream};
+};
+
+std::string error_of(const RestReply &reply) {
+  return json::parse(reply.body)["error"].get<std::string>();
+}
+
+UpstreamResponse answered(int status, std::string body) {
+  return {status, std::move(body), UpstreamError::None, ""};
+}
+
+UpstreamResponse failed(UpstreamError error, std::string message) {
+  return {0, "", error, std::move(message)};
+}
+
+} // namespace
+
+TEST_CASE("Routes: each path and method finds its route and its segments", "[rest]") {
+  Rest r;
+  const auto &routes = r.capability.rest_routes;
+  RouteMatch list = match_route(routes, "GET", "/v1/job/" + kJob + "/secret");
+  REQUIRE(list.route != nullptr);
+  CHECK(list.route->operation->name == "listjobsecrets");
+  CHECK(list.segments == std::vector<std::string>{kJob});
+
+  RouteMatch alias = match_route(routes, "POST", "/v1/job/j/secret/s/alias");
+  REQUIRE(alias.route != nullptr);
+  CHECK(alias.route->operation->name == "createjobsecretalias");
+  CHECK(alias.segments == std::vector<std::string>{"j", "s"});
+
+  CHECK(match_route(routes, "POST", "/v1/job/j/secret").route->operation->name ==
+        "createjobsecret");
+  CHECK(match_route(routes, "PUT", "/v1/job/j/secret/s").route->operation->name == "editjobsecret");
+  CHECK(match_route(routes, "DELETE", "/v1/job/j/secret/s").route->operation->name ==
+        "deletejobsecret");
+  CHECK(match_route(routes, "POST", "/v1/job/j/secret/s/override").route->operation->name ==
+        "createjobsecretoverride");
+}
+
+TEST_CASE("Routes: a known path with another method lists the path's methods", "[rest]") {
+  Rest r;
+  RouteMatch match = match_route(r.capability.rest_routes, "PATCH", "/v1/job/j/secret/s");
+  CHECK(match.route == nullptr);
+  CHECK(match.allowed_methods == std::vector<std::string>{"DELETE", "PUT"});
+  CHECK(match_route(r.capability.rest_routes, "get", "/v1/job/j/secret").allowed_methods ==
+        std::vector<std::string>{"GET", "POST"});
+}
+
+TEST_CASE("Routes: unknown paths match nothing", "[rest]") {
+  Rest r;
+  for (const char *path :
+       {"/", "", "/v1", "/v1/job/j", "/v1/job/j/secret/", "/v1/job//secret", "/v2/job/j/secret",
+        "/v1/job/j/secret/s/alias/x", "/V1/job/j/secret", "v1/job/j/secret"}) {
+    INFO(path);
+    RouteMatch match = match_route(r.capability.rest_routes, "GET", path);
+    CHECK(match.route == nullptr);
+    CHECK(match.allowed_methods.empty());
+  }
+}
+
+TEST_CASE("Replies: Qovery's status and JSON body pass through unchanged", "[rest]") {
+  std::string secret = R"({"id":"x","key":"A","scope":"JOB"})";
+  RestReply created = reply_for(answered(201, secret));
+  CHECK(created.status == 201);
+  CHECK(created.body == secret);
+
+  RestReply deleted = reply_for(answered(204, ""));
+  CHECK(deleted.status == 204);
+  CHECK(deleted.body.empty());
+
+  std::string conflict = R"({"status":409,"detail":"Variable already exists: A"})";
+  CHECK(reply_for(answered(409, conflict)).body == conflict);
+  CHECK(reply_for(answered(409, conflict)).status == 409);
+}
+
+TEST_CASE("Replies: an error status without a JSON body gets a JSON error", "[rest]") {
+  RestReply empty = reply_for(answered(401, ""));
+  CHECK(empty.status == 401);
+  CHECK(error_of(empty) == "Qovery answered HTTP 401 with no body");
+
+  RestReply html = reply_for(answered(503, "<html>busy</html>"));
+  CHECK(html.status == 503);
+  CHECK(error_of(html) == "Qovery answered HTTP 503 with a body that is not JSON");
+
+  RestReply bad_success = reply_for(answered(200, "<html>"));
+  CHECK(bad_success.status == 502);
+  CHECK(error_of(bad_success) == "Qovery answered HTTP 200 with a body that is not JSON");
+}
+
+TEST_CASE("Replies: transport failures give 502, timeouts 504", "[rest]") {
+  RestReply refused = reply_for(failed(UpstreamError::Connection, "could not connect to h:1"));
+  CHECK(refused.status == 502);
+  CHECK(error_of(refused) == "could not complete the call to Qovery: could not connect to h:1");
+  CHECK(reply_for(failed(UpstreamError::Tls, "TLS handshake with h:1 failed")).status == 502);
+  CHECK(reply_for(failed(UpstreamError::Other, "request to h:1 failed")).status == 502);
+  RestReply slow = reply_for(failed(UpstreamError::Timeout, "no response from h:1 within 0.5 s"));
+  CHECK(slow.status == 504);
+  CHECK(error_of(slow) == "Qovery did not answer in time: no response from h:1 within 0.5 s");
+}
+
+TEST_CASE("Router: each route sends its operation's request", "[rest]") {
+  Rest r;
+  r.router.handle("GET", "/v1/job/" + kJob + "/secret", "");
+  r.router.handle("POST", "/v1/job/" + kJob + "/secret", R"({"key":"A","value":"v"})");
+  r.router.handle("PUT", "/v1/job/" + kJob + "/secret/" + kSecret, R"({"key":"B","value":"w"})");
+  r.router.handle("DELETE", "/v1/job/" + kJob + "/secret/" + kSecret, "");
+  r.router.handle("POST", "/v1/job/" + kJob + "/secret/" + kSecret + "/alias", R"({"key":"C"})");
+  r.router.handle("POST", "/v1/job/" + kJob + "/secret/" + kSecret + "/override",
+                  R"({"value":"x"})");
+  REQUIRE(r.upstream.sent.size() == 6);
+  std::string base = "/job/" + kJob + "/secret";
+  std::vector<std::tuple<std::string, std::string, std::string>> expected = {
+      {"GET", base, ""},
+      {"POST", base, R"({"key":"A","value":"v"})"},
+      {"PUT", base + "/" + kSecret, R"({"key":"B","value":"w"})"},
+      {"DELETE", base + "/" + kSecret, ""},
+      {"POST", base + "/" + kSecret + "/alias", R"({"key":"C"})"},
+      {"POST", base + "/" + kSecret + "/override", R"({"value":"x"})"},
+  };
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    INFO(i);
+    CHECK(r.upstream.sent[i].method == std::get<0>(expected[i]));
+    CHECK(r.upstream.sent[i].path == std::get<1>(expected[i]));
+    CHECK(r.upstream.sent[i].body == std::get<2>(expected[i]));
+  }
+}
+
+TEST_CASE("Router: the upstream's answer is the reply", "[rest]") {
+  Rest r;
+  r.upstream.answer = answered(201, R"({"id":"x"})");
+  RestReply reply = r.router.handle("POST", "/v1/job/" + kJob + "/secret", R"({"key":"A"})");
+  CHECK(reply.status == 201);
+  CHECK(reply.body == R"({"id":"x"})");
+}
+
+TEST_CASE("Router: invalid requests get 400 naming the problem, and send nothing", "[rest]") {
+  Rest r;
+  std::string secrets = "/v1/job/" + kJob + "/secret";
+  RestReply not_uuid = r.router.handle("GET", "/v1/job/abc/secret", "");
+  CHECK(not_uuid.status == 400);
+  CHECK(error_of(not_uuid) == R"(argument 'jobId' must be a UUID, got "abc")");
+
+  RestReply bad_secret = r.router.handle("DELETE", secrets + "/nope", "");
+  CHECK(bad_secret.status == 400);
+  CHECK(error_of(bad_secret) == R"(argument 'secretId' must be a UUID, got "nope")");
+
+  RestReply not_json = r.router.handle("POST", secrets, "{\"key\":");
+  CHECK(not_json.status == 400);
+  CHECK(error_of(not_json) == "the request body is not valid JSON");
+
+  RestReply missing = r.router.handle("POST", secrets + "/" + kSecret + "/alias", "");
+  CHECK(missing.status == 400);
+  CHECK(error_of(missing) == "argument 'body' is required");
+
+  RestReply no_key = r.router.handle("POST", secrets, R"({"value":"hunter2"})");
+  CHECK(no_key.status == 400);
+  CHECK(error_of(no_key) == "argument 'body.key' is required");
+
+  CHECK(r.upstream.sent.empty());
+}
+
+TEST_CASE("Router: errors never echo a secret's value", "[rest]") {
+  Rest r;
+  RestReply reply =
+      r.router.handle("POST", "/v1/job/" + kJob + "/secret", R"({"key":"A","value":12345678})");
+  CHECK(reply.status == 400);
+  CHECK(reply.body.find("12345678") == std::string::npos);
+  CHECK(r.upstream.sent.empty());
+}
+
+TEST_CASE("Router: unknown paths get 404, other methods 405 with Allow", "[rest]") {
+  Rest r;
+  RestReply missing = r.router.handle("GET", "/v1/jobs", "");
+  CHECK(missing.status == 404);
+  CHECK(error_of(missing).find("/v1/job/{jobid}/secret/{secretid}/alias") != std::string::npos);
+
+  RestReply wrong = r.router.handle("GET", "/v1/job/" + kJob + "/secret/" + kSecret, "");
+  CHECK(wrong.status == 405);
+  CHECK(wrong.allow == "DELETE, PUT");
+  CHECK(error_of(wrong) == "GET is not allowed on this path; use DELETE or PUT");
+  CHECK(r.upstream.sent.empty());
+}
+
+TEST_CASE("Router: routes of unselected tools answer 403 and send nothing", "[rest]") {
+  Rest read_only(ToolSelection{true, {}});
+  std::string secrets = "/v1/job/" + kJob + "/secret";
+  RestReply create = read_only.router.handle("POST", secrets, R"({"key":"A"})");
+  CHECK(create.status == 403);
+  CHECK(error_of(create) == "POST /v1/job/{jobid}/secret calls add-secret-job, which is "
+                            "disabled on this server (--read-only or --tools)");
+  CHECK(read_only.router.handle("DELETE", secrets + "/" + kSecret, "").status == 403);
+  CHECK(read_only.upstream.sent.empty());
+  CHECK(read_only.router.handle("GET", secrets, "").status == 200);
+  CHECK(read_only.upstream.sent.size() == 1);
+
+  Rest named(ToolSelection{false, {"delete-secret-job"}});
+  CHECK(named.router.handle("GET", secrets, "").status == 403);
+  CHECK(named.router.handle("DELETE", secrets + "/" + kSecret, "").status == 200);
+}
