@@ -1,0 +1,171 @@
+#!/bin/bash
+# Runs one third-party MCP client against the real server, for ctest:
+#
+#   tests/clients/run-client.sh CLIENT --npm-dir DIR --server BIN --fake BIN --certs DIR
+#
+# CLIENT is conformance, sdk-http, sdk-stdio, inspector or mcp-remote. The
+# script makes sure the clients are installed (install.sh, a no-op when they
+# are), starts fake-qovery over HTTPS and the server pointed at it (or the
+# server in --sandbox for the conformance suite, which calls no tool), each on
+# a free port, runs the client, stops what it started, and exits with the
+# client's status. Every server gets --rest-port 0 so parallel tests never
+# share a port.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+client=${1:?usage: $0 CLIENT --npm-dir DIR --server BIN --fake BIN --certs DIR}
+shift
+npm_dir="" server_bin="" fake_bin="" cert_dir=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --npm-dir) npm_dir=$2 ;;
+    --server) server_bin=$2 ;;
+    --fake) fake_bin=$2 ;;
+    --certs) cert_dir=$2 ;;
+    *) echo "run-client.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
+if [ -z "$npm_dir" ] || [ -z "$server_bin" ] || [ -z "$fake_bin" ] || [ -z "$cert_dir" ]; then
+  echo "run-client.sh: --npm-dir, --server, --fake and --certs are all required" >&2
+  exit 2
+fi
+
+readonly job_id=11111111-1111-4111-8111-111111111111
+readonly api_key=qov_clients_test_5e1d0a
+log() { echo "run-client.sh[$client]: $*"; }
+
+"$here/install.sh" "$npm_dir" >/dev/null
+npm_dir=$(realpath "$npm_dir") server_bin=$(realpath "$server_bin")
+fake_bin=$(realpath "$fake_bin") cert_dir=$(realpath "$cert_dir")
+# The clients run on the Node 22 installed beside them (node_modules/.bin/node);
+# npx resolves the packages from the install, never from the network.
+export PATH="$npm_dir/node_modules/.bin:$PATH"
+export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+mkdir -p "$npm_dir/runs"
+work=$(mktemp -d "$npm_dir/runs/$client.XXXXXX")
+
+pids=()
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do # SIGTERM stops them cleanly; SIGKILL after 5 s
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null && sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$status" -ne 0 ]; then
+    for file in "$work"/*.log; do
+      [ -s "$file" ] || continue
+      echo "---- last lines of $(basename "$file") ----"
+      tail -n 40 "$file"
+    done
+  fi
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME PATTERN COMMAND...: starts COMMAND with stderr in $work/NAME.log
+# and waits (10 s at most) for a stderr line matching PATTERN; sets $started_line.
+start() {
+  local name=$1 pattern=$2
+  shift 2
+  "$@" 2>"$work/$name.log" >/dev/null </dev/null &
+  pids+=($!)
+  local pid=$!
+  for _ in $(seq 1 200); do
+    if started_line=$(grep -m1 -E "$pattern" "$work/$name.log"); then
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "error: $name exited before it was ready"
+      return 1
+    fi
+    sleep 0.05
+  done
+  log "error: $name printed no line matching '$pattern' within 10 s"
+  return 1
+}
+
+# fake-qovery over HTTPS with the test certificate; sets $fake_url.
+start_fake() {
+  start fake-qovery 'listening on https://' env QOVERY_API_KEY="$api_key" "$fake_bin" \
+    --cert "$cert_dir/server.pem" --key "$cert_dir/server-key.pem" --port 0
+  fake_url=$(sed -E 's|.*listening on (https://[^ ]+).*|\1|' <<<"$started_line")
+  log "fake-qovery at $fake_url"
+}
+
+# The server over HTTP, pointed at fake-qovery (the key only in the
+# environment, as in production); sets $mcp_url.
+start_server() {
+  start server 'MCP endpoint http://' env QOVERY_API_KEY="$api_key" "$server_bin" \
+    --api-url "$fake_url" --ca-file "$cert_dir/ca.pem" --mcp-port 0 --rest-port 0
+  mcp_url=$(sed -E 's|.*MCP endpoint (http://[^ ]+/mcp).*|\1|' <<<"$started_line")
+  log "server at $mcp_url"
+}
+
+# Copies a client program next to the install, so that its imports resolve
+# from $npm_dir/node_modules.
+program() {
+  cp "$here/$1" "$work/$1"
+  echo "$work/$1"
+}
+
+case $client in
+  conformance)
+    start server 'MCP endpoint http://' "$server_bin" --sandbox --mcp-port 0 --rest-port 0
+    port=$(sed -E 's|.*MCP endpoint http://[^:]+:([0-9]+)/mcp.*|\1|' <<<"$started_line")
+    # localhost, not 127.0.0.1: dns-rebinding-protection requires a localhost URL.
+    url="http://localhost:$port/mcp"
+    log "server at $url"
+    status=0
+    (cd "$npm_dir" && npx --no-install @modelcontextprotocol/conformance server --url "$url" \
+      --expected-failures "$here/conformance-baseline.yml" -o "$work/results") \
+      </dev/null >"$work/conformance.out" 2>&1 || status=$?
+    sed -n '/=== SUMMARY ===/,$p' "$work/conformance.out"
+    # Why each failing scenario failed (the suite's summary gives only counts).
+    echo "Why each scenario failed or warned:"
+    node "$(program conformance-failures.mjs)" "$work/results"
+    # The scenarios this server must pass: present in the run, and passed.
+    for scenario in server-initialize ping tools-list server-sse-multiple-streams \
+      dns-rebinding-protection logging-set-level; do
+      if grep -qE "^✓ $scenario: [1-9][0-9]* passed, 0 failed$" "$work/conformance.out"; then
+        log "ok: required scenario $scenario passed"
+      else
+        log "FAILED: required scenario $scenario did not pass"
+        status=1
+      fi
+    done
+    [ "$status" -eq 0 ] || cat "$work/conformance.out" >"$work/conformance-full.log"
+    exit "$status"
+    ;;
+  sdk-http)
+    start_fake
+    start_server
+    NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" node "$(program sdk-client.mjs)" \
+      --http "$mcp_url" --fake "$fake_url" --job "$job_id" </dev/null
+    ;;
+  sdk-stdio)
+    start_fake # the client spawns the server itself, over stdio
+    NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" QOVERY_API_KEY="$api_key" node "$(program sdk-client.mjs)" \
+      --stdio "$server_bin" --fake "$fake_url" --ca-file "$cert_dir/ca.pem" --job "$job_id" </dev/null
+    ;;
+  inspector)
+    start_fake
+    start_server
+    MCP_STORAGE_DIR="$work/inspector-storage" MCP_CATALOG_PATH="$work/inspector-mcp.json" \
+      npm_dir="$npm_dir" node "$(program inspector-cli.mjs)" --url "$mcp_url" --job "$job_id" </dev/null
+    ;;
+  mcp-remote)
+    start_fake
+    start_server
+    MCP_REMOTE_CONFIG_DIR="$work/mcp-auth" npm_dir="$npm_dir" \
+      node "$(program mcp-remote-client.mjs)" --url "$mcp_url" --job "$job_id" </dev/null
+    ;;
+  *)
+    echo "run-client.sh: unknown client $client" >&2
+    exit 2
+    ;;
+esac
