@@ -1,5 +1,7 @@
 #include "qovery_mcp/capability.hpp"
 
+#include "qovery_mcp/text.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -59,18 +61,6 @@ std::string indexed(const std::string &where, std::size_t i) {
   return where + "[" + std::to_string(i) + "]";
 }
 
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return text;
-}
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 bool is_http_method(const std::string &method) {
   for (const char *known : {"GET", "POST", "PUT", "PATCH", "DELETE"})
     if (method == known)
@@ -107,7 +97,7 @@ void parse_operation(const YAML::Node &node, const std::string &path, const std:
                      Capability &capability) {
   Operation operation;
   operation.name = string_at(node, "name", where);
-  operation.method = upper(string_at(node, "method", where));
+  operation.method = to_upper(string_at(node, "method", where));
   if (!is_http_method(operation.method))
     fail(where + ".method", "unsupported HTTP method '" + operation.method + "'");
   operation.path = path;
@@ -210,7 +200,7 @@ void parse_rest(const YAML::Node &node, const std::string &consumed_namespace,
     for (std::size_t j = 0; j < operations.size(); ++j) {
       std::string op_at = indexed(at + ".operations", j);
       RestRoute route;
-      route.method = upper(string_at(operations[j], "method", op_at));
+      route.method = to_upper(string_at(operations[j], "method", op_at));
       route.path = path;
       route.path_params = path_placeholders(path);
       route.operation = &called_operation(operations[j], consumed_namespace, op_at, capability);
@@ -221,7 +211,7 @@ void parse_rest(const YAML::Node &node, const std::string &consumed_namespace,
       bool same = route.path_params.size() == wanted.size() &&
                   std::equal(wanted.begin(), wanted.end(), route.path_params.begin(),
                              [](const std::string &a, const std::string &b) {
-                               return lower(a) == lower(b);
+                               return to_lower(a) == to_lower(b);
                              });
       if (!same)
         fail(op_at, "path " + path + " does not carry the parameters of " + route.operation->path);

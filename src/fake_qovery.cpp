@@ -1,5 +1,7 @@
 #include "qovery_mcp/fake_qovery.hpp"
 
+#include "qovery_mcp/text.hpp"
+
 #include "qovery_mcp/result.hpp"
 
 #include <algorithm>
@@ -143,13 +145,6 @@ bool is_uuid(std::string_view text) {
       return false;
   }
   return true;
-}
-
-std::string lower_case(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lowered;
 }
 
 /// `text` as a JSON string for an error message, cut to 200 bytes.
@@ -541,11 +536,11 @@ struct FakeQovery::State {
     bool has_secret_id = route.action != Action::List && route.action != Action::Create;
     if (has_secret_id && !is_uuid(route.secret_id))
       return error_response(400, "secretId must be a UUID, got " + json_quoted(route.secret_id));
-    if (lower_case(route.job_id) != FakeQovery::kJobId)
+    if (to_lower(route.job_id) != FakeQovery::kJobId)
       return error_response(404, "job not found: " + route.job_id);
     StoredSecret *secret = nullptr;
     if (has_secret_id) {
-      secret = find(lower_case(route.secret_id));
+      secret = find(to_lower(route.secret_id));
       if (!secret)
         return error_response(404, "secret not found: " + route.secret_id);
     }

@@ -1,5 +1,7 @@
 #include "qovery_mcp/http_server.hpp"
 
+#include "qovery_mcp/text.hpp"
+
 #include <httplib.h>
 
 #include <algorithm>
@@ -8,22 +10,15 @@
 namespace qovery_mcp {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 /// The host name of a Host header or an origin's authority, without the port:
 /// "localhost", "127.0.0.1", "[::1]".
 std::string host_name(std::string_view authority) {
   if (!authority.empty() && authority.front() == '[') {
     std::size_t close = authority.find(']');
-    return lower(
+    return to_lower(
         authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1));
   }
-  return lower(authority.substr(0, authority.find(':')));
+  return to_lower(authority.substr(0, authority.find(':')));
 }
 
 bool is_loopback_name(const std::string &name) {
@@ -39,8 +34,8 @@ bool listed(const std::vector<std::string> &list, const std::string &value) {
 
 bool host_allowed(std::string_view host_header, const HttpServerOptions &options) {
   std::string name = host_name(host_header);
-  return is_loopback_name(name) || name == lower(options.host) ||
-         name == "[" + lower(options.host) + "]" || listed(options.allowed_hosts, name);
+  return is_loopback_name(name) || name == to_lower(options.host) ||
+         name == "[" + to_lower(options.host) + "]" || listed(options.allowed_hosts, name);
 }
 
 bool origin_allowed(std::string_view origin, const HttpServerOptions &options) {
@@ -49,7 +44,7 @@ bool origin_allowed(std::string_view origin, const HttpServerOptions &options) {
   std::size_t scheme_end = origin.find("://");
   if (scheme_end == std::string_view::npos)
     return false;
-  std::string scheme = lower(origin.substr(0, scheme_end));
+  std::string scheme = to_lower(origin.substr(0, scheme_end));
   return (scheme == "http" || scheme == "https") &&
          is_loopback_name(host_name(origin.substr(scheme_end + 3)));
 }

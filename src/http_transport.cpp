@@ -1,6 +1,7 @@
 #include "qovery_mcp/http_transport.hpp"
 
 #include "qovery_mcp/log.hpp"
+#include "qovery_mcp/text.hpp"
 
 #include <httplib.h>
 
@@ -14,13 +15,6 @@ using nlohmann::json;
 
 constexpr const char *kJson = "application/json";
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
     text.remove_prefix(1);
@@ -31,7 +25,7 @@ std::string_view trim(std::string_view text) {
 
 /// The media type of a Content-Type or Accept element, without parameters, lower-case.
 std::string media_type(std::string_view element) {
-  return lower(trim(element.substr(0, element.find(';'))));
+  return to_lower(trim(element.substr(0, element.find(';'))));
 }
 
 bool accepts(const std::string &accept, std::string_view type) {

@@ -1,5 +1,7 @@
 #include "qovery_mcp/upstream.hpp"
 
+#include "qovery_mcp/text.hpp"
+
 #include <httplib.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -86,13 +88,6 @@ struct X509StoreFree {
 struct BioFree {
   void operator()(BIO *bio) const { BIO_free(bio); }
 };
-
-std::string to_lower(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
 
 bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
 

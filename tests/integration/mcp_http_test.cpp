@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <mutex>
 #include <csignal>
+#include <mutex>
 #include <thread>
 
 using nlohmann::json;
@@ -345,29 +345,16 @@ TEST_CASE("HTTP: many clients and sessions at once", "[http]") {
   Stack s;
   constexpr int kClients = 16, kCalls = 25;
   std::atomic<int> good{0};
-  std::mutex failures_mutex;
-  std::vector<std::string> failures;
-  std::vector<std::thread> threads;
-  for (int c = 0; c < kClients; ++c) {
-    threads.emplace_back([&] {
-      // A failure is recorded, not thrown: it must fail the test, not abort the binary.
-      try {
-        McpClient client(s.server.port);
-        client.initialize();
-        for (int i = 0; i < kCalls; ++i) {
-          json list = client.call("list-job-secrets", {{"jobId", kJobId}});
-          if (!list.contains("isError") && list["structuredContent"]["results"].size() >= 4)
-            ++good;
-        }
-        client.end_session();
-      } catch (const std::exception &e) {
-        std::lock_guard lock(failures_mutex);
-        failures.emplace_back(e.what());
-      }
-    });
-  }
-  for (auto &thread : threads)
-    thread.join();
+  std::vector<std::string> failures = run_concurrently(kClients, [&] {
+    McpClient client(s.server.port);
+    client.initialize();
+    for (int i = 0; i < kCalls; ++i) {
+      json list = client.call("list-job-secrets", {{"jobId", kJobId}});
+      if (!list.contains("isError") && list["structuredContent"]["results"].size() >= 4)
+        ++good;
+    }
+    client.end_session();
+  });
   for (const auto &failure : failures)
     UNSCOPED_INFO(failure);
   CHECK(failures.empty());

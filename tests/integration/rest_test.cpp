@@ -394,28 +394,16 @@ TEST_CASE("REST: many clients at once", "[rest]") {
   Stack s;
   constexpr int kClients = 16, kCalls = 25;
   std::atomic<int> good{0};
-  std::mutex failures_mutex;
-  std::vector<std::string> failures;
-  std::vector<std::thread> threads;
-  for (int c = 0; c < kClients; ++c) {
-    threads.emplace_back([&] {
-      RestClient client(s.server.rest_port);
-      for (int i = 0; i < kCalls; ++i) {
-        // An exception escaping a thread would abort the whole test binary.
-        try {
-          HttpReply reply = client.send("GET", kSecrets);
-          if (reply.status == 200 && reply.json()["results"].size() >= 4)
-            ++good;
-        } catch (const std::exception &e) {
-          std::lock_guard lock(failures_mutex);
-          failures.push_back(e.what());
-        }
-      }
-    });
-  }
-  for (auto &thread : threads)
-    thread.join();
-  INFO((failures.empty() ? std::string() : failures.front()));
+  std::vector<std::string> failures = run_concurrently(kClients, [&] {
+    RestClient client(s.server.rest_port);
+    for (int i = 0; i < kCalls; ++i) {
+      HttpReply reply = client.send("GET", kSecrets);
+      if (reply.status == 200 && reply.json()["results"].size() >= 4)
+        ++good;
+    }
+  });
+  for (const auto &failure : failures)
+    UNSCOPED_INFO(failure);
   CHECK(failures.empty());
   CHECK(good == kClients * kCalls);
 }

@@ -1,9 +1,11 @@
 #include "stack.hpp"
 
 #include <arpa/inet.h>
+#include <mutex>
 #include <netinet/in.h>
 #include <stdexcept>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 namespace test {
@@ -140,6 +142,25 @@ HttpReply McpClient::end_session() {
   if (!res)
     throw std::runtime_error("DELETE /mcp failed");
   return {res->status, res->body, res->headers};
+}
+
+std::vector<std::string> run_concurrently(int threads, const std::function<void()> &client) {
+  std::mutex failures_mutex;
+  std::vector<std::string> failures;
+  std::vector<std::thread> running;
+  for (int i = 0; i < threads; ++i) {
+    running.emplace_back([&] {
+      try {
+        client();
+      } catch (const std::exception &e) {
+        std::lock_guard lock(failures_mutex);
+        failures.emplace_back(e.what());
+      }
+    });
+  }
+  for (auto &thread : running)
+    thread.join();
+  return failures;
 }
 
 } // namespace test

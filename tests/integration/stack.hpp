@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -81,5 +82,10 @@ public:
   std::string session_id;
   int next_id = 1;
 };
+
+/// Runs `client` on `threads` threads at once and waits for them; returns the
+/// messages of what any of them threw (an exception escaping a thread would
+/// abort the whole test binary instead of failing the test).
+std::vector<std::string> run_concurrently(int threads, const std::function<void()> &client);
 
 } // namespace test
