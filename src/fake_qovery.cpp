@@ -343,7 +343,83 @@ std::optional<std::string> key_problem(const std::string &key) {
   return std::nullopt;
 }
 
+/// The answer a fault with a status or a body replaces the real one with.
+FakeResponse injected_response(const FakeFault &fault) {
+  FakeResponse response = fault.status != 0
+                              ? error_response(fault.status, "fault injected by the test")
+                              : FakeResponse{};
+  if (fault.body)
+    response.body = *fault.body;
+  response.retry_after = fault.retry_after;
+  return response;
+}
+
+/// `value` when it is an integer from `min` to `max`.
+std::optional<int> integer_in(const Json &value, int min, int max) {
+  if (!value.is_number_integer())
+    return std::nullopt;
+  auto number = value.get<long long>();
+  if (number < min || number > max)
+    return std::nullopt;
+  return static_cast<int>(number);
+}
+
 } // namespace
+
+Result<FakeFault> parse_fake_fault(const Json &json) {
+  using Failure = Result<FakeFault>;
+  if (!json.is_object())
+    return Failure::failure("a fault must be a JSON object");
+  struct IntegerField {
+    std::string_view name;
+    int min;
+    int max;
+  };
+  static constexpr std::array<IntegerField, 4> kIntegerFields{{{"status", 100, 599},
+                                                               {"retry_after", 0, 86400},
+                                                               {"delay_ms", 0, 600000},
+                                                               {"count", 1, 1000000}}};
+  FakeFault fault;
+  for (const auto &[name, value] : json.items()) {
+    if (name == "reset") {
+      if (!value.is_boolean())
+        return Failure::failure("field 'reset' must be a boolean");
+      fault.reset = value.get<bool>();
+      continue;
+    }
+    if (name == "body") {
+      if (!value.is_string())
+        return Failure::failure("field 'body' must be a string");
+      fault.body = value.get<std::string>();
+      continue;
+    }
+    auto field =
+        std::find_if(kIntegerFields.begin(), kIntegerFields.end(),
+                     [&](const IntegerField &candidate) { return candidate.name == name; });
+    if (field == kIntegerFields.end())
+      return Failure::failure("unknown field '" + name +
+                              "' (fields: status, retry_after, delay_ms, reset, body, count)");
+    std::optional<int> number = integer_in(value, field->min, field->max);
+    if (!number)
+      return Failure::failure("field '" + name + "' must be an integer from " +
+                              std::to_string(field->min) + " to " + std::to_string(field->max));
+    if (name == "status")
+      fault.status = *number;
+    else if (name == "retry_after")
+      fault.retry_after = *number;
+    else if (name == "delay_ms")
+      fault.delay = std::chrono::milliseconds(*number);
+    else
+      fault.count = *number;
+  }
+  if (fault.retry_after && fault.status == 0)
+    return Failure::failure("'retry_after' needs a status");
+  if (fault.status == 0 && !fault.body && !fault.reset && fault.delay.count() == 0)
+    return Failure::failure("a fault needs status, body, reset or delay_ms");
+  if (fault.reset && (fault.status != 0 || fault.body))
+    return Failure::failure("'reset' closes the connection: it takes no status or body");
+  return fault;
+}
 
 struct FakeQovery::State {
   std::vector<StoredSecret> secrets = seeded_secrets();
@@ -530,6 +606,16 @@ struct FakeQovery::State {
     return add(std::move(override_secret));
   }
 
+  /// The real answer to `request`: 401 unless `authorized`, then the route's.
+  FakeResponse respond(const FakeRequest &request, bool authorized) {
+    if (!authorized)
+      return error_response(401, "Access token is missing or invalid");
+    auto route = match_route(request);
+    if (auto *refusal = std::get_if<FakeResponse>(&route))
+      return *refusal;
+    return answer(std::get<Route>(route), request.body);
+  }
+
   FakeResponse answer(const Route &route, const std::string &body) {
     if (!is_uuid(route.job_id))
       return error_response(400, "jobId must be a UUID, got " + json_quoted(route.job_id));
@@ -572,12 +658,31 @@ FakeResponse FakeQovery::handle(const FakeRequest &request) {
   bool authorized = is_authorized(options_.api_key, request.authorization);
   recorded_.push_back({request.method, request.path, auth_scheme_of(request.authorization),
                        authorized, request.body});
-  if (!authorized)
-    return error_response(401, "Access token is missing or invalid");
-  auto route = match_route(request);
-  if (auto *refusal = std::get_if<FakeResponse>(&route))
-    return *refusal;
-  return state_->answer(std::get<Route>(route), request.body);
+  FakeFault fault; // none unless one is waiting
+  if (!faults_.empty()) {
+    fault = faults_.front();
+    if (--faults_.front().count == 0)
+      faults_.pop_front();
+  }
+  FakeResponse response;
+  if (fault.reset)
+    response.reset = true;
+  else if (fault.status != 0 || fault.body)
+    response = injected_response(fault);
+  else
+    response = state_->respond(request, authorized);
+  response.delay = fault.delay;
+  return response;
+}
+
+void FakeQovery::inject(const FakeFault &fault) {
+  std::lock_guard lock(mutex_);
+  faults_.push_back(fault);
+}
+
+void FakeQovery::clear_faults() {
+  std::lock_guard lock(mutex_);
+  faults_.clear();
 }
 
 std::vector<RecordedRequest> FakeQovery::recorded() const {
@@ -594,6 +699,7 @@ void FakeQovery::reset() {
   std::lock_guard lock(mutex_);
   state_->secrets = seeded_secrets();
   recorded_.clear();
+  faults_.clear();
 }
 
 UpstreamResponse SandboxUpstream::send(const UpstreamRequest &request) {

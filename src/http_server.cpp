@@ -2,13 +2,21 @@
 
 #include "qovery_mcp/text.hpp"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
+#include <deque>
+#include <optional>
 #include <thread>
 
 namespace qovery_mcp {
 namespace {
+
+/// Seconds an idle connection is kept for its next request (httplib's default).
+constexpr time_t kKeepAliveSeconds = 5;
 
 /// The host name of a Host header or an origin's authority, without the port:
 /// "localhost", "127.0.0.1", "[::1]".
@@ -30,12 +38,145 @@ bool listed(const std::vector<std::string> &list, const std::string &value) {
          std::find(list.begin(), list.end(), "*") != list.end();
 }
 
+/// Workers for cpp-httplib's connections. httplib's ThreadPool queues them
+/// without bound behind a fixed set of workers, so clients that connect and
+/// stay silent starve everyone else until they time out. This pool starts
+/// `threads` workers and adds one whenever a connection arrives and none is
+/// free, up to `max_connections`; at that cap enqueue() waits for a
+/// connection to end, which pauses accept(): newcomers wait in the kernel's
+/// listen backlog, and beyond it the kernel refuses them.
+class ConnectionPool final : public httplib::TaskQueue {
+public:
+  ConnectionPool(std::size_t threads, std::size_t max_connections)
+      : max_connections_(max_connections) {
+    while (workers_.size() < std::min(threads, max_connections))
+      workers_.emplace_back([this] { work(); });
+  }
+
+  void enqueue(std::function<void()> connection) override {
+    {
+      std::unique_lock lock(mutex_);
+      slot_free_.wait(lock, [this] { return connections_ < max_connections_; });
+      ++connections_;
+      waiting_.push_back(std::move(connection));
+      if (waiting_.size() > idle_workers_ && workers_.size() < max_connections_)
+        workers_.emplace_back([this] { work(); });
+    }
+    connection_waiting_.notify_one();
+  }
+
+  void shutdown() override {
+    {
+      std::lock_guard lock(mutex_);
+      shutting_down_ = true;
+    }
+    connection_waiting_.notify_all();
+    // Only the accept thread, which is calling this, adds workers.
+    for (auto &worker : workers_)
+      worker.join();
+  }
+
+private:
+  /// Serves connections until shutdown() and none is left waiting.
+  void work() {
+    for (;;) {
+      std::function<void()> connection;
+      {
+        std::unique_lock lock(mutex_);
+        ++idle_workers_;
+        connection_waiting_.wait(lock, [this] { return !waiting_.empty() || shutting_down_; });
+        --idle_workers_;
+        if (waiting_.empty())
+          return;
+        connection = std::move(waiting_.front());
+        waiting_.pop_front();
+      }
+      connection();
+      {
+        std::lock_guard lock(mutex_);
+        --connections_;
+      }
+      slot_free_.notify_one();
+    }
+  }
+
+  const std::size_t max_connections_;
+  std::mutex mutex_;
+  std::condition_variable connection_waiting_;
+  std::condition_variable slot_free_;
+  std::deque<std::function<void()>> waiting_;
+  std::vector<std::thread> workers_;
+  std::size_t idle_workers_ = 0;
+  std::size_t connections_ = 0; ///< waiting or being served
+  bool shutting_down_ = false;
+};
+
+/// Why the guard refuses a request before routing.
+struct Refusal {
+  int status;
+  const char *reason;
+  const char *challenge = nullptr; ///< the WWW-Authenticate value of a 401
+};
+
+/// The token of an `Authorization: Bearer <token>` header (scheme in any
+/// case), or nullopt when the request carries no bearer credentials.
+std::optional<std::string> bearer_token(const httplib::Request &req) {
+  constexpr std::string_view kScheme = "bearer ";
+  std::string header = req.get_header_value("Authorization");
+  if (to_lower(std::string_view(header).substr(0, kScheme.size())) != kScheme)
+    return std::nullopt;
+  std::size_t begin = header.find_first_not_of(' ', kScheme.size());
+  std::size_t end = header.find_last_not_of(' ');
+  return begin == std::string::npos ? std::string() : header.substr(begin, end + 1 - begin);
+}
+
+/// Host and Origin first (403), then the bearer token when one is required (401).
+std::optional<Refusal> refusal_for(const httplib::Request &req, const HttpServerOptions &options) {
+  if (req.has_header("Host") && !host_allowed(req.get_header_value("Host"), options))
+    return Refusal{403, "forbidden: Host header not allowed"};
+  if (req.has_header("Origin") && !origin_allowed(req.get_header_value("Origin"), options))
+    return Refusal{403, "forbidden: Origin not allowed"};
+  if (options.auth_token.empty())
+    return std::nullopt;
+  std::optional<std::string> token = bearer_token(req);
+  if (!token)
+    return Refusal{401, "unauthorized: this server requires an Authorization: Bearer token",
+                   "Bearer"};
+  if (!token_matches(*token, options.auth_token))
+    return Refusal{401, "unauthorized: the bearer token is not valid",
+                   "Bearer error=\"invalid_token\""};
+  return std::nullopt;
+}
+
 } // namespace
 
 bool host_allowed(std::string_view host_header, const HttpServerOptions &options) {
   std::string name = host_name(host_header);
   return is_loopback_name(name) || name == to_lower(options.host) ||
          name == "[" + to_lower(options.host) + "]" || listed(options.allowed_hosts, name);
+}
+
+bool is_loopback_host(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  std::string address(host);
+  in_addr v4{};
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, address.c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  return to_lower(host) == "localhost";
+}
+
+bool token_matches(std::string_view presented, std::string_view expected) {
+  unsigned char presented_digest[SHA256_DIGEST_LENGTH];
+  unsigned char expected_digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char *>(presented.data()), presented.size(),
+         presented_digest);
+  SHA256(reinterpret_cast<const unsigned char *>(expected.data()), expected.size(),
+         expected_digest);
+  return CRYPTO_memcmp(presented_digest, expected_digest, SHA256_DIGEST_LENGTH) == 0;
 }
 
 bool origin_allowed(std::string_view origin, const HttpServerOptions &options) {
@@ -50,9 +191,17 @@ bool origin_allowed(std::string_view origin, const HttpServerOptions &options) {
 }
 
 void configure_server(httplib::Server &server, const HttpServerOptions &options,
-                      std::string (*forbidden_body)(const std::string &reason)) {
-  int threads = std::max(options.threads, 1);
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+                      ErrorBody error_body) {
+  auto threads = static_cast<std::size_t>(std::max(options.threads, 1));
+  auto max_connections = static_cast<std::size_t>(std::max(options.max_connections, 1));
+  server.new_task_queue = [threads, max_connections] {
+    return new ConnectionPool(threads, max_connections);
+  };
+  time_t io_timeout = std::max(options.io_timeout_seconds, 1);
+  server.set_read_timeout(io_timeout);
+  server.set_write_timeout(io_timeout);
+  // A silent connection, new or kept alive, also delays stop() this long.
+  server.set_keep_alive_timeout(std::min(io_timeout, kKeepAliveSeconds));
   server.set_tcp_nodelay(true);
   server.set_socket_options([](socket_t socket) {
     int on = 1;
@@ -60,19 +209,17 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
   });
   server.set_keep_alive_max_count(1000);
   server.set_payload_max_length(options.max_body_bytes);
-  server.set_pre_routing_handler([options, forbidden_body](const httplib::Request &req,
-                                                           httplib::Response &res) {
-    const char *reason = nullptr;
-    if (req.has_header("Host") && !host_allowed(req.get_header_value("Host"), options))
-      reason = "forbidden: Host header not allowed";
-    else if (req.has_header("Origin") && !origin_allowed(req.get_header_value("Origin"), options))
-      reason = "forbidden: Origin not allowed";
-    if (reason == nullptr)
-      return httplib::Server::HandlerResponse::Unhandled;
-    res.status = 403;
-    res.set_content(forbidden_body(reason), "application/json");
-    return httplib::Server::HandlerResponse::Handled;
-  });
+  server.set_pre_routing_handler(
+      [options, error_body](const httplib::Request &req, httplib::Response &res) {
+        std::optional<Refusal> refusal = refusal_for(req, options);
+        if (!refusal)
+          return httplib::Server::HandlerResponse::Unhandled;
+        res.status = refusal->status;
+        if (refusal->challenge != nullptr)
+          res.set_header("WWW-Authenticate", refusal->challenge);
+        res.set_content(error_body(refusal->status, refusal->reason), "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      });
 }
 
 int bind_server(httplib::Server &server, const HttpServerOptions &options) {
@@ -81,10 +228,9 @@ int bind_server(httplib::Server &server, const HttpServerOptions &options) {
   return server.bind_to_port(options.host, options.port) ? options.port : -1;
 }
 
-ListeningServer::ListeningServer(HttpServerOptions options,
-                                 std::string (*forbidden_body)(const std::string &reason))
+ListeningServer::ListeningServer(HttpServerOptions options, ErrorBody error_body)
     : options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
-  configure_server(*http_, options_, forbidden_body);
+  configure_server(*http_, options_, error_body);
 }
 
 ListeningServer::~ListeningServer() { stop(); }

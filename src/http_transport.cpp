@@ -149,7 +149,7 @@ struct HttpTransport::Impl {
 HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessions,
                              HttpServerOptions options)
     : impl_(new Impl{server, sessions,
-                     ListeningServer(std::move(options), [](const std::string &reason) {
+                     ListeningServer(std::move(options), [](int, const std::string &reason) {
                        return mcp::error_response(nullptr, mcp::kInvalidRequest, reason).dump();
                      })}) {
   Impl &impl = *impl_;

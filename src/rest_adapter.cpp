@@ -189,8 +189,8 @@ struct RestAdapter::Impl {
 RestAdapter::RestAdapter(const Capability &capability, const ToolRegistry &registry,
                          Upstream &upstream, HttpServerOptions options)
     : impl_(new Impl{RestRouter(capability, registry, upstream),
-                     ListeningServer(std::move(options), [](const std::string &reason) {
-                       return rest_error(403, reason).body;
+                     ListeningServer(std::move(options), [](int status, const std::string &reason) {
+                       return rest_error(status, reason).body;
                      })}) {
   Impl &impl = *impl_;
   httplib::Server &http = impl.listening.http();

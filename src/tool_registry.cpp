@@ -144,6 +144,10 @@ std::string status_advice(int status) {
   }
 }
 
+/// Said of a change whose request may have reached Qovery without an answer.
+constexpr const char *kOutcomeUnknown = " The change may or may not have been applied: list the "
+                                        "job's secrets to check before trying again.";
+
 json success(json structured) {
   json result = {{"content", json::array({{{"type", "text"}, {"text", structured.dump()}}})}};
   if (structured.is_object())
@@ -252,20 +256,27 @@ json ToolRegistry::to_result(const Tool &tool, const json &arguments,
                              const UpstreamResponse &response) const {
   const Operation &operation = *tool.spec->operation;
   bool changes_state = operation.method != "GET";
+  // "", or " after 3 attempts" when the upstream retried before giving up.
+  std::string attempts =
+      response.attempts > 1 ? " after " + std::to_string(response.attempts) + " attempts" : "";
   if (response.error != UpstreamError::None) {
-    std::string message = "could not complete the call: " + response.error_message + ".";
+    std::string message =
+        "could not complete the call" + attempts + ": " + response.error_message + ".";
     if (response.error == UpstreamError::Tls)
       message += " The user should check --api-url and --ca-file.";
     if (changes_state && response.error != UpstreamError::Tls)
-      message += " The change may or may not have been applied: list the job's secrets to "
-                 "check before trying again.";
+      message += kOutcomeUnknown;
     return tool_error(std::move(message));
   }
   if (response.status < 200 || response.status >= 300) {
-    std::string message = "Qovery answered HTTP " + std::to_string(response.status);
+    std::string message = "Qovery answered HTTP " + std::to_string(response.status) + attempts;
     if (std::string detail = upstream_detail(response.body); !detail.empty())
       message += ": " + detail;
-    return tool_error(message + ". " + status_advice(response.status));
+    message += ". " + status_advice(response.status);
+    // A gateway's 5xx can come after the change was applied.
+    if (changes_state && response.status >= 500)
+      message += kOutcomeUnknown;
+    return tool_error(std::move(message));
   }
   if (response.body.empty()) {
     json structured = json::object();
@@ -278,8 +289,8 @@ json ToolRegistry::to_result(const Tool &tool, const json &arguments,
   json structured = json::parse(response.body, nullptr, false);
   if (structured.is_discarded())
     return tool_error("Qovery answered HTTP " + std::to_string(response.status) +
-                      " with a body that is not JSON; the outcome is unknown: list the job's "
-                      "secrets to check.");
+                      " with a body that is not JSON." +
+                      (changes_state ? kOutcomeUnknown : " Try the call again."));
   return success(std::move(structured));
 }
 

@@ -1,5 +1,6 @@
 #include "qovery_mcp/upstream.hpp"
 
+#include "qovery_mcp/log.hpp"
 #include "qovery_mcp/text.hpp"
 
 #include <httplib.h>
@@ -20,6 +21,8 @@
 #include <mutex>
 #include <netinet/in.h>
 #include <poll.h>
+#include <random>
+#include <thread>
 #include <vector>
 
 namespace qovery_mcp {
@@ -62,6 +65,59 @@ std::string authorization_value(std::string_view key, AuthScheme scheme) {
   std::string value = bearer ? "Bearer " : "Token ";
   value += key;
   return value;
+}
+
+bool RetryPolicy::retryable(std::string_view method, const UpstreamResponse &response) {
+  if (method != "GET" && method != "PUT" && method != "DELETE")
+    return false;
+  switch (response.error) {
+  case UpstreamError::None:
+    return response.status == 429 || response.status == 502 || response.status == 503 ||
+           response.status == 504;
+  case UpstreamError::Connection:
+  case UpstreamError::Timeout:
+    return true;
+  case UpstreamError::Tls:
+  case UpstreamError::Other:
+    return false;
+  }
+  return false;
+}
+
+std::chrono::milliseconds RetryPolicy::backoff_ceiling(int attempt) const {
+  std::chrono::milliseconds ceiling = base_delay;
+  for (int n = 1; n < attempt && ceiling < max_delay; ++n)
+    ceiling *= 2;
+  return std::min(ceiling, max_delay);
+}
+
+std::optional<std::chrono::milliseconds>
+RetryPolicy::next_delay(std::string_view method, const UpstreamResponse &response,
+                        std::optional<std::chrono::milliseconds> retry_after, int attempt,
+                        std::chrono::milliseconds time_left, double jitter) const {
+  if (!retryable(method, response))
+    return std::nullopt;
+  std::chrono::milliseconds delay =
+      retry_after ? *retry_after
+                  : std::chrono::duration_cast<std::chrono::milliseconds>(
+                        backoff_ceiling(attempt) * std::clamp(jitter, 0.0, 1.0));
+  if (delay + min_attempt_time > time_left)
+    return std::nullopt;
+  return delay;
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view header) {
+  while (!header.empty() && (header.front() == ' ' || header.front() == '\t'))
+    header.remove_prefix(1);
+  while (!header.empty() && (header.back() == ' ' || header.back() == '\t'))
+    header.remove_suffix(1);
+  if (header.empty() || header.size() > 9 ||
+      !std::all_of(header.begin(), header.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  long seconds = 0;
+  for (char c : header)
+    seconds = seconds * 10 + (c - '0');
+  return std::chrono::seconds(seconds);
 }
 
 namespace {
@@ -306,6 +362,33 @@ UpstreamResponse failure(UpstreamError error, std::string message) {
   return response;
 }
 
+/// One attempt's answer, with what the retry policy needs besides it.
+struct Attempt {
+  UpstreamResponse response;
+  std::optional<std::chrono::milliseconds> retry_after;
+};
+
+/// The time from now until `deadline`, never negative; rounded up, so that
+/// the first attempt gets the whole of a deadline as its timeout.
+std::chrono::milliseconds time_until(std::chrono::steady_clock::time_point deadline) {
+  auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(0));
+}
+
+/// A number drawn uniformly from [0, 1], for the backoff's jitter.
+double draw_jitter() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(random);
+}
+
+/// What went wrong with an attempt, for the log line announcing the next one.
+std::string attempt_outcome(const UpstreamResponse &response) {
+  if (response.error != UpstreamError::None)
+    return response.error_message;
+  return "HTTP " + std::to_string(response.status);
+}
+
 } // namespace
 
 struct HttpUpstream::Impl {
@@ -314,6 +397,8 @@ struct HttpUpstream::Impl {
   httplib::Headers headers;
   std::chrono::milliseconds connect_timeout;
   std::chrono::milliseconds read_timeout;
+  std::chrono::milliseconds deadline;
+  RetryPolicy retry;
   std::size_t max_idle_connections;
   /// System CAs plus --ca-file, read once; each TLS client gets a store of them.
   std::vector<Certificate> trusted;
@@ -323,12 +408,16 @@ struct HttpUpstream::Impl {
   std::vector<std::unique_ptr<httplib::ClientImpl>> idle; ///< most recently used last
 
   UpstreamResponse send(const UpstreamRequest &request);
+  /// Sends `request` once, waiting at most `time_left` for connection and answer.
+  Attempt send_once(httplib::Request request, std::chrono::milliseconds time_left);
   std::unique_ptr<httplib::ClientImpl> acquire();
   void release(std::unique_ptr<httplib::ClientImpl> client);
   std::unique_ptr<httplib::ClientImpl> make_client() const;
   X509_STORE *make_trust_store() const;
   UpstreamResponse describe(httplib::ClientImpl &client, httplib::Error error,
-                            std::chrono::steady_clock::duration elapsed) const;
+                            std::chrono::steady_clock::duration elapsed,
+                            std::chrono::milliseconds attempt_connect_timeout,
+                            std::chrono::milliseconds attempt_read_timeout) const;
 };
 
 X509_STORE *HttpUpstream::Impl::make_trust_store() const {
@@ -370,8 +459,6 @@ std::unique_ptr<httplib::ClientImpl> HttpUpstream::Impl::make_client() const {
   client->set_tcp_nodelay(true);
   client->set_follow_location(false);
   client->set_url_encode(false);
-  client->set_connection_timeout(connect_timeout);
-  client->set_read_timeout(read_timeout);
   return client;
 }
 
@@ -397,15 +484,18 @@ void HttpUpstream::Impl::release(std::unique_ptr<httplib::ClientImpl> client) {
     idle.push_back(std::move(client));
 }
 
-UpstreamResponse HttpUpstream::Impl::describe(httplib::ClientImpl &client, httplib::Error error,
-                                              std::chrono::steady_clock::duration elapsed) const {
+UpstreamResponse
+HttpUpstream::Impl::describe(httplib::ClientImpl &client, httplib::Error error,
+                             std::chrono::steady_clock::duration elapsed,
+                             std::chrono::milliseconds attempt_connect_timeout,
+                             std::chrono::milliseconds attempt_read_timeout) const {
   using httplib::Error;
   switch (error) {
   case Error::Connection:
     return failure(UpstreamError::Connection, "could not connect to " + authority);
   case Error::ConnectionTimeout:
     return failure(UpstreamError::Timeout, "could not connect to " + authority + " within " +
-                                               format_duration(connect_timeout));
+                                               format_duration(attempt_connect_timeout));
   case Error::SSLConnection:
     return failure(UpstreamError::Tls, "TLS handshake with " + authority + " failed");
   case Error::SSLLoadingCerts:
@@ -424,9 +514,9 @@ UpstreamResponse HttpUpstream::Impl::describe(httplib::ClientImpl &client, httpl
   }
   case Error::Read:
     // httplib reports a read timeout as a plain Read error.
-    if (elapsed >= read_timeout)
-      return failure(UpstreamError::Timeout,
-                     "no response from " + authority + " within " + format_duration(read_timeout));
+    if (elapsed >= attempt_read_timeout)
+      return failure(UpstreamError::Timeout, "no response from " + authority + " within " +
+                                                 format_duration(attempt_read_timeout));
     return failure(UpstreamError::Connection,
                    "connection to " + authority + " closed before a response");
   case Error::Write:
@@ -455,22 +545,47 @@ UpstreamResponse HttpUpstream::Impl::send(const UpstreamRequest &request) {
     req.body = request.body;
   }
 
+  auto deadline_at = std::chrono::steady_clock::now() + deadline;
+  for (int attempt = 1;; ++attempt) {
+    // httplib adds headers to the request it sends: each attempt gets a copy.
+    Attempt result = send_once(req, time_until(deadline_at));
+    result.response.attempts = attempt;
+    std::optional<std::chrono::milliseconds> delay =
+        retry.next_delay(request.method, result.response, result.retry_after, attempt,
+                         time_until(deadline_at), draw_jitter());
+    if (!delay)
+      return std::move(result.response);
+    log::warning("upstream: " + request.method + " " + req.path + ": " +
+                 attempt_outcome(result.response) + "; attempt " + std::to_string(attempt + 1) +
+                 " in " + format_duration(*delay));
+    std::this_thread::sleep_for(*delay);
+  }
+}
+
+Attempt HttpUpstream::Impl::send_once(httplib::Request request,
+                                      std::chrono::milliseconds time_left) {
+  auto attempt_connect_timeout = std::min(connect_timeout, time_left);
+  auto attempt_read_timeout = std::min(read_timeout, time_left);
   auto client = acquire();
+  client->set_connection_timeout(attempt_connect_timeout);
+  client->set_read_timeout(attempt_read_timeout);
   httplib::Response res;
   auto error = httplib::Error::Success;
   auto started = std::chrono::steady_clock::now();
-  bool sent = client->send(req, res, error);
+  bool sent = client->send(request, res, error);
   auto elapsed = std::chrono::steady_clock::now() - started;
 
-  UpstreamResponse response;
+  Attempt result;
   if (sent) {
-    response.status = res.status;
-    response.body = std::move(res.body);
+    result.response.status = res.status;
+    result.response.body = std::move(res.body);
+    result.retry_after = parse_retry_after(res.get_header_value("Retry-After"));
   } else {
-    response = describe(*client, error, elapsed);
+    result.response =
+        describe(*client, error, elapsed, attempt_connect_timeout, attempt_read_timeout);
   }
   release(std::move(client));
-  return response;
+  return result;
 }
 
 Result<std::unique_ptr<HttpUpstream>> HttpUpstream::create(HttpUpstreamConfig config) {
@@ -480,8 +595,12 @@ Result<std::unique_ptr<HttpUpstream>> HttpUpstream::create(HttpUpstreamConfig co
     return Created::failure(url.error());
   if (std::any_of(config.api_key.begin(), config.api_key.end(), is_control))
     return Created::failure("the API key contains a control character (a trailing newline?)");
-  if (config.connect_timeout.count() <= 0 || config.read_timeout.count() <= 0)
-    return Created::failure("connect and read timeouts must be positive");
+  if (config.connect_timeout.count() <= 0 || config.read_timeout.count() <= 0 ||
+      config.deadline.count() <= 0)
+    return Created::failure("connect and read timeouts and the deadline must be positive");
+  if (config.retry.base_delay.count() < 0 || config.retry.max_delay.count() < 0 ||
+      config.retry.min_attempt_time.count() <= 0)
+    return Created::failure("retry delays must not be negative, nor the minimum attempt time zero");
 
   auto impl = std::make_unique<Impl>();
   if (!config.ca_file.empty()) {
@@ -508,6 +627,8 @@ Result<std::unique_ptr<HttpUpstream>> HttpUpstream::create(HttpUpstreamConfig co
   };
   impl->connect_timeout = config.connect_timeout;
   impl->read_timeout = config.read_timeout;
+  impl->deadline = config.deadline;
+  impl->retry = config.retry;
   impl->max_idle_connections = config.max_idle_connections;
 
   ignore_sigpipe();

@@ -1,9 +1,12 @@
 #pragma once
 
+#include "qovery_mcp/result.hpp"
 #include "qovery_mcp/upstream.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,11 +23,31 @@ struct FakeRequest {
   std::string body;
 };
 
-/// The fake's answer: an HTTP status and a body.
+/// The fake's answer: an HTTP status and a body, and how the HTTP front end
+/// (fake-qovery) must deliver it. SandboxUpstream delivers only status and body.
 struct FakeResponse {
   int status = 200;
-  std::string body; ///< JSON text, or empty (204)
+  std::string body;                   ///< JSON text, or empty (204)
+  std::optional<int> retry_after{};   ///< seconds, sent as a Retry-After header
+  std::chrono::milliseconds delay{0}; ///< wait this long before answering
+  bool reset = false;                 ///< close the connection without answering
 };
+
+/// A fault injected into the fake's next answers, for tests of how a client
+/// copes with a failing Qovery.
+struct FakeFault {
+  int status = 0;                     ///< answer this status (Qovery's error shape) instead; 0: no
+  std::optional<int> retry_after;     ///< with `status`: a Retry-After header, in seconds
+  std::chrono::milliseconds delay{0}; ///< wait this long before answering
+  bool reset = false;                 ///< close the connection without answering (nothing changes)
+  std::optional<std::string> body;    ///< answer this body, with `status` or else 200, instead
+  int count = 1;                      ///< how many requests it applies to
+};
+
+/// The fault of a POST /_fake/faults body: `{"status":503,"count":2,"retry_after":1}`,
+/// `{"delay_ms":800}`, `{"reset":true}`, `{"body":"{\"results\":["}`; `count`
+/// defaults to 1. Fails naming the field that is wrong or unknown.
+Result<FakeFault> parse_fake_fault(const nlohmann::json &json);
 
 /// What the fake recorded of a request it answered, for tests to check what the
 /// server sent. Never the key itself.
@@ -66,13 +89,18 @@ public:
   explicit FakeQovery(FakeQoveryOptions options = {});
   ~FakeQovery();
 
-  /// Answers one request to the job-secret API.
+  /// Answers one request to the job-secret API, or with the next injected fault.
   FakeResponse handle(const FakeRequest &request);
+
+  /// Injects `fault` into the next `fault.count` requests, after the faults
+  /// already waiting; clear_faults() forgets them all.
+  void inject(const FakeFault &fault);
+  void clear_faults();
 
   /// The requests answered so far, oldest first, and a way to forget them.
   std::vector<RecordedRequest> recorded() const;
   void clear_recorded();
-  /// Back to the seeded state (and no recorded requests).
+  /// Back to the seeded state (and no recorded requests, no faults).
   void reset();
 
   struct State;
@@ -82,6 +110,7 @@ private:
   mutable std::mutex mutex_;
   std::unique_ptr<State> state_;
   std::vector<RecordedRequest> recorded_;
+  std::deque<FakeFault> faults_; ///< each with the count it has left
 };
 
 /// An Upstream answered in process by a FakeQovery: `--sandbox`.

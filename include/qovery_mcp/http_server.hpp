@@ -28,22 +28,44 @@ struct HttpServerOptions {
   /// Host header names accepted besides localhost, 127.0.0.1, [::1] and `host`. "*" accepts any.
   std::vector<std::string> allowed_hosts;
   std::size_t max_body_bytes = 4 * 1024 * 1024;
-  int threads = 64; ///< worker threads; each open connection holds one
+  int threads = 64; ///< worker threads started up front; each open connection holds one
+  /// Connections served at once; more workers start on demand up to this. At
+  /// the cap, accepting pauses until a connection ends.
+  int max_connections = 512;
+  /// Seconds a connection may stall while a request is read or its response
+  /// written; a connection with no request is closed after 5 s, or this if shorter.
+  int io_timeout_seconds = 10;
+  /// When not empty, every request must carry `Authorization: Bearer <token>`.
+  std::string auth_token;
 };
+
+/// Builds the JSON body of an answer the guard gives before routing (401, 403),
+/// in the adapter's error shape.
+using ErrorBody = std::string (*)(int status, const std::string &reason);
 
 /// Whether a Host header names this server: a loopback name, `options.host`,
 /// or an allowed host. This is what stops DNS rebinding.
 bool host_allowed(std::string_view host_header, const HttpServerOptions &options);
 /// Whether a browser Origin may call this server: loopback, or allowed.
 bool origin_allowed(std::string_view origin, const HttpServerOptions &options);
+/// Whether `host` (a --host value) is a loopback address: 127.0.0.0/8, ::1
+/// (bracketed or not, or IPv4-mapped) or "localhost". Anything else, names
+/// included, may be reachable from elsewhere.
+bool is_loopback_host(std::string_view host);
+/// Whether the `presented` token is `expected`, in time that depends on
+/// neither (both are hashed with SHA-256, and the digests compared with
+/// CRYPTO_memcmp), so timing tells an attacker nothing about the token.
+bool token_matches(std::string_view presented, std::string_view expected);
 
-/// Settings every adapter's cpp-httplib server gets: the worker pool,
-/// TCP_NODELAY (without it each response waits ~40 ms on delayed ACKs),
-/// SO_REUSEADDR without SO_REUSEPORT (a port in use fails instead of being
-/// shared), the body size limit, and a pre-routing guard answering 403 with
-/// `forbidden_body(reason)` when Host or Origin is not allowed.
+/// Settings every adapter's cpp-httplib server gets: the connection pool and
+/// cap, the read/write/keep-alive timeouts, TCP_NODELAY (without it each
+/// response waits ~40 ms on delayed ACKs), SO_REUSEADDR without SO_REUSEPORT
+/// (a port in use fails instead of being shared), the body size limit, and a
+/// pre-routing guard: 403 when Host or Origin is not allowed, then, with an
+/// auth token, 401 and `WWW-Authenticate: Bearer` without the right bearer
+/// token; bodies from `error_body`.
 void configure_server(httplib::Server &server, const HttpServerOptions &options,
-                      std::string (*forbidden_body)(const std::string &reason));
+                      ErrorBody error_body);
 
 /// Binds `server` to the options' host and port; returns the port, or -1.
 int bind_server(httplib::Server &server, const HttpServerOptions &options);
@@ -53,8 +75,7 @@ int bind_server(httplib::Server &server, const HttpServerOptions &options);
 /// any thread at any time, even before serve() began (a signal during start-up).
 class ListeningServer {
 public:
-  ListeningServer(HttpServerOptions options,
-                  std::string (*forbidden_body)(const std::string &reason));
+  ListeningServer(HttpServerOptions options, ErrorBody error_body);
   /// Stops serving.
   ~ListeningServer();
   ListeningServer(const ListeningServer &) = delete;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,8 @@ struct UpstreamResponse {
   /// With an error: what happened, lower-case, naming the host but never the key
   /// ("connection refused by 127.0.0.1:8443").
   std::string error_message;
+  /// How many times the request was sent; this is the last attempt's answer.
+  int attempts = 1;
 };
 
 /// Something that answers UpstreamRequests: the real API over HTTP(S), or the
@@ -57,6 +60,38 @@ bool looks_like_jwt(std::string_view key);
 /// Auto picks Bearer for a JWT-shaped key and Token otherwise.
 std::string authorization_value(std::string_view key, AuthScheme scheme);
 
+/// When HttpUpstream sends a request again, and how long it waits first.
+/// Pure: no clock, no randomness, no sockets, so every rule can be tested alone.
+///
+/// GET, PUT and DELETE are retried on HTTP 429, 502, 503 and 504 and on
+/// connection errors and timeouts; POST never (a create sent twice could be
+/// applied twice), nor TLS failures, nor any other answer. The wait after the
+/// n-th attempt is `jitter` times min(max_delay, base_delay * 2^(n-1)) ("full
+/// jitter"), or the answer's Retry-After when it has one. No attempt starts
+/// unless the wait leaves it at least `min_attempt_time` before the deadline.
+struct RetryPolicy {
+  std::chrono::milliseconds base_delay{100};
+  std::chrono::milliseconds max_delay{2000};
+  std::chrono::milliseconds min_attempt_time{100};
+
+  /// Whether a `method` request that got `response` may be sent again.
+  static bool retryable(std::string_view method, const UpstreamResponse &response);
+  /// The longest wait after the `attempt`-th attempt (1-based): the capped exponential.
+  std::chrono::milliseconds backoff_ceiling(int attempt) const;
+  /// The wait before sending again after the `attempt`-th attempt got
+  /// `response` (with `retry_after`, its Retry-After header, when it had one),
+  /// with `time_left` until the deadline and `jitter` drawn uniformly from
+  /// [0, 1]; nullopt when the answer is final.
+  std::optional<std::chrono::milliseconds>
+  next_delay(std::string_view method, const UpstreamResponse &response,
+             std::optional<std::chrono::milliseconds> retry_after, int attempt,
+             std::chrono::milliseconds time_left, double jitter) const;
+};
+
+/// A Retry-After header's wait: delay-seconds only ("120"); nullopt for
+/// anything else (an HTTP date is treated as absent).
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view header);
+
 struct HttpUpstreamConfig {
   /// "https://api.qovery.com", optionally with a path prefix. Plain http:// is
   /// accepted only for a loopback host (127.0.0.0/8, ::1, localhost).
@@ -66,14 +101,19 @@ struct HttpUpstreamConfig {
   /// Extra PEM file of trusted CAs, added to the system store. Empty for none.
   std::string ca_file;
   std::chrono::milliseconds connect_timeout{5000};
+  /// Per attempt; an attempt never waits past the deadline.
   std::chrono::milliseconds read_timeout{30000};
+  /// The whole call, all attempts and the waits between them included.
+  std::chrono::milliseconds deadline{30000};
+  RetryPolicy retry;
   /// At most this many idle connections are kept for reuse.
   std::size_t max_idle_connections = 64;
 };
 
 /// The real consumed API over HTTP(S) with cpp-httplib: TLS verification
 /// always on (system CAs plus `ca_file`), keep-alive connections pooled and
-/// reused across calls and threads, TCP_NODELAY on.
+/// reused across calls and threads, TCP_NODELAY on, failed attempts retried
+/// as `retry` says within `deadline`.
 class HttpUpstream : public Upstream {
 public:
   /// Fails with a message naming what is wrong with the configuration

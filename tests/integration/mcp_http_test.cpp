@@ -297,7 +297,7 @@ TEST_CASE("HTTP: transport failures are tool errors that say which", "[http]") {
     CHECK(fake.requests().empty());
   }
   SECTION("unknown host name: connection, naming the host") {
-    ServerProcess server({"--api-url", "https://qovery-api.invalid"});
+    ServerProcess server({"--api-url", "https://qovery-api.invalid", "--deadline", "1"});
     McpClient client(server.port);
     client.initialize();
     json result = client.call("list-job-secrets", {{"jobId", kJobId}});
@@ -312,8 +312,8 @@ TEST_CASE("HTTP: transport failures are tool errors that say which", "[http]") {
     int silent_port = silent.bind_to_any_port("127.0.0.1");
     std::thread serving([&] { silent.listen_after_bind(); });
     {
-      ServerProcess server(
-          {"--api-url", "http://127.0.0.1:" + std::to_string(silent_port), "--timeout", "0.5"});
+      ServerProcess server({"--api-url", "http://127.0.0.1:" + std::to_string(silent_port),
+                            "--timeout", "0.5", "--deadline", "1"});
       McpClient client(server.port);
       client.initialize();
       auto started = std::chrono::steady_clock::now();

@@ -348,7 +348,7 @@ TEST_CASE("REST: a body over 4 MiB gets 413", "[rest]") {
 TEST_CASE("REST: an unreachable upstream gives 502, a silent one 504", "[rest]") {
   SECTION("nothing listening: 502") {
     ServerProcess server({"--api-url", "https://127.0.0.1:" + std::to_string(free_port()),
-                          "--ca-file", kCertDir + "/ca.pem"},
+                          "--ca-file", kCertDir + "/ca.pem", "--deadline", "1"},
                          {{"QOVERY_API_KEY", kApiKey}}, Rest::kOn);
     RestClient client(server.rest_port);
     HttpReply reply = client.send_json("POST", kSecrets, json{{"key", "A"}});
@@ -366,9 +366,9 @@ TEST_CASE("REST: an unreachable upstream gives 502, a silent one 504", "[rest]")
   }
   SECTION("an upstream that accepts and never answers: 504") {
     SilentListener silent;
-    ServerProcess server(
-        {"--api-url", "http://127.0.0.1:" + std::to_string(silent.port), "--timeout", "0.5"},
-        {{"QOVERY_API_KEY", kApiKey}}, Rest::kOn);
+    ServerProcess server({"--api-url", "http://127.0.0.1:" + std::to_string(silent.port),
+                          "--timeout", "0.5", "--deadline", "1"},
+                         {{"QOVERY_API_KEY", kApiKey}}, Rest::kOn);
     RestClient client(server.rest_port);
     HttpReply reply = client.send("GET", kSecrets);
     CHECK(reply.status == 504);

@@ -38,6 +38,15 @@ void FakeQoveryProcess::clear_requests() {
   client.Delete("/_fake/requests");
 }
 
+void FakeQoveryProcess::inject_fault(const nlohmann::json &fault) {
+  httplib::Client client(url());
+  client.enable_server_certificate_verification(false);
+  auto res = client.Post("/_fake/faults", fault.dump(), "application/json");
+  if (!res || res->status != 204)
+    throw std::runtime_error("fake-qovery refused the fault " + fault.dump() + ": " +
+                             (res ? res->body : httplib::to_string(res.error())));
+}
+
 int free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0)

@@ -28,6 +28,9 @@ public:
   /// What the fake recorded, oldest first; clear_requests() forgets it.
   nlohmann::json requests();
   void clear_requests();
+  /// Injects a fault into the fake's next answers (POST /_fake/faults):
+  /// {"status":503,"count":2}, {"delay_ms":800}, {"reset":true}, {"body":"..."}.
+  void inject_fault(const nlohmann::json &fault);
 
   std::unique_ptr<Process> process;
   int port = 0;

@@ -475,11 +475,13 @@ TEST_CASE("Upstream: nothing listening is a connection error", "[upstream]") {
   auto port = std::to_string(refusing.port());
   for (auto scheme : {"http", "https"}) {
     INFO(scheme);
-    auto upstream = make_upstream(config_for(std::string(scheme) + "://127.0.0.1:" + port));
-    auto response = upstream->send({"GET", "/job", ""});
+    auto config = config_for(std::string(scheme) + "://127.0.0.1:" + port);
+    config.deadline = 1s; // a refused GET is retried until then
+    auto response = make_upstream(config)->send({"GET", "/job", ""});
     CHECK(response.error == UpstreamError::Connection);
     CHECK(response.status == 0);
     CHECK(response.error_message == "could not connect to 127.0.0.1:" + port);
+    CHECK(response.attempts > 1);
   }
 }
 
@@ -497,6 +499,7 @@ TEST_CASE("Upstream: a server slower than the read timeout is a timeout, reporte
   int port = server.start();
   auto config = tls_config_for(port);
   config.read_timeout = 300ms;
+  config.deadline = 300ms; // one attempt
   auto upstream = make_upstream(config);
 
   auto started = std::chrono::steady_clock::now();
@@ -622,7 +625,7 @@ TEST_CASE("Upstream: the key never appears in an error message", "[upstream]") {
   RefusingPort refusing;
   failures.push_back(
       make_upstream(config_for("https://127.0.0.1:" + std::to_string(refusing.port()), key))
-          ->send({"GET", "/job", ""}));
+          ->send({"POST", "/job", ""}));
 
   TestServer untrusted("untrusted");
   serve_echo(untrusted);
@@ -636,10 +639,11 @@ TEST_CASE("Upstream: the key never appears in an error message", "[upstream]") {
   });
   auto config = config_for("http://127.0.0.1:" + std::to_string(slow.start()), key);
   config.read_timeout = 100ms;
+  config.deadline = 1s; // a timed-out GET is retried until then
   failures.push_back(make_upstream(config)->send({"GET", "/slow", ""}));
 
   auto jwt_config = config_for("https://127.0.0.1:" + std::to_string(refusing.port()), kJwt);
-  failures.push_back(make_upstream(jwt_config)->send({"GET", "/job", ""}));
+  failures.push_back(make_upstream(jwt_config)->send({"POST", "/job", ""}));
 
   for (const auto &failure : failures) {
     INFO(failure.error_message);

@@ -684,3 +684,95 @@ TEST_CASE("FakeQovery: SandboxUpstream answers in process", "[fake]") {
   REQUIRE(fake.recorded().size() == 4);
   CHECK(fake.recorded()[0].path == kSecrets);
 }
+
+namespace {
+
+qovery_mcp::FakeFault fault_of(const json &text) {
+  auto fault = qovery_mcp::parse_fake_fault(text);
+  REQUIRE(fault);
+  return fault.value();
+}
+
+std::string fault_error(const json &text) {
+  auto fault = qovery_mcp::parse_fake_fault(text);
+  return fault ? "" : fault.error();
+}
+
+} // namespace
+
+TEST_CASE("FakeQovery: faults are parsed from the control endpoint's JSON", "[fake][faults]") {
+  auto unavailable = fault_of({{"status", 503}, {"count", 2}, {"retry_after", 1}});
+  CHECK(unavailable.status == 503);
+  CHECK(unavailable.count == 2);
+  CHECK(unavailable.retry_after == 1);
+  CHECK(fault_of({{"delay_ms", 800}}).delay == std::chrono::milliseconds(800));
+  CHECK(fault_of({{"delay_ms", 800}}).count == 1);
+  CHECK(fault_of({{"reset", true}}).reset);
+  CHECK(fault_of({{"body", "{\"results\":["}}).body == "{\"results\":[");
+
+  CHECK(fault_error(json::array()) == "a fault must be a JSON object");
+  CHECK(fault_error(json::object()) == "a fault needs status, body, reset or delay_ms");
+  CHECK(fault_error({{"status", 99}}) == "field 'status' must be an integer from 100 to 599");
+  CHECK(fault_error({{"status", "503"}}) == "field 'status' must be an integer from 100 to 599");
+  CHECK(fault_error({{"status", 503}, {"count", 0}}) ==
+        "field 'count' must be an integer from 1 to 1000000");
+  CHECK(fault_error({{"reset", 1}}) == "field 'reset' must be a boolean");
+  CHECK(fault_error({{"body", 1}}) == "field 'body' must be a string");
+  CHECK(fault_error({{"reset", true}, {"status", 500}}) ==
+        "'reset' closes the connection: it takes no status or body");
+  CHECK(fault_error({{"retry_after", 1}}) == "'retry_after' needs a status");
+  CHECK(fault_error({{"stauts", 503}}).starts_with("unknown field 'stauts'"));
+}
+
+TEST_CASE("FakeQovery: an injected status answers the next N requests, then the API again",
+          "[fake][faults]") {
+  FakeQovery fake;
+  fake.inject(fault_of({{"status", 503}, {"count", 2}, {"retry_after", 1}}));
+  for (int i = 0; i < 2; ++i) {
+    auto response = fake.handle({"GET", kSecrets, "", ""});
+    CHECK(response.status == 503);
+    CHECK(json::parse(response.body)["status"] == 503);
+    CHECK(response.retry_after == 1);
+  }
+  auto recovered = fake.handle({"GET", kSecrets, "", ""});
+  CHECK(recovered.status == 200);
+  CHECK_FALSE(recovered.retry_after);
+  CHECK(fake.recorded().size() == 3);
+}
+
+TEST_CASE("FakeQovery: faults apply in the order they were injected", "[fake][faults]") {
+  FakeQovery fake;
+  fake.inject(fault_of({{"status", 429}}));
+  fake.inject(fault_of({{"reset", true}}));
+  fake.inject(fault_of({{"body", "{\"results\":["}}));
+  CHECK(fake.handle({"GET", kSecrets, "", ""}).status == 429);
+  CHECK(fake.handle({"GET", kSecrets, "", ""}).reset);
+  auto truncated = fake.handle({"GET", kSecrets, "", ""});
+  CHECK(truncated.status == 200);
+  CHECK(truncated.body == "{\"results\":[");
+  CHECK(fake.handle({"GET", kSecrets, "", ""}).body.starts_with("{\"results\":[{"));
+}
+
+TEST_CASE("FakeQovery: a delayed answer still does the work, a reset one does not",
+          "[fake][faults]") {
+  FakeQovery fake;
+  fake.inject(fault_of({{"delay_ms", 800}}));
+  auto delayed = fake.handle({"POST", kSecrets, "", R"({"key":"LATE","value":"v"})"});
+  CHECK(delayed.delay == std::chrono::milliseconds(800));
+  CHECK(delayed.status == 201);
+  CHECK(find_by_key(list(fake), "LATE", "JOB") != nullptr);
+
+  fake.inject(fault_of({{"reset", true}}));
+  CHECK(fake.handle({"POST", kSecrets, "", R"({"key":"DROPPED","value":"v"})"}).reset);
+  CHECK(find_by_key(list(fake), "DROPPED", "JOB") == nullptr);
+}
+
+TEST_CASE("FakeQovery: clear_faults() and reset() forget waiting faults", "[fake][faults]") {
+  FakeQovery fake;
+  fake.inject(fault_of({{"status", 500}, {"count", 5}}));
+  fake.clear_faults();
+  CHECK(fake.handle({"GET", kSecrets, "", ""}).status == 200);
+  fake.inject(fault_of({{"status", 500}, {"count", 5}}));
+  fake.reset();
+  CHECK(fake.handle({"GET", kSecrets, "", ""}).status == 200);
+}

@@ -257,3 +257,49 @@ TEST_CASE("Registry: schemas that disagree with the capability are refused", "[r
 TEST_CASE("Registry: path arguments are percent-encoded", "[registry]") {
   CHECK(expand_path("/job/{jobId}/secret", {{"jobId", "a b/c"}}) == "/job/a%20b%2Fc/secret");
 }
+
+TEST_CASE("Registry: a retried call that failed says how many attempts were made", "[registry]") {
+  Registry r;
+  UpstreamResponse unavailable{503, R"({"status":503,"detail":"down"})", UpstreamError::None, ""};
+  unavailable.attempts = 4;
+  json list = r.registry.to_result(r.tool("list-job-secrets"), {{"jobId", kJob}}, unavailable);
+  CHECK(list["isError"] == true);
+  CHECK(text_of(list).starts_with("Qovery answered HTTP 503 after 4 attempts: down."));
+
+  UpstreamResponse timeout{0, "", UpstreamError::Timeout,
+                           "no response from api.test:443 within 2 s"};
+  timeout.attempts = 3;
+  json timed_out = r.registry.to_result(r.tool("list-job-secrets"), {{"jobId", kJob}}, timeout);
+  CHECK(text_of(timed_out) == "could not complete the call after 3 attempts: no response from "
+                              "api.test:443 within 2 s.");
+
+  UpstreamResponse once{503, "", UpstreamError::None, ""};
+  json single = r.registry.to_result(r.tool("list-job-secrets"), {{"jobId", kJob}}, once);
+  CHECK(text_of(single).find("attempts") == std::string::npos);
+}
+
+TEST_CASE("Registry: a create that failed without a clear answer says to list before retrying",
+          "[registry]") {
+  Registry r;
+  json args = {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", "v"}}}};
+  const auto &add = r.tool("add-secret-job");
+  for (const UpstreamResponse &response :
+       {UpstreamResponse{503, "", UpstreamError::None, ""},
+        UpstreamResponse{0, "", UpstreamError::Connection, "connection to a:1 closed"},
+        UpstreamResponse{0, "", UpstreamError::Timeout, "no response from a:1 within 1 s"},
+        UpstreamResponse{201, "{\"id\":", UpstreamError::None, ""}}) {
+    json result = r.registry.to_result(add, args, response);
+    INFO(text_of(result));
+    CHECK(result["isError"] == true);
+    CHECK(text_of(result).find("may or may not have been applied: list the job's secrets to "
+                               "check before trying again") != std::string::npos);
+  }
+  // A refusal is clear: nothing was created.
+  json refused = r.registry.to_result(add, args, {409, "", UpstreamError::None, ""});
+  CHECK(text_of(refused).find("may or may not") == std::string::npos);
+  // A read whose answer was not JSON can simply be tried again.
+  json garbage = r.registry.to_result(r.tool("list-job-secrets"), {{"jobId", kJob}},
+                                      {200, "{\"results\":[", UpstreamError::None, ""});
+  CHECK(text_of(garbage) == "Qovery answered HTTP 200 with a body that is not JSON. Try the call "
+                            "again.");
+}

@@ -221,7 +221,10 @@ TEST_CASE("Upstream: create refuses a key with a control character, without echo
 TEST_CASE("Upstream: create refuses non-positive timeouts", "[upstream]") {
   auto config = config_for("https://api.qovery.com");
   config.read_timeout = std::chrono::milliseconds(0);
-  CHECK(create_error(config) == "connect and read timeouts must be positive");
+  CHECK(create_error(config) == "connect and read timeouts and the deadline must be positive");
+  config.read_timeout = std::chrono::milliseconds(1000);
+  config.deadline = std::chrono::milliseconds(0);
+  CHECK(create_error(config) == "connect and read timeouts and the deadline must be positive");
 }
 
 TEST_CASE("Upstream: create reads --ca-file and names it when it is unusable", "[upstream]") {
@@ -293,4 +296,118 @@ TEST_CASE("Upstream: send refuses a malformed request without sending it", "[ups
   auto bad_method = upstream.send({"GET /x HTTP/1.1\r\n", "/job", ""});
   CHECK(bad_method.error == UpstreamError::Other);
   CHECK(bad_method.error_message.rfind("invalid request method", 0) == 0);
+}
+
+namespace {
+
+using std::chrono::milliseconds;
+
+UpstreamResponse answered(int status) {
+  UpstreamResponse response;
+  response.status = status;
+  return response;
+}
+
+UpstreamResponse failed(UpstreamError error) {
+  UpstreamResponse response;
+  response.error = error;
+  response.error_message = "what happened";
+  return response;
+}
+
+} // namespace
+
+TEST_CASE("Retry: GET, PUT and DELETE retry 429, 502, 503, 504, connection errors and timeouts",
+          "[upstream][retry]") {
+  for (const char *method : {"GET", "PUT", "DELETE"}) {
+    INFO(method);
+    for (int status : {429, 502, 503, 504})
+      CHECK(RetryPolicy::retryable(method, answered(status)));
+    CHECK(RetryPolicy::retryable(method, failed(UpstreamError::Connection)));
+    CHECK(RetryPolicy::retryable(method, failed(UpstreamError::Timeout)));
+  }
+}
+
+TEST_CASE("Retry: POST is never retried", "[upstream][retry]") {
+  for (int status : {429, 500, 502, 503, 504})
+    CHECK_FALSE(RetryPolicy::retryable("POST", answered(status)));
+  for (auto error : {UpstreamError::Connection, UpstreamError::Timeout, UpstreamError::Tls})
+    CHECK_FALSE(RetryPolicy::retryable("POST", failed(error)));
+  CHECK_FALSE(RetryPolicy::retryable("PATCH", answered(503)));
+}
+
+TEST_CASE("Retry: success, other 4xx and 5xx, TLS and other failures are final",
+          "[upstream][retry]") {
+  for (int status : {200, 201, 204, 400, 401, 403, 404, 409, 422, 500, 501, 505})
+    CHECK_FALSE(RetryPolicy::retryable("GET", answered(status)));
+  CHECK_FALSE(RetryPolicy::retryable("GET", failed(UpstreamError::Tls)));
+  CHECK_FALSE(RetryPolicy::retryable("DELETE", failed(UpstreamError::Other)));
+}
+
+TEST_CASE("Retry: the backoff doubles from the base and stops at the cap", "[upstream][retry]") {
+  RetryPolicy policy; // 100 ms base, 2 s cap
+  CHECK(policy.backoff_ceiling(1) == milliseconds(100));
+  CHECK(policy.backoff_ceiling(2) == milliseconds(200));
+  CHECK(policy.backoff_ceiling(3) == milliseconds(400));
+  CHECK(policy.backoff_ceiling(5) == milliseconds(1600));
+  CHECK(policy.backoff_ceiling(6) == milliseconds(2000));
+  CHECK(policy.backoff_ceiling(1000) == milliseconds(2000));
+}
+
+TEST_CASE("Retry: full jitter waits anywhere from zero to the ceiling", "[upstream][retry]") {
+  RetryPolicy policy;
+  const milliseconds plenty(30000);
+  for (int attempt : {1, 3, 8}) {
+    INFO("attempt " << attempt);
+    CHECK(policy.next_delay("GET", answered(503), std::nullopt, attempt, plenty, 0.0) ==
+          milliseconds(0));
+    CHECK(policy.next_delay("GET", answered(503), std::nullopt, attempt, plenty, 1.0) ==
+          policy.backoff_ceiling(attempt));
+    auto half = policy.next_delay("GET", answered(503), std::nullopt, attempt, plenty, 0.5);
+    REQUIRE(half);
+    CHECK(*half == policy.backoff_ceiling(attempt) / 2);
+  }
+  // A jitter outside [0, 1] cannot push the wait past the ceiling.
+  CHECK(policy.next_delay("GET", answered(503), std::nullopt, 1, plenty, 7.0) == milliseconds(100));
+}
+
+TEST_CASE("Retry: final answers get no delay", "[upstream][retry]") {
+  RetryPolicy policy;
+  CHECK_FALSE(policy.next_delay("POST", answered(503), std::nullopt, 1, milliseconds(30000), 0.5));
+  CHECK_FALSE(policy.next_delay("GET", answered(200), std::nullopt, 1, milliseconds(30000), 0.5));
+  CHECK_FALSE(
+      policy.next_delay("GET", answered(404), milliseconds(0), 1, milliseconds(30000), 0.5));
+}
+
+TEST_CASE("Retry: Retry-After is honoured when it fits the deadline, else the answer is final",
+          "[upstream][retry]") {
+  RetryPolicy policy; // an attempt needs at least 100 ms
+  CHECK(policy.next_delay("GET", answered(429), milliseconds(1000), 1, milliseconds(30000), 0.0) ==
+        milliseconds(1000));
+  CHECK(policy.next_delay("PUT", answered(503), milliseconds(5000), 9, milliseconds(5100), 0.0) ==
+        milliseconds(5000));
+  CHECK_FALSE(
+      policy.next_delay("GET", answered(429), milliseconds(5000), 1, milliseconds(5099), 0.0));
+  CHECK_FALSE(
+      policy.next_delay("GET", answered(429), milliseconds(60000), 1, milliseconds(30000), 0.0));
+}
+
+TEST_CASE("Retry: no attempt starts without time for it before the deadline", "[upstream][retry]") {
+  RetryPolicy policy;
+  auto timeout = failed(UpstreamError::Timeout);
+  CHECK(policy.next_delay("GET", timeout, std::nullopt, 1, milliseconds(200), 1.0) ==
+        milliseconds(100));
+  CHECK_FALSE(policy.next_delay("GET", timeout, std::nullopt, 1, milliseconds(199), 1.0));
+  CHECK_FALSE(policy.next_delay("GET", timeout, std::nullopt, 1, milliseconds(0), 0.0));
+}
+
+TEST_CASE("Retry: parse_retry_after reads delay-seconds only", "[upstream][retry]") {
+  CHECK(parse_retry_after("1") == milliseconds(1000));
+  CHECK(parse_retry_after(" 120 ") == milliseconds(120000));
+  CHECK(parse_retry_after("0") == milliseconds(0));
+  CHECK_FALSE(parse_retry_after(""));
+  CHECK_FALSE(parse_retry_after("-1"));
+  CHECK_FALSE(parse_retry_after("1.5"));
+  CHECK_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));
+  CHECK_FALSE(parse_retry_after("99999999999999999999"));
 }

@@ -1,6 +1,10 @@
 // fake-qovery: Qovery's job-secret API, in memory, over HTTP(S), for the
 // integration tests. The API itself is FakeQovery (src/fake_qovery.cpp); this
-// file only puts it behind cpp-httplib and adds the /_fake test controls.
+// file only puts it behind cpp-httplib and adds the /_fake test controls:
+//   GET/DELETE /_fake/requests   what the fake received / forget it
+//   POST /_fake/reset            back to the seeded state
+//   POST /_fake/faults           inject a fault ({"status":503,"count":2}, see parse_fake_fault)
+//   DELETE /_fake/faults         no more faults
 
 #include "qovery_mcp/fake_qovery.hpp"
 
@@ -8,6 +12,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
 
@@ -16,6 +21,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,6 +38,8 @@ struct Options {
   std::string key_file;
   std::string api_key;
   bool no_auth = false;
+  int delay_ms = 0; ///< answer every API request this late (benchmarks: a slow upstream)
+  int threads = 32; ///< worker threads; each open connection holds one
 };
 
 void print_error(const std::string &message) {
@@ -53,7 +61,37 @@ std::string recorded_json(const std::vector<qovery_mcp::RecordedRequest> &reques
   return array.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void add_routes(httplib::Server &server, qovery_mcp::FakeQovery &fake) {
+/// The port of a socket's peer (`ends` = getpeername) or own end (getsockname); -1 if none.
+int port_of(int socket, int (*ends)(int, sockaddr *, socklen_t *)) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (ends(socket, reinterpret_cast<sockaddr *>(&address), &length) != 0)
+    return -1;
+  if (address.ss_family == AF_INET)
+    return ntohs(reinterpret_cast<sockaddr_in &>(address).sin_port);
+  if (address.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<sockaddr_in6 &>(address).sin6_port);
+  return -1;
+}
+
+/// Closes the connection `request` came on, without answering it. httplib
+/// does not give handlers the socket, so it is found by its two ports.
+void close_connection(const httplib::Request &request) {
+  std::error_code ignored;
+  for (const auto &entry : std::filesystem::directory_iterator("/proc/self/fd", ignored)) {
+    int socket = std::atoi(entry.path().filename().c_str());
+    if (port_of(socket, getpeername) == request.remote_port &&
+        port_of(socket, getsockname) == request.local_port)
+      ::shutdown(socket, SHUT_RDWR);
+  }
+}
+
+void json_error(httplib::Response &response, int status, const std::string &message) {
+  response.status = status;
+  response.set_content(nlohmann::json{{"error", message}}.dump(), "application/json");
+}
+
+void add_routes(httplib::Server &server, qovery_mcp::FakeQovery &fake, int delay_ms) {
   server.Get("/_fake/requests", [&fake](const httplib::Request &, httplib::Response &response) {
     response.set_content(recorded_json(fake.recorded()), "application/json");
   });
@@ -65,11 +103,30 @@ void add_routes(httplib::Server &server, qovery_mcp::FakeQovery &fake) {
     fake.reset();
     response.status = 204;
   });
+  server.Post("/_fake/faults", [&fake](const httplib::Request &request,
+                                       httplib::Response &response) {
+    auto fault = qovery_mcp::parse_fake_fault(nlohmann::json::parse(request.body, nullptr, false));
+    if (!fault)
+      return json_error(response, 400, fault.error());
+    fake.inject(fault.value());
+    response.status = 204;
+  });
+  server.Delete("/_fake/faults", [&fake](const httplib::Request &, httplib::Response &response) {
+    fake.clear_faults();
+    response.status = 204;
+  });
 
-  auto forward = [&fake](const httplib::Request &request, httplib::Response &response) {
+  auto forward = [&fake, delay_ms](const httplib::Request &request, httplib::Response &response) {
+    if (delay_ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     qovery_mcp::FakeResponse answer = fake.handle(
         {request.method, request.path, request.get_header_value("Authorization"), request.body});
+    std::this_thread::sleep_for(answer.delay);
+    if (answer.reset)
+      return close_connection(request);
     response.status = answer.status;
+    if (answer.retry_after)
+      response.set_header("Retry-After", std::to_string(*answer.retry_after));
     if (!answer.body.empty())
       response.set_content(answer.body, "application/json");
   };
@@ -117,6 +174,13 @@ int main(int argc, char **argv) {
                                  "the key clients must send (default: $QOVERY_API_KEY)");
   app.add_flag("--no-auth", options.no_auth, "accept every request, with or without a key")
       ->excludes(api_key);
+  app.add_option("--delay-ms", options.delay_ms,
+                 "answer every API request (not /_fake) after this many milliseconds")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
+  app.add_option("--threads", options.threads, "worker threads (each open connection holds one)")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &error) {
@@ -160,21 +224,28 @@ int main(int argc, char **argv) {
   server->set_tcp_nodelay(true);
   // cpp-httplib's default also sets SO_REUSEPORT, which lets a second fake
   // share a fixed port silently instead of failing to bind.
-  server->set_socket_options([](socket_t socket) {
+  socket_t listening_socket = INVALID_SOCKET;
+  server->set_socket_options([&listening_socket](socket_t socket) {
     int on = 1;
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    listening_socket = socket;
   });
   server->set_keep_alive_max_count(1000);
-  server->new_task_queue = [] { return new httplib::ThreadPool(32); };
+  server->new_task_queue = [threads = options.threads] { return new httplib::ThreadPool(threads); };
 
   qovery_mcp::FakeQovery fake(std::move(fake_options));
-  add_routes(*server, fake);
+  add_routes(*server, fake, options.delay_ms);
 
   int port = options.port;
   if (port == 0)
     port = server->bind_to_any_port(options.host);
   else if (!server->bind_to_port(options.host, port))
     port = -1;
+  // httplib listens with a backlog of 5: a burst of connections (the
+  // benchmarks open 256 at once) overflows it and waits for SYN retries.
+  // Listening again on the socket raises the backlog.
+  if (port >= 0 && listening_socket != INVALID_SOCKET)
+    ::listen(listening_socket, 1024);
   if (port < 0) {
     print_error("cannot listen on " + url_host(options.host) + ":" + std::to_string(options.port));
     return kRuntimeError;

@@ -39,9 +39,14 @@ struct Options {
   std::string auth_scheme = "auto";
   std::string ca_file;
   double timeout_seconds = 30;
+  double deadline_seconds = 30;
   std::vector<std::string> allowed_origins;
   std::vector<std::string> allowed_hosts;
   int threads = 64;
+  int max_connections = 512;
+  int http_timeout_seconds = 10;
+  std::string auth_token_file;
+  bool allow_unauthenticated = false;
   double session_timeout_seconds = 1800;
   std::string capability_file;
   std::string log_level = "info";
@@ -92,17 +97,39 @@ Result<std::unique_ptr<HttpUpstream>> make_upstream(const Options &options,
   auto timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
   config.read_timeout = timeout;
   config.connect_timeout = std::min(timeout, std::chrono::milliseconds(10000));
+  config.deadline = std::chrono::milliseconds(static_cast<long>(options.deadline_seconds * 1000));
   return HttpUpstream::create(std::move(config));
 }
 
+/// The token HTTP clients must send: the content of --auth-token-file without
+/// its trailing newline, else QOVERY_MCP_AUTH_TOKEN; empty when neither is set.
+Result<std::string> inbound_auth_token(const Options &options) {
+  if (options.auth_token_file.empty())
+    return env_or_empty("QOVERY_MCP_AUTH_TOKEN");
+  std::optional<std::string> token = read_file(options.auth_token_file);
+  if (!token)
+    return Result<std::string>::failure("--auth-token-file: cannot read " +
+                                        options.auth_token_file);
+  while (!token->empty() && (token->back() == '\n' || token->back() == '\r'))
+    token->pop_back();
+  if (token->empty())
+    return Result<std::string>::failure("--auth-token-file: " + options.auth_token_file +
+                                        " is empty");
+  return *token;
+}
+
 /// One listener's settings: the options both adapters share, with its own port.
-HttpServerOptions http_server_options(const Options &options, int port) {
+HttpServerOptions http_server_options(const Options &options, const std::string &auth_token,
+                                      int port) {
   HttpServerOptions http_options;
   http_options.host = options.host;
   http_options.port = port;
   http_options.allowed_origins = options.allowed_origins;
   http_options.allowed_hosts = options.allowed_hosts;
   http_options.threads = options.threads;
+  http_options.max_connections = options.max_connections;
+  http_options.io_timeout_seconds = options.http_timeout_seconds;
+  http_options.auth_token = auth_token;
   return http_options;
 }
 
@@ -117,18 +144,30 @@ std::string rest_prefix(const Capability &capability) {
 /// Serves MCP on /mcp, and the REST API unless its port is 0, until SIGINT or SIGTERM.
 int serve_http(const Options &options, const Capability &capability, const mcp::Server &server,
                const ToolRegistry &registry, Upstream &upstream, std::size_t tool_count) {
+  Result<std::string> auth_token = inbound_auth_token(options);
+  if (!auth_token)
+    return config_error(auth_token.error());
+  if (auth_token->empty() && !options.allow_unauthenticated && !is_loopback_host(options.host))
+    return config_error("--host " + options.host +
+                        " is not a loopback address, and without inbound authentication anyone "
+                        "who reaches it could change the job's secrets: set --auth-token-file "
+                        "(or QOVERY_MCP_AUTH_TOKEN) to require a bearer token, or pass "
+                        "--allow-unauthenticated if something in front of this server "
+                        "authenticates its clients");
   mcp::SessionStore sessions(
       std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)));
   HttpTransport transport(
       server, sessions,
-      http_server_options(options, options.mcp_port >= 0 ? options.mcp_port : capability.mcp_port));
+      http_server_options(options, auth_token.value(),
+                          options.mcp_port >= 0 ? options.mcp_port : capability.mcp_port));
   Result<int> port = transport.bind();
   if (!port)
     return config_error("--mcp-port: " + port.error());
   int rest_port = options.rest_port >= 0 ? options.rest_port : capability.rest_port;
   std::optional<RestAdapter> rest;
   if (rest_port != 0) {
-    rest.emplace(capability, registry, upstream, http_server_options(options, rest_port));
+    rest.emplace(capability, registry, upstream,
+                 http_server_options(options, auth_token.value(), rest_port));
     Result<int> bound = rest->bind();
     if (!bound)
       return config_error("--rest-port: " + bound.error());
@@ -276,6 +315,11 @@ int main(int argc, char **argv) {
       ->envname("QOVERY_MCP_TIMEOUT")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();
+  app.add_option("--deadline", options.deadline_seconds,
+                 "Seconds one call may take in all, retries of failed reads included")
+      ->envname("QOVERY_MCP_DEADLINE")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
   app.add_option("--allowed-origin", options.allowed_origins,
                  "Origin accepted besides loopback ones (repeatable; * for any)")
       ->envname("QOVERY_MCP_ALLOWED_ORIGINS")
@@ -285,10 +329,31 @@ int main(int argc, char **argv) {
                  "(repeatable; * for any)")
       ->envname("QOVERY_MCP_ALLOWED_HOSTS")
       ->delimiter(',');
-  app.add_option("--threads", options.threads, "HTTP worker threads")
+  app.add_option("--threads", options.threads,
+                 "HTTP worker threads started up front; more start when all are busy, up to "
+                 "--max-connections")
       ->envname("QOVERY_MCP_THREADS")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
+  app.add_option("--max-connections", options.max_connections,
+                 "HTTP connections served at once, per listener; beyond it new ones wait to be "
+                 "accepted")
+      ->envname("QOVERY_MCP_MAX_CONNECTIONS")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  app.add_option("--http-timeout", options.http_timeout_seconds,
+                 "Seconds an HTTP client may stall while sending a request or taking a "
+                 "response; an idle connection is closed after 5 s, or this if shorter")
+      ->envname("QOVERY_MCP_HTTP_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--auth-token-file", options.auth_token_file,
+                 "File holding the token every HTTP client must send as Authorization: Bearer "
+                 "(read once at start; the environment variable QOVERY_MCP_AUTH_TOKEN may hold "
+                 "the token itself instead)");
+  app.add_flag("--allow-unauthenticated", options.allow_unauthenticated,
+               "Allow a non-loopback --host without --auth-token-file")
+      ->envname("QOVERY_MCP_ALLOW_UNAUTHENTICATED");
   app.add_option("--session-timeout", options.session_timeout_seconds,
                  "Seconds after which an idle MCP session ends")
       ->envname("QOVERY_MCP_SESSION_TIMEOUT")
