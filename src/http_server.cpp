@@ -190,6 +190,8 @@ bool origin_allowed(std::string_view origin, const HttpServerOptions &options) {
          is_loopback_name(host_name(origin.substr(scheme_end + 3)));
 }
 
+constexpr int kListenBacklog = 1024;
+
 void configure_server(httplib::Server &server, const HttpServerOptions &options,
                       ErrorBody error_body) {
   auto threads = static_cast<std::size_t>(std::max(options.threads, 1));
@@ -203,10 +205,6 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
   // A silent connection, new or kept alive, also delays stop() this long.
   server.set_keep_alive_timeout(std::min(io_timeout, kKeepAliveSeconds));
   server.set_tcp_nodelay(true);
-  server.set_socket_options([](socket_t socket) {
-    int on = 1;
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  });
   server.set_keep_alive_max_count(1000);
   server.set_payload_max_length(options.max_body_bytes);
   server.set_pre_routing_handler(
@@ -223,9 +221,22 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
 }
 
 int bind_server(httplib::Server &server, const HttpServerOptions &options) {
-  if (options.port == 0)
-    return server.bind_to_any_port(options.host);
-  return server.bind_to_port(options.host, options.port) ? options.port : -1;
+  // Replaces httplib's default socket options, which also set SO_REUSEPORT.
+  socket_t listening = INVALID_SOCKET;
+  server.set_socket_options([&listening](socket_t socket) {
+    int on = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    listening = socket;
+  });
+  int port = options.port == 0
+                 ? server.bind_to_any_port(options.host)
+                 : (server.bind_to_port(options.host, options.port) ? options.port : -1);
+  // httplib 0.11.4 listens with a backlog of 5, compiled into the library: a
+  // burst of connects overflows it, and an overflowed connect can end in a
+  // reset. Listening again on the bound socket raises the backlog.
+  if (port >= 0 && listening != INVALID_SOCKET)
+    ::listen(listening, kListenBacklog);
+  return port;
 }
 
 ListeningServer::ListeningServer(HttpServerOptions options, ErrorBody error_body)

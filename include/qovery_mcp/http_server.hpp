@@ -59,15 +59,17 @@ bool token_matches(std::string_view presented, std::string_view expected);
 
 /// Settings every adapter's cpp-httplib server gets: the connection pool and
 /// cap, the read/write/keep-alive timeouts, TCP_NODELAY (without it each
-/// response waits ~40 ms on delayed ACKs), SO_REUSEADDR without SO_REUSEPORT
-/// (a port in use fails instead of being shared), the body size limit, and a
+/// response waits ~40 ms on delayed ACKs), the body size limit, and a
 /// pre-routing guard: 403 when Host or Origin is not allowed, then, with an
 /// auth token, 401 and `WWW-Authenticate: Bearer` without the right bearer
 /// token; bodies from `error_body`.
 void configure_server(httplib::Server &server, const HttpServerOptions &options,
                       ErrorBody error_body);
 
-/// Binds `server` to the options' host and port; returns the port, or -1.
+/// Binds `server` to the options' host and port (0: a free one) with
+/// SO_REUSEADDR but not SO_REUSEPORT, so a port in use fails instead of being
+/// shared, and a listen backlog of 1,024 instead of httplib's 5, so a burst of
+/// connects is not reset. Returns the port, or -1.
 int bind_server(httplib::Server &server, const HttpServerOptions &options);
 
 /// A cpp-httplib server set up by configure_server(), with the life cycle

@@ -7,6 +7,7 @@
 //   DELETE /_fake/faults         no more faults
 
 #include "qovery_mcp/fake_qovery.hpp"
+#include "qovery_mcp/http_server.hpp"
 
 #include <CLI/CLI.hpp>
 #include <httplib.h>
@@ -222,30 +223,16 @@ int main(int argc, char **argv) {
     return kUsageError;
   }
   server->set_tcp_nodelay(true);
-  // cpp-httplib's default also sets SO_REUSEPORT, which lets a second fake
-  // share a fixed port silently instead of failing to bind.
-  socket_t listening_socket = INVALID_SOCKET;
-  server->set_socket_options([&listening_socket](socket_t socket) {
-    int on = 1;
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-    listening_socket = socket;
-  });
   server->set_keep_alive_max_count(1000);
   server->new_task_queue = [threads = options.threads] { return new httplib::ThreadPool(threads); };
 
   qovery_mcp::FakeQovery fake(std::move(fake_options));
   add_routes(*server, fake, options.delay_ms);
 
-  int port = options.port;
-  if (port == 0)
-    port = server->bind_to_any_port(options.host);
-  else if (!server->bind_to_port(options.host, port))
-    port = -1;
-  // httplib listens with a backlog of 5: a burst of connections (the
-  // benchmarks open 256 at once) overflows it and waits for SYN retries.
-  // Listening again on the socket raises the backlog.
-  if (port >= 0 && listening_socket != INVALID_SOCKET)
-    ::listen(listening_socket, 1024);
+  qovery_mcp::HttpServerOptions listen_at;
+  listen_at.host = options.host;
+  listen_at.port = options.port;
+  int port = qovery_mcp::bind_server(*server, listen_at);
   if (port < 0) {
     print_error("cannot listen on " + url_host(options.host) + ":" + std::to_string(options.port));
     return kRuntimeError;
