@@ -27,16 +27,58 @@ YAML::Node child(const YAML::Node &node, const std::string &key, const std::stri
   return value;
 }
 
+/// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+/// surrogates, nothing above U+10FFFF).
+bool is_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80                    ? 1
+                               : lead >= 0xC2 && lead <= 0xDF ? 2
+                               : lead >= 0xE0 && lead <= 0xEF ? 3
+                               : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                              : 0;
+    if (length == 0 || text.size() - i < length)
+      return false;
+    // Only the second byte's range depends on the first.
+    unsigned char low = 0x80, high = 0xBF;
+    if (lead == 0xE0)
+      low = 0xA0;
+    else if (lead == 0xED)
+      high = 0x9F;
+    else if (lead == 0xF0)
+      low = 0x90;
+    else if (lead == 0xF4)
+      high = 0x8F;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto byte = static_cast<unsigned char>(text[i + k]);
+      if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF))
+        return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+/// A scalar's text. YAML is Unicode, but yaml-cpp passes any bytes through,
+/// and text that is not UTF-8 cannot go into JSON (tools/list, initialize).
+std::string text_of(const YAML::Node &value, const std::string &where) {
+  std::string text = value.as<std::string>();
+  if (!is_utf8(text))
+    fail(where, "must be UTF-8 text");
+  return text;
+}
+
 std::string string_at(const YAML::Node &node, const std::string &key, const std::string &where) {
   YAML::Node value = child(node, key, where);
   if (!value.IsScalar())
     fail(where + "." + key, "must be a string");
-  return value.as<std::string>();
+  return text_of(value, where + "." + key);
 }
 
-std::string optional_string(const YAML::Node &node, const std::string &key) {
+std::string optional_string(const YAML::Node &node, const std::string &key,
+                            const std::string &where) {
   YAML::Node value = node[key];
-  return value && value.IsScalar() ? value.as<std::string>() : std::string();
+  return value && value.IsScalar() ? text_of(value, where + "." + key) : std::string();
 }
 
 bool bool_at(const YAML::Node &node, const std::string &key, const std::string &where) {
@@ -84,11 +126,11 @@ std::string bound_variable(const YAML::Node &root, const std::string &token,
   std::string key = reference.substr(dot + 1);
   YAML::Node binds = root["binds"];
   for (std::size_t i = 0; binds && binds.IsSequence() && i < binds.size(); ++i) {
-    if (optional_string(binds[i], "namespace") != bind_namespace)
+    if (optional_string(binds[i], "namespace", indexed("binds", i)) != bind_namespace)
       continue;
     YAML::Node variable = binds[i]["keys"][key];
     if (variable && variable.IsScalar())
-      return variable.as<std::string>();
+      return text_of(variable, indexed("binds", i) + ".keys." + key);
   }
   fail(where, "refers to '" + reference + "', which no bind declares");
 }
@@ -101,7 +143,7 @@ void parse_operation(const YAML::Node &node, const std::string &path, const std:
   if (!is_http_method(operation.method))
     fail(where + ".method", "unsupported HTTP method '" + operation.method + "'");
   operation.path = path;
-  operation.description = optional_string(node, "description");
+  operation.description = optional_string(node, "description", where);
   operation.path_params = path_placeholders(path);
   YAML::Node inputs = node["inputParameters"];
   for (std::size_t i = 0; inputs && i < inputs.size(); ++i) {
@@ -167,14 +209,14 @@ bool sends_body(const YAML::Node &node, const std::string &source, const Operati
 
 void parse_mcp(const YAML::Node &node, const std::string &consumed_namespace,
                const std::string &where, Capability &capability) {
-  capability.mcp_namespace = optional_string(node, "namespace");
+  capability.mcp_namespace = optional_string(node, "namespace", where);
   capability.mcp_port = node["port"] ? node["port"].as<int>() : 0;
   YAML::Node tools = sequence_at(node, "tools", where);
   for (std::size_t i = 0; i < tools.size(); ++i) {
     std::string at = indexed(where + ".tools", i);
     ToolSpec tool;
     tool.name = string_at(tools[i], "name", at);
-    tool.description = optional_string(tools[i], "description");
+    tool.description = optional_string(tools[i], "description", at);
     YAML::Node hints = tools[i]["hints"];
     if (hints) {
       tool.hints.read_only = bool_at(hints, "readOnly", at + ".hints");
@@ -226,8 +268,8 @@ Capability parse(const YAML::Node &root) {
     fail("document", "must be a mapping");
   YAML::Node info = root["info"];
   if (info) {
-    capability.label = optional_string(info, "label");
-    capability.description = optional_string(info, "description");
+    capability.label = optional_string(info, "label", "info");
+    capability.description = optional_string(info, "description", "info");
   }
   YAML::Node body = child(root, "capability", "document");
   YAML::Node consumes = sequence_at(body, "consumes", "capability");
@@ -242,7 +284,7 @@ Capability parse(const YAML::Node &root) {
   capability.base_uri = string_at(api, "baseUri", where);
   YAML::Node authentication = api["authentication"];
   if (authentication) {
-    capability.auth_type = optional_string(authentication, "type");
+    capability.auth_type = optional_string(authentication, "type", where + ".authentication");
     capability.api_key_env =
         bound_variable(root, string_at(authentication, "token", where + ".authentication"),
                        where + ".authentication.token");

@@ -393,9 +393,10 @@ Result<FakeFault> parse_fake_fault(const Json &json) {
       fault.body = value.get<std::string>();
       continue;
     }
-    auto field =
-        std::find_if(kIntegerFields.begin(), kIntegerFields.end(),
-                     [&](const IntegerField &candidate) { return candidate.name == name; });
+    // An init-capture: clang 14 cannot capture a structured binding.
+    auto field = std::find_if(
+        kIntegerFields.begin(), kIntegerFields.end(),
+        [&key = name](const IntegerField &candidate) { return candidate.name == key; });
     if (field == kIntegerFields.end())
       return Failure::failure("unknown field '" + name +
                               "' (fields: status, retry_after, delay_ms, reset, body, count)");

@@ -4,11 +4,13 @@
 
 #include <arpa/inet.h>
 #include <httplib.h>
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
 #include <deque>
+#include <list>
 #include <optional>
 #include <thread>
 
@@ -44,13 +46,18 @@ bool listed(const std::vector<std::string> &list, const std::string &value) {
 /// `threads` workers and adds one whenever a connection arrives and none is
 /// free, up to `max_connections`; at that cap enqueue() waits for a
 /// connection to end, which pauses accept(): newcomers wait in the kernel's
-/// listen backlog, and beyond it the kernel refuses them.
+/// listen backlog, and beyond it the kernel refuses them. A worker beyond the
+/// first `threads` ends once it has had no connection for kIdleWorkerLifetime:
+/// each thread keeps its stack and glibc's per-thread cache of freed blocks
+/// (tens of KiB each) for as long as it lives, so after a burst of 200
+/// connections the pool would otherwise hold megabytes it no longer needs.
 class ConnectionPool final : public httplib::TaskQueue {
 public:
   ConnectionPool(std::size_t threads, std::size_t max_connections)
-      : max_connections_(max_connections) {
-    while (workers_.size() < std::min(threads, max_connections))
-      workers_.emplace_back([this] { work(); });
+      : core_workers_(std::min(threads, max_connections)), max_connections_(max_connections) {
+    std::lock_guard lock(mutex_);
+    while (workers_.size() < core_workers_)
+      start_worker();
   }
 
   void enqueue(std::function<void()> connection) override {
@@ -60,7 +67,7 @@ public:
       ++connections_;
       waiting_.push_back(std::move(connection));
       if (waiting_.size() > idle_workers_ && workers_.size() < max_connections_)
-        workers_.emplace_back([this] { work(); });
+        start_worker();
     }
     connection_waiting_.notify_one();
   }
@@ -71,21 +78,43 @@ public:
       shutting_down_ = true;
     }
     connection_waiting_.notify_all();
-    // Only the accept thread, which is calling this, adds workers.
+    // Once shutting down no worker retires, and only the accept thread, which
+    // is calling this, adds workers: both lists are final.
     for (auto &worker : workers_)
+      worker.join();
+    for (auto &worker : retired_)
       worker.join();
   }
 
 private:
-  /// Serves connections until shutdown() and none is left waiting.
-  void work() {
+  using Workers = std::list<std::thread>;
+
+  /// How long a worker beyond the first `threads` waits for a connection before it ends.
+  static constexpr std::chrono::seconds kIdleWorkerLifetime{5};
+
+  /// Starts a worker; with mutex_ held.
+  void start_worker() {
+    auto self = workers_.emplace(workers_.end());
+    *self = std::thread([this, self] { work(self); });
+  }
+
+  /// Serves connections until shutdown() and none is left waiting, or until
+  /// it has idled for kIdleWorkerLifetime while the pool has more than its
+  /// core workers.
+  void work(Workers::iterator self) {
     for (;;) {
       std::function<void()> connection;
       {
         std::unique_lock lock(mutex_);
         ++idle_workers_;
-        connection_waiting_.wait(lock, [this] { return !waiting_.empty() || shutting_down_; });
+        bool woken = connection_waiting_.wait_for(
+            lock, kIdleWorkerLifetime, [this] { return !waiting_.empty() || shutting_down_; });
         --idle_workers_;
+        if (!woken) {
+          if (workers_.size() > core_workers_)
+            return retire(self, lock);
+          continue;
+        }
         if (waiting_.empty())
           return;
         connection = std::move(waiting_.front());
@@ -100,12 +129,30 @@ private:
     }
   }
 
+  /// Leaves the pool: this worker's thread is joined by the next worker that
+  /// retires, or by shutdown(); it joins the one that retired before it. The
+  /// last surplus worker to go hands the memory the burst used back to the
+  /// system: glibc keeps freed blocks in its arenas, resident, until trimmed.
+  void retire(Workers::iterator self, std::unique_lock<std::mutex> &lock) {
+    Workers finished;
+    finished.swap(retired_);
+    retired_.splice(retired_.end(), workers_, self);
+    bool back_to_core = workers_.size() == core_workers_;
+    lock.unlock();
+    for (auto &worker : finished)
+      worker.join();
+    if (back_to_core)
+      malloc_trim(0);
+  }
+
+  const std::size_t core_workers_;
   const std::size_t max_connections_;
   std::mutex mutex_;
   std::condition_variable connection_waiting_;
   std::condition_variable slot_free_;
   std::deque<std::function<void()>> waiting_;
-  std::vector<std::thread> workers_;
+  Workers workers_;
+  Workers retired_; ///< ended or ending, not joined yet
   std::size_t idle_workers_ = 0;
   std::size_t connections_ = 0; ///< waiting or being served
   bool shutting_down_ = false;
@@ -116,7 +163,29 @@ struct Refusal {
   int status;
   const char *reason;
   const char *challenge = nullptr; ///< the WWW-Authenticate value of a 401
+  bool close = false;              ///< the connection cannot carry another request
 };
+
+/// Why the request's body length cannot be trusted, or nullptr. cpp-httplib
+/// reads a Content-Length that is not a number as 0 (or, negative, as huge),
+/// and takes the first of two; whatever sits in front of the server may have
+/// framed the body another way, and what it takes for the body this server
+/// would take for a request (RFC 9112, 6.1 and 6.3).
+const char *framing_problem(const httplib::Request &req) {
+  std::size_t lengths = req.get_header_value_count("Content-Length");
+  for (std::size_t i = 0; i < lengths; ++i) {
+    std::string length = req.get_header_value("Content-Length", i);
+    if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos)
+      return "bad request: Content-Length must be a number of bytes";
+  }
+  if (lengths > 0 && req.has_header("Transfer-Encoding"))
+    return "bad request: the body's length is given twice (Content-Length with "
+           "Transfer-Encoding)";
+  for (std::size_t i = 1; i < lengths; ++i)
+    if (req.get_header_value("Content-Length", i) != req.get_header_value("Content-Length", 0))
+      return "bad request: the body's length is given twice (Content-Lengths that differ)";
+  return nullptr;
+}
 
 /// The token of an `Authorization: Bearer <token>` header (scheme in any
 /// case), or nullopt when the request carries no bearer credentials.
@@ -132,6 +201,8 @@ std::optional<std::string> bearer_token(const httplib::Request &req) {
 
 /// Host and Origin first (403), then the bearer token when one is required (401).
 std::optional<Refusal> refusal_for(const httplib::Request &req, const HttpServerOptions &options) {
+  if (const char *problem = framing_problem(req))
+    return Refusal{400, problem, nullptr, true};
   if (req.has_header("Host") && !host_allowed(req.get_header_value("Host"), options))
     return Refusal{403, "forbidden: Host header not allowed"};
   if (req.has_header("Origin") && !origin_allowed(req.get_header_value("Origin"), options))
@@ -215,6 +286,8 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
         res.status = refusal->status;
         if (refusal->challenge != nullptr)
           res.set_header("WWW-Authenticate", refusal->challenge);
+        if (refusal->close)
+          res.set_header("Connection", "close");
         res.set_content(error_body(refusal->status, refusal->reason), "application/json");
         return httplib::Server::HandlerResponse::Handled;
       });

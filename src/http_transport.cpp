@@ -15,19 +15,6 @@ using nlohmann::json;
 
 constexpr const char *kJson = "application/json";
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
-
-/// The media type of a Content-Type or Accept element, without parameters, lower-case.
-std::string media_type(std::string_view element) {
-  return to_lower(trim(element.substr(0, element.find(';'))));
-}
-
 bool accepts(const std::string &accept, std::string_view type) {
   std::string_view rest = accept;
   std::string family = std::string(type.substr(0, type.find('/'))) + "/*";
@@ -44,7 +31,10 @@ bool accepts(const std::string &accept, std::string_view type) {
 void send_error(httplib::Response &res, int status, int code, std::string message,
                 const json &id = nullptr) {
   res.status = status;
-  res.set_content(mcp::error_response(id, code, std::move(message)).dump(), kJson);
+  // A header quoted in `message` may hold any bytes: never fail on them.
+  res.set_content(mcp::error_response(id, code, std::move(message))
+                      .dump(-1, ' ', false, json::error_handler_t::replace),
+                  kJson);
 }
 
 } // namespace
@@ -81,11 +71,13 @@ struct HttpTransport::Impl {
                  "not acceptable: Accept must list application/json and text/event-stream");
       return;
     }
-    json message = json::parse(req.body, nullptr, false);
-    if (message.is_discarded()) {
-      send_error(res, 400, mcp::kParseError, "parse error: the body is not valid JSON");
+    mcp::ParsedMessage parsed = mcp::parse_message(req.body);
+    if (parsed.error) {
+      res.status = 400;
+      res.set_content(parsed.error->dump(), kJson);
       return;
     }
+    json &message = parsed.message;
     mcp::MessageKind kind = mcp::classify(message);
     if (kind == mcp::MessageKind::Invalid) {
       res.status = 400;
@@ -108,13 +100,13 @@ struct HttpTransport::Impl {
                  id);
       return;
     }
-    std::optional<json> reply = server.handle(message, *session);
+    std::optional<std::string> reply = server.respond(message, *session);
     if (!reply) {
       res.status = 202;
       return;
     }
     res.status = 200;
-    res.set_content(reply->dump(), kJson);
+    res.set_content(std::move(*reply), kJson);
   }
 
   void initialize(const json &message, httplib::Response &res) {
@@ -178,6 +170,8 @@ HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessi
     else if (res.status == 413)
       message = "payload too large: the limit is " +
                 std::to_string(impl.listening.options().max_body_bytes) + " bytes";
+    else if (res.status == 414)
+      message = "URI too long: the MCP endpoint is /mcp";
     send_error(res, res.status, mcp::kInvalidRequest, std::move(message));
   });
   http.set_exception_handler(

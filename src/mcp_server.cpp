@@ -1,5 +1,6 @@
 #include "qovery_mcp/mcp_server.hpp"
 
+#include "qovery_mcp/json_text.hpp"
 #include "qovery_mcp/log.hpp"
 
 #include <sys/random.h>
@@ -73,14 +74,45 @@ MessageKind classify(const json &message) {
   return MessageKind::Invalid;
 }
 
+/// Why classify() calls `message` Invalid.
+std::string invalid_request_reason(const json &message) {
+  if (!message.is_object())
+    return std::string("a message must be a JSON object, got ") + message.type_name();
+  auto version = message.find("jsonrpc");
+  if (version == message.end() || *version != "2.0")
+    return "\"jsonrpc\" must be \"2.0\"";
+  auto method = message.find("method");
+  if (method != message.end() && !method->is_string())
+    return "\"method\" must be a string";
+  if (method != message.end())
+    return "\"id\" must be a string or an integer";
+  return "a response needs an \"id\" and exactly one of \"result\" and \"error\"";
+}
+
 json invalid_request_response(const json &message) {
   if (message.is_array())
     return error_response(nullptr, kInvalidRequest,
                           "invalid request: batches are not supported; send one message");
   auto id = message.is_object() ? message.find("id") : message.end();
   return error_response(id != message.end() && valid_id(*id) ? *id : json(nullptr), kInvalidRequest,
-                        "invalid request: expected a JSON-RPC 2.0 request, notification or "
-                        "response object");
+                        "invalid request: " + invalid_request_reason(message));
+}
+
+ParsedMessage parse_message(std::string_view text) {
+  ParsedJson parsed = parse_json(text);
+  if (parsed.value.is_discarded())
+    return {json(),
+            error_response(nullptr, kParseError,
+                           "parse error: the message is not valid JSON (" + parsed.error + ")")};
+  if (!parsed.has_duplicate)
+    return {std::move(parsed.value), std::nullopt};
+  // Readers that keep the first or the last duplicate see different messages.
+  auto id = parsed.value.is_object() ? parsed.value.find("id") : parsed.value.end();
+  bool id_known = parsed.duplicate_name != "id" && id != parsed.value.end() && valid_id(*id);
+  return {json(),
+          error_response(id_known ? *id : json(nullptr), kInvalidRequest,
+                         "invalid request: the member " + name_for_message(parsed.duplicate_name) +
+                             " appears twice in one object")};
 }
 
 std::string Session::protocol_version() const {
@@ -140,17 +172,36 @@ std::size_t SessionStore::size() const {
   return sessions_.size();
 }
 
-Server::Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info)
-    : registry_(registry), upstream_(upstream), info_(std::move(info)) {}
+Server::Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info, AuditLog *audit)
+    : registry_(registry), upstream_(upstream), info_(std::move(info)), audit_(audit),
+      tools_list_text_(registry.tools_list().dump()) {}
 
-std::optional<json> Server::handle_text(std::string_view text, Session &session) const {
-  json message = json::parse(text, nullptr, false);
-  if (message.is_discarded())
-    return error_response(nullptr, kParseError, "parse error: the message is not valid JSON");
-  return handle(message, session);
+std::optional<std::string> Server::respond_text(std::string_view text, Session &session) const {
+  ParsedMessage parsed = parse_message(text);
+  if (parsed.error)
+    return parsed.error->dump(-1, ' ', false, json::error_handler_t::replace);
+  return respond(parsed.message, session);
+}
+
+std::optional<std::string> Server::respond(const json &message, Session &session) const {
+  bool list_elided = false;
+  std::optional<json> reply = dispatch(message, session, &list_elided);
+  if (!reply)
+    return std::nullopt;
+  std::string text = reply->dump(-1, ' ', false, json::error_handler_t::replace);
+  // {"id":1,"jsonrpc":"2.0","result":null}: members are written in name
+  // order, so the null the list replaces is the last value.
+  if (list_elided)
+    text.replace(text.size() - 5, 4, tools_list_text_);
+  return text;
 }
 
 std::optional<json> Server::handle(const json &message, Session &session) const {
+  return dispatch(message, session, nullptr);
+}
+
+std::optional<json> Server::dispatch(const json &message, Session &session,
+                                     bool *list_elided) const {
   MessageKind kind = classify(message);
   if (kind == MessageKind::Invalid)
     return invalid_request_response(message);
@@ -179,10 +230,14 @@ std::optional<json> Server::handle(const json &message, Session &session) const 
       auto cursor = params.find("cursor");
       if (cursor != params.end() && !cursor->is_null()) // everything fits in one page
         return error_response(id, kInvalidParams, "invalid params: unknown cursor");
+      if (list_elided != nullptr) {
+        *list_elided = true;
+        return result_response(id, nullptr);
+      }
       return result_response(id, registry_.tools_list());
     }
     if (method == "tools/call")
-      return call_tool(id, params);
+      return call_tool(id, params, session);
     if (method == "logging/setLevel") {
       auto level = params.find("level");
       if (level == params.end() || !level->is_string() ||
@@ -194,7 +249,7 @@ std::optional<json> Server::handle(const json &message, Session &session) const 
       session.set_log_level(level->get<std::string>());
       return result_response(id, json::object());
     }
-    return error_response(id, kMethodNotFound, "method not found: " + method);
+    return error_response(id, kMethodNotFound, "method not found: " + name_for_message(method));
   } catch (const std::exception &e) {
     log::error(std::string("internal error handling ") + method + ": " + e.what());
     return error_response(id, kInternalError, "internal error");
@@ -216,10 +271,12 @@ json Server::initialize(const json &params, Session &session) const {
   return result;
 }
 
-json Server::call_tool(const json &id, const json &params) const {
+json Server::call_tool(const json &id, const json &params, const Session &session) const {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string())
-    return error_response(id, kInvalidParams, "invalid params: tools/call needs params.name");
+    return error_response(
+        id, kInvalidParams,
+        "invalid params: tools/call needs params.name, the tool's name as a string");
   const ToolRegistry::Tool *tool = registry_.find(name->get_ref<const std::string &>());
   if (tool == nullptr) {
     std::string known;
@@ -227,14 +284,19 @@ json Server::call_tool(const json &id, const json &params) const {
       if (candidate.selected)
         known += (known.empty() ? "" : ", ") + candidate.spec->name;
     return error_response(id, kInvalidParams,
-                          "unknown tool '" + name->get<std::string>() + "' (tools: " + known + ")");
+                          "unknown tool " +
+                              name_for_message(name->get_ref<const std::string &>(), '\'') +
+                              " (tools: " + known + ")");
   }
   auto arguments = params.find("arguments");
   static const json kNoArguments = json::object();
   if (arguments != params.end() && !arguments->is_object() && !arguments->is_null())
     return error_response(id, kInvalidParams, "invalid params: params.arguments must be an object");
   const json &args = arguments == params.end() || arguments->is_null() ? kNoArguments : *arguments;
-  return result_response(id, registry_.call(*tool, args, upstream_));
+  CallOrigin origin{"mcp", session.id()};
+  return result_response(id, registry_.call(*tool, args, [&](const UpstreamRequest &request) {
+    return send_call(upstream_, *tool->spec, args, request, origin, audit_);
+  }));
 }
 
 } // namespace qovery_mcp::mcp

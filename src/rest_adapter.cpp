@@ -1,5 +1,8 @@
 #include "qovery_mcp/rest_adapter.hpp"
 
+#include "qovery_mcp/json_text.hpp"
+#include "qovery_mcp/text.hpp"
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -73,10 +76,15 @@ Result<json> route_arguments(const RestRoute &route, const std::vector<std::stri
     arguments[names[i]] = segments[i];
   if (!route.sends_body || body.empty())
     return arguments;
-  json parsed = json::parse(body, nullptr, false);
-  if (parsed.is_discarded())
-    return Result<json>::failure("the request body is not valid JSON");
-  arguments["body"] = std::move(parsed);
+  ParsedJson parsed = parse_json(body);
+  if (parsed.value.is_discarded())
+    return Result<json>::failure("the request body is not valid JSON (" + parsed.error + ")");
+  // Readers that keep the first or the last duplicate see different bodies.
+  if (parsed.has_duplicate)
+    return Result<json>::failure("the request body is ambiguous: the member " +
+                                 name_for_message(parsed.duplicate_name) +
+                                 " appears twice in one object");
+  arguments["body"] = std::move(parsed.value);
   return arguments;
 }
 
@@ -128,7 +136,8 @@ RouteMatch match_route(const std::vector<RestRoute> &routes, std::string_view me
 }
 
 RestReply rest_error(int status, std::string_view message) {
-  return {status, json{{"error", message}}.dump(), {}};
+  return {
+      status, json{{"error", message}}.dump(-1, ' ', false, json::error_handler_t::replace), {}};
 }
 
 RestReply reply_for(const UpstreamResponse &response) {
@@ -149,11 +158,11 @@ RestReply reply_for(const UpstreamResponse &response) {
 }
 
 RestRouter::RestRouter(const Capability &capability, const ToolRegistry &registry,
-                       Upstream &upstream)
-    : capability_(capability), registry_(registry), upstream_(upstream) {}
+                       Upstream &upstream, AuditLog *audit)
+    : capability_(capability), registry_(registry), upstream_(upstream), audit_(audit) {}
 
 RestReply RestRouter::handle(std::string_view method, std::string_view path,
-                             const std::string &body) const {
+                             const std::string &body, std::string_view content_type) const {
   RouteMatch match = match_route(capability_.rest_routes, method, path);
   if (match.route == nullptr && match.allowed_methods.empty())
     return not_found(capability_.rest_routes);
@@ -172,13 +181,17 @@ RestReply RestRouter::handle(std::string_view method, std::string_view path,
   if (!tool->selected)
     return rest_error(403, route_name + " calls " + tool->spec->name +
                                ", which is disabled on this server (--read-only or --tools)");
+  if (route.sends_body && !body.empty() && media_type(content_type) != "application/json")
+    return rest_error(415, route_name + " takes a JSON body: Content-Type must be "
+                                        "application/json");
   Result<json> arguments = route_arguments(route, match.segments, body);
   if (!arguments)
     return rest_error(400, arguments.error());
   Result<UpstreamRequest> request = registry_.prepare(*tool, arguments.value());
   if (!request)
     return rest_error(400, request.error());
-  return reply_for(upstream_.send(request.value()));
+  return reply_for(send_call(upstream_, *tool->spec, arguments.value(), request.value(),
+                             {"rest", {}}, audit_));
 }
 
 struct RestAdapter::Impl {
@@ -187,8 +200,8 @@ struct RestAdapter::Impl {
 };
 
 RestAdapter::RestAdapter(const Capability &capability, const ToolRegistry &registry,
-                         Upstream &upstream, HttpServerOptions options)
-    : impl_(new Impl{RestRouter(capability, registry, upstream),
+                         Upstream &upstream, HttpServerOptions options, AuditLog *audit)
+    : impl_(new Impl{RestRouter(capability, registry, upstream, audit),
                      ListeningServer(std::move(options), [](int status, const std::string &reason) {
                        return rest_error(status, reason).body;
                      })}) {
@@ -196,7 +209,8 @@ RestAdapter::RestAdapter(const Capability &capability, const ToolRegistry &regis
   httplib::Server &http = impl.listening.http();
   // Every method goes to the router, which knows the 404s and 405s.
   auto dispatch = [&impl](const httplib::Request &req, httplib::Response &res) {
-    write_reply(res, impl.router.handle(req.method, req.path, req.body));
+    write_reply(res, impl.router.handle(req.method, req.path, req.body,
+                                        req.get_header_value("Content-Type")));
   };
   http.Get(".*", dispatch);
   http.Post(".*", dispatch);

@@ -10,6 +10,15 @@ std::string to_lower(std::string_view text) {
   return out;
 }
 
+std::string media_type(std::string_view value) {
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+    value.remove_suffix(1);
+  return to_lower(value);
+}
+
 std::string to_upper(std::string_view text) {
   std::string out(text);
   for (char &c : out)

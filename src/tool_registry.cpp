@@ -106,8 +106,14 @@ std::string upstream_detail(const std::string &body) {
     auto it = parsed.find(field);
     if (it != parsed.end() && it->is_string()) {
       std::string detail = it->get<std::string>();
-      if (detail.size() > 300)
-        detail = detail.substr(0, 300) + "...";
+      if (detail.size() > 300) {
+        // Cut between code points: a cut inside one leaves text that is not
+        // UTF-8, which the HTTP transport then fails to serialize.
+        std::size_t cut = 300;
+        while (cut > 0 && (static_cast<unsigned char>(detail[cut]) & 0xC0U) == 0x80U)
+          --cut;
+        detail = detail.substr(0, cut) + "...";
+      }
       return detail;
     }
   }
@@ -143,6 +149,10 @@ std::string status_advice(int status) {
                          : "Qovery refused the request.";
   }
 }
+
+/// Qovery's answers are a few levels deep. Serializing JSON recurses once per
+/// level, so a much deeper answer (200 KB of "[[[...") would overflow the stack.
+constexpr int kMaxAnswerDepth = 64;
 
 /// Said of a change whose request may have reached Qovery without an answer.
 constexpr const char *kOutcomeUnknown = " The change may or may not have been applied: list the "
@@ -286,20 +296,31 @@ json ToolRegistry::to_result(const Tool &tool, const json &arguments,
       structured[param] = arguments.at(param);
     return success(std::move(structured));
   }
-  json structured = json::parse(response.body, nullptr, false);
+  int depth = 0;
+  json structured = json::parse(
+      response.body,
+      [&depth](int level, json::parse_event_t, json &) {
+        depth = std::max(depth, level);
+        return true;
+      },
+      false);
   if (structured.is_discarded())
     return tool_error("Qovery answered HTTP " + std::to_string(response.status) +
                       " with a body that is not JSON." +
                       (changes_state ? kOutcomeUnknown : " Try the call again."));
+  if (depth > kMaxAnswerDepth)
+    return tool_error("Qovery answered HTTP " + std::to_string(response.status) +
+                      " with JSON nested deeper than " + std::to_string(kMaxAnswerDepth) +
+                      " levels." + (changes_state ? kOutcomeUnknown : " Try the call again."));
   return success(std::move(structured));
 }
 
-json ToolRegistry::call(const Tool &tool, const json &arguments, Upstream &upstream) const {
+json ToolRegistry::call(const Tool &tool, const json &arguments, const Sender &send) const {
   Result<UpstreamRequest> request = prepare(tool, arguments);
   if (!request)
     return tool_error(request.error() + ". Fix the arguments and call " + tool.spec->name +
                       " again.");
-  return to_result(tool, arguments, upstream.send(request.value()));
+  return to_result(tool, arguments, send(request.value()));
 }
 
 } // namespace qovery_mcp

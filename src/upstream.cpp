@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <mutex>
 #include <netinet/in.h>
@@ -301,14 +302,14 @@ Result<std::vector<Certificate>> read_ca_file(const std::string &path) {
   return certificates;
 }
 
-/// The certificates of the system's default CA file (the hashed CA directory
+/// The certificates of the system's CA file `path` (the hashed CA directory
 /// is looked up lazily by each client's store instead).
-std::vector<Certificate> system_certificates() {
+std::vector<Certificate> system_certificates(const std::string &path) {
   std::vector<Certificate> certificates;
   std::unique_ptr<X509_STORE, X509StoreFree> store(X509_STORE_new());
   if (!store)
     return certificates;
-  X509_STORE_set_default_paths(store.get());
+  X509_STORE_load_file(store.get(), path.c_str());
   STACK_OF(X509) *stack = X509_STORE_get1_all_certs(store.get());
   ERR_clear_error();
   if (!stack)
@@ -319,11 +320,36 @@ std::vector<Certificate> system_certificates() {
   return certificates;
 }
 
+/// The CA file OpenSSL uses by default.
+std::string default_cert_file() {
+  if (const char *file = std::getenv(X509_get_default_cert_file_env()))
+    return file;
+  return X509_get_default_cert_file();
+}
+
 /// The directory of hashed CA certificates OpenSSL uses by default.
 std::string default_cert_dir() {
   if (const char *dir = std::getenv(X509_get_default_cert_dir_env()))
     return dir;
   return X509_get_default_cert_dir();
+}
+
+/// Whether the system CAs can be found in `dir` alone: it holds OpenSSL's
+/// hashed names ("5ad8a5d6.0"), through which a store reads only the CA a
+/// handshake needs, and SSL_CERT_FILE does not name a file to trust instead.
+bool system_cas_in_dir(const std::string &dir) {
+  if (std::getenv(X509_get_default_cert_file_env()) != nullptr)
+    return false;
+  auto hashed = [](const std::string &name) {
+    auto is_hex = [](char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); };
+    return name.size() >= 10 && std::all_of(name.begin(), name.begin() + 8, is_hex) &&
+           name[8] == '.' && std::all_of(name.begin() + 9, name.end(), ::isdigit);
+  };
+  std::error_code error;
+  for (const auto &entry : std::filesystem::directory_iterator(dir, error))
+    if (hashed(entry.path().filename().string()))
+      return true;
+  return false;
 }
 
 /// A peer that closed a connection makes the next write raise SIGPIPE, which
@@ -400,8 +426,12 @@ struct HttpUpstream::Impl {
   std::chrono::milliseconds deadline;
   RetryPolicy retry;
   std::size_t max_idle_connections;
-  /// System CAs plus --ca-file, read once; each TLS client gets a store of them.
+  /// --ca-file's CAs, read at start. The system's are looked up in the hashed
+  /// directory `cert_dir`; where it has none, the system CA file is read in
+  /// the background (parsing it is most of the start-up time) and waited for
+  /// by the first TLS client. Each TLS client gets a store of them all.
   std::vector<Certificate> trusted;
+  std::shared_future<std::vector<Certificate>> system_trusted;
   std::string cert_dir;
 
   std::mutex idle_mutex;
@@ -426,6 +456,9 @@ X509_STORE *HttpUpstream::Impl::make_trust_store() const {
     return nullptr;
   for (const auto &cert : trusted)
     X509_STORE_add_cert(store, cert.get());
+  if (system_trusted.valid())
+    for (const auto &cert : system_trusted.get())
+      X509_STORE_add_cert(store, cert.get());
   if (X509_LOOKUP *lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir()))
     X509_LOOKUP_add_dir(lookup, cert_dir.c_str(), X509_FILETYPE_PEM);
   ERR_clear_error();
@@ -610,9 +643,10 @@ Result<std::unique_ptr<HttpUpstream>> HttpUpstream::create(HttpUpstreamConfig co
     impl->trusted = std::move(certificates.value());
   }
   if (url->tls) {
-    auto system = system_certificates();
-    std::move(system.begin(), system.end(), std::back_inserter(impl->trusted));
     impl->cert_dir = default_cert_dir();
+    if (!system_cas_in_dir(impl->cert_dir))
+      impl->system_trusted =
+          std::async(std::launch::async, system_certificates, default_cert_file()).share();
   }
 
   impl->url = std::move(url.value());

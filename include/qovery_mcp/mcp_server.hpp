@@ -1,5 +1,6 @@
 #pragma once
 
+#include "qovery_mcp/audit_log.hpp"
 #include "qovery_mcp/tool_registry.hpp"
 #include "qovery_mcp/upstream.hpp"
 
@@ -38,8 +39,20 @@ nlohmann::json error_response(const nlohmann::json &id, int code, std::string me
 enum class MessageKind { Request, Notification, Response, Invalid };
 MessageKind classify(const nlohmann::json &message);
 
-/// The -32600 answer to a message that classify() calls Invalid, or to a batch.
+/// The -32600 answer to a message that classify() calls Invalid, or to a
+/// batch, saying which member is wrong.
 nlohmann::json invalid_request_response(const nlohmann::json &message);
+
+/// One message's text, parsed as the transports need it.
+struct ParsedMessage {
+  nlohmann::json message;
+  /// The answer instead, when there is no message to handle: -32700 (id null)
+  /// for text that is not JSON, saying what is wrong and where; -32600 for a
+  /// member name repeated in one object, which readers can take two ways.
+  std::optional<nlohmann::json> error;
+};
+/// Parses one message without recursion (any nesting depth is safe).
+ParsedMessage parse_message(std::string_view text);
 
 /// One client's protocol state: negotiated version and log level. Shared by
 /// the concurrent requests of that client.
@@ -103,22 +116,37 @@ struct ServerInfo {
 /// tools/call, logging/setLevel, notifications. Knows nothing of HTTP or stdio.
 class Server {
 public:
-  Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info);
+  /// With `audit`, every call that changes a secret is recorded there.
+  Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info,
+         AuditLog *audit = nullptr);
 
   /// Handles one parsed JSON-RPC message for `session`: the response to send,
   /// or nullopt when none is due (a notification or a response).
   std::optional<nlohmann::json> handle(const nlohmann::json &message, Session &session) const;
 
-  /// Parses and handles one message text: a parse error gets a -32700 response.
-  std::optional<nlohmann::json> handle_text(std::string_view text, Session &session) const;
+  /// handle(), serialized: the text to send, or nullopt when none is due.
+  /// The tools/list answer is spliced around a copy of the list serialized
+  /// once, so the largest answer costs no JSON copy and no serialization.
+  std::optional<std::string> respond(const nlohmann::json &message, Session &session) const;
+
+  /// Parses and answers one message text (stdio): a parse error gets a
+  /// -32700 response.
+  std::optional<std::string> respond_text(std::string_view text, Session &session) const;
 
 private:
+  /// handle(), with the tools/list result left null when `list_elided` is
+  /// given (set to true then) for respond() to splice in.
+  std::optional<nlohmann::json> dispatch(const nlohmann::json &message, Session &session,
+                                         bool *list_elided) const;
   nlohmann::json initialize(const nlohmann::json &params, Session &session) const;
-  nlohmann::json call_tool(const nlohmann::json &id, const nlohmann::json &params) const;
+  nlohmann::json call_tool(const nlohmann::json &id, const nlohmann::json &params,
+                           const Session &session) const;
 
   const ToolRegistry &registry_;
   Upstream &upstream_;
   ServerInfo info_;
+  AuditLog *audit_;
+  std::string tools_list_text_; ///< registry_.tools_list(), serialized
 };
 
 } // namespace qovery_mcp::mcp

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "qovery_mcp/audit_log.hpp"
 #include "qovery_mcp/capability.hpp"
 #include "qovery_mcp/http_server.hpp"
 #include "qovery_mcp/result.hpp"
@@ -52,17 +53,22 @@ RestReply reply_for(const UpstreamResponse &response);
 /// (so the same validation as MCP), then to the Upstream.
 class RestRouter {
 public:
-  /// All three must outlive the router.
-  RestRouter(const Capability &capability, const ToolRegistry &registry, Upstream &upstream);
+  /// All three must outlive the router; with `audit`, every call that
+  /// changes a secret is recorded there.
+  RestRouter(const Capability &capability, const ToolRegistry &registry, Upstream &upstream,
+             AuditLog *audit = nullptr);
 
   /// The answer to one request; `path` decoded, without the query string.
   /// Sends nothing upstream unless the request is valid and its tool selected.
-  RestReply handle(std::string_view method, std::string_view path, const std::string &body) const;
+  /// A body must be JSON and say so in `content_type` (else 415).
+  RestReply handle(std::string_view method, std::string_view path, const std::string &body,
+                   std::string_view content_type = "application/json") const;
 
 private:
   const Capability &capability_;
   const ToolRegistry &registry_;
   Upstream &upstream_;
+  AuditLog *audit_;
 };
 
 /// The capability's REST adapter (`exposes: type: rest`): a RestRouter behind
@@ -72,7 +78,7 @@ class RestAdapter {
 public:
   /// `capability`, `registry` and `upstream` must outlive the adapter.
   RestAdapter(const Capability &capability, const ToolRegistry &registry, Upstream &upstream,
-              HttpServerOptions options);
+              HttpServerOptions options, AuditLog *audit = nullptr);
   ~RestAdapter();
 
   /// Binds the listening socket; returns the port (useful with port 0).

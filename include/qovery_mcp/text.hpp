@@ -9,5 +9,9 @@ namespace qovery_mcp {
 std::string to_lower(std::string_view text);
 /// `text` with ASCII letters upper-cased (HTTP methods).
 std::string to_upper(std::string_view text);
+/// The media type of a Content-Type value or of one Accept element, without
+/// parameters or blanks, lower-cased: "Application/JSON; charset=utf-8" ->
+/// "application/json".
+std::string media_type(std::string_view value);
 
 } // namespace qovery_mcp

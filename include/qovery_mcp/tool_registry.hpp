@@ -61,8 +61,11 @@ public:
   nlohmann::json to_result(const Tool &tool, const nlohmann::json &arguments,
                            const UpstreamResponse &response) const;
 
+  /// Sends a prepared request; the adapter's way to the Upstream (send_call).
+  using Sender = std::function<UpstreamResponse(const UpstreamRequest &)>;
+
   /// prepare, send, to_result: the whole of a tools/call.
-  nlohmann::json call(const Tool &tool, const nlohmann::json &arguments, Upstream &upstream) const;
+  nlohmann::json call(const Tool &tool, const nlohmann::json &arguments, const Sender &send) const;
 
 private:
   ToolRegistry() = default;

@@ -54,6 +54,11 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+  # Kept for the secret scan (tests/integration/secret_scan_test.cpp).
+  if [ -n "${QMCP_SERVER_OUTPUT_DIR:-}" ]; then
+    mkdir -p "$QMCP_SERVER_OUTPUT_DIR/clients-$client"
+    cp "$work"/*.log "$QMCP_SERVER_OUTPUT_DIR/clients-$client/" 2>/dev/null || true
+  fi
   if [ "$status" -ne 0 ]; then
     for file in "$work"/*.log; do
       [ -s "$file" ] || continue
@@ -92,7 +97,8 @@ start() {
 # fake-qovery over HTTPS with the test certificate; sets $fake_url.
 start_fake() {
   start fake-qovery 'listening on https://' env QOVERY_API_KEY="$api_key" "$fake_bin" \
-    --cert "$cert_dir/server.pem" --key "$cert_dir/server-key.pem" --port 0
+    --cert "$cert_dir/server.pem" --key "$cert_dir/server-key.pem" --port 0 \
+    --record-secrets "${QMCP_SERVER_OUTPUT_DIR:-$work}/secrets-clients-$client.txt"
   fake_url=$(sed -E 's|.*listening on (https://[^ ]+).*|\1|' <<<"$started_line")
   log "fake-qovery at $fake_url"
 }
@@ -149,8 +155,10 @@ case $client in
     ;;
   sdk-stdio)
     start_fake # the client spawns the server itself, over stdio
+    # The client prints the server's stderr: kept in client.log for the secret scan.
     NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" QOVERY_API_KEY="$api_key" node "$(program sdk-client.mjs)" \
-      --stdio "$server_bin" --fake "$fake_url" --ca-file "$cert_dir/ca.pem" --job "$job_id" </dev/null
+      --stdio "$server_bin" --fake "$fake_url" --ca-file "$cert_dir/ca.pem" --job "$job_id" \
+      </dev/null 2>&1 | tee "$work/client.log"
     ;;
   inspector)
     start_fake

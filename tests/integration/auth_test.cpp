@@ -93,6 +93,8 @@ HttpReply rest_get(int port, const httplib::Headers &headers = {}) {
 } // namespace
 
 TEST_CASE("Auth: /mcp answers 401 with WWW-Authenticate without the right token", "[auth]") {
+  record_secret(kToken);
+  record_secret(kWrongToken);
   TempFile token_file(kToken + "\n");
   ServerProcess server({"--sandbox", "--auth-token-file", token_file.path.string()}, kNoTokenEnv);
   McpClient client(server.port);
@@ -145,6 +147,8 @@ TEST_CASE("Auth: /mcp answers 401 with WWW-Authenticate without the right token"
 }
 
 TEST_CASE("Auth: REST answers 401 with WWW-Authenticate without the right token", "[auth]") {
+  record_secret(kToken);
+  record_secret(kWrongToken);
   TempFile token_file(kToken);
   ServerProcess server({"--sandbox", "--auth-token-file", token_file.path.string()}, kNoTokenEnv,
                        Rest::kOn);
@@ -171,6 +175,7 @@ TEST_CASE("Auth: REST answers 401 with WWW-Authenticate without the right token"
 }
 
 TEST_CASE("Auth: the token can come from QOVERY_MCP_AUTH_TOKEN", "[auth]") {
+  record_secret(kToken);
   ServerProcess server({"--sandbox"}, {{"QOVERY_MCP_AUTH_TOKEN", kToken}, {"QOVERY_API_KEY", ""}},
                        Rest::kOn);
   McpClient client(server.port);
@@ -194,6 +199,7 @@ TEST_CASE("Auth: an unreadable or empty token file stops the start, naming the o
 }
 
 TEST_CASE("Auth: a non-loopback --host needs a token or --allow-unauthenticated", "[auth]") {
+  record_secret(kToken);
   std::vector<std::string> args = {QMCP_SERVER_BIN, "--sandbox", "--host",      "0.0.0.0",
                                    "--mcp-port",    "0",         "--rest-port", "0"};
   Process refused(args, kNoTokenEnv);

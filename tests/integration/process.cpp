@@ -4,6 +4,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <filesystem>
 #include <poll.h>
 #include <regex>
 #include <spawn.h>
@@ -70,6 +72,10 @@ Process::Process(std::vector<std::string> argv, std::map<std::string, std::strin
   if (rc != 0)
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
   signal(SIGPIPE, SIG_IGN);
+  std::filesystem::create_directories(kOutputDir);
+  std::string name = std::filesystem::path(argv[0]).filename().string();
+  transcript_fd_ = open((kOutputDir + "/" + name + "-" + std::to_string(pid_) + ".log").c_str(),
+                        O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }
 
 Process::~Process() {
@@ -78,6 +84,13 @@ Process::~Process() {
     int status = 0;
     waitpid(pid_, &status, 0);
   }
+  // What the child wrote and the test never read goes to the transcript too.
+  std::string rest;
+  for (int fd : {stdout_fd_, stderr_fd_})
+    while (fd >= 0 && read_some(fd, rest, std::chrono::milliseconds(0)))
+      rest.clear();
+  if (transcript_fd_ >= 0)
+    close(transcript_fd_);
   for (int fd : {stdin_fd_, stdout_fd_, stderr_fd_})
     if (fd >= 0)
       close(fd);
@@ -93,6 +106,8 @@ bool Process::read_some(int fd, std::string &into, std::chrono::milliseconds tim
   if (n <= 0)
     return false;
   into.append(buffer, static_cast<std::size_t>(n));
+  if (transcript_fd_ >= 0 && ::write(transcript_fd_, buffer, static_cast<std::size_t>(n)) < 0)
+    throw std::runtime_error("cannot write the transcript of the child's output");
   return true;
 }
 

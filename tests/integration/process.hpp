@@ -8,8 +8,15 @@
 
 namespace test {
 
+/// Where every child's output is kept (one transcript file per process), and
+/// where the secrets the tests used are listed, for the secret scan that runs
+/// after the suite (secret_scan_test.cpp).
+inline const std::string kOutputDir = QMCP_OUTPUT_DIR;
+
 /// A child process started for a test, with its stdin and stdout as pipes and
 /// its stderr captured. Killed (SIGKILL) when destroyed if still running.
+/// Everything read from its stdout and stderr, and what is left unread when
+/// it is destroyed, is also appended to a transcript in kOutputDir.
 class Process {
 public:
   /// Starts `argv[0]` with `argv` and the test's environment plus `env`
@@ -47,6 +54,7 @@ private:
   int stdin_fd_ = -1;
   int stdout_fd_ = -1;
   int stderr_fd_ = -1;
+  int transcript_fd_ = -1;
   std::string stderr_buffer_;
   std::string stdout_buffer_;
   std::size_t stderr_scanned_ = 0;

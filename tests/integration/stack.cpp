@@ -1,6 +1,8 @@
 #include "stack.hpp"
 
 #include <arpa/inet.h>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <netinet/in.h>
 #include <stdexcept>
@@ -10,10 +12,20 @@
 
 namespace test {
 
+std::string secrets_file() {
+  std::filesystem::create_directories(kOutputDir);
+  return kOutputDir + "/secrets-" + std::to_string(getpid()) + ".txt";
+}
+
+void record_secret(const std::string &secret) {
+  std::ofstream(secrets_file(), std::ios::app) << secret << '\n';
+}
+
 FakeQoveryProcess::FakeQoveryProcess(const std::string &key, const std::string &cert) {
   process = std::make_unique<Process>(
       std::vector<std::string>{QMCP_FAKE_BIN, "--cert", kCertDir + "/" + cert + ".pem", "--key",
-                               kCertDir + "/" + cert + "-key.pem", "--port", "0"},
+                               kCertDir + "/" + cert + "-key.pem", "--port", "0",
+                               "--record-secrets", secrets_file()},
       std::map<std::string, std::string>{{"QOVERY_API_KEY", key}});
   auto line = process->wait_for_stderr("listening on");
   if (!line)

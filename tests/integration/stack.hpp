@@ -20,6 +20,12 @@ inline const std::string kEnvironmentSecretId = "33333333-3333-4333-8333-3333333
 inline const std::string kBuiltInSecretId = "44444444-4444-4444-8444-444444444444";
 inline const std::string kJobSecretId = "55555555-5555-4555-8555-555555555555";
 
+/// The file listing the secrets this test process used, one per line: the
+/// fakes it starts append the key and every value they receive; tests add
+/// other secrets (inbound tokens) with record_secret().
+std::string secrets_file();
+void record_secret(const std::string &secret);
+
 /// fake-qovery over HTTPS with the test certificate, accepting `key`.
 class FakeQoveryProcess {
 public:

@@ -181,10 +181,15 @@ private:
 /// Sets an environment variable until destroyed, then restores it.
 class EnvironmentOverride {
 public:
-  EnvironmentOverride(std::string name, const std::string &value) : name_(std::move(name)) {
+  /// Sets `name` to `value`, or unsets it when `value` is nullopt.
+  EnvironmentOverride(std::string name, const std::optional<std::string> &value)
+      : name_(std::move(name)) {
     if (const char *old = std::getenv(name_.c_str()))
       old_ = old;
-    ::setenv(name_.c_str(), value.c_str(), 1);
+    if (value)
+      ::setenv(name_.c_str(), value->c_str(), 1);
+    else
+      ::unsetenv(name_.c_str());
   }
   ~EnvironmentOverride() {
     if (old_)
@@ -405,7 +410,7 @@ TEST_CASE("Upstream: the system's CA file and directory are trusted besides --ca
     }
     check_trusted(*upstream);
   }
-  SECTION("the hashed CA directory, read when a certificate is verified") {
+  SECTION("the hashed CA directory alone, read when a certificate is verified") {
     TempDirectory directory;
     std::unique_ptr<FILE, decltype(&std::fclose)> pem(
         std::fopen((kCertDir + "/ca.pem").c_str(), "r"), &std::fclose);
@@ -418,6 +423,8 @@ TEST_CASE("Upstream: the system's CA file and directory are trusted besides --ca
     std::filesystem::copy_file(kCertDir + "/ca.pem", directory.path() / hash);
     std::unique_ptr<HttpUpstream> upstream;
     {
+      // Without SSL_CERT_FILE, a directory of hashed names is all that is read.
+      EnvironmentOverride file("SSL_CERT_FILE", std::nullopt);
       EnvironmentOverride dir("SSL_CERT_DIR", directory.path().string());
       upstream = make_upstream(config);
     }

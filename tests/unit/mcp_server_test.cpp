@@ -153,7 +153,8 @@ TEST_CASE("MCP: unknown tool is -32602, bad arguments are a tool error", "[mcp]"
 
 TEST_CASE("MCP: malformed messages get the JSON-RPC error codes", "[mcp]") {
   Fixture f;
-  CHECK(f.server.handle_text("{not json", f.session)->at("error")["code"] == mcp::kParseError);
+  CHECK(json::parse(*f.server.respond_text("{not json", f.session))["error"]["code"] ==
+        mcp::kParseError);
   CHECK(
       f.ask(json::array({{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}}))["error"]["code"] ==
       mcp::kInvalidRequest);
@@ -215,4 +216,68 @@ TEST_CASE("MCP: message classification", "[mcp]") {
         MessageKind::Response);
   CHECK(mcp::classify({{"jsonrpc", "2.0"}, {"id", 1.5}, {"method", "x"}}) == MessageKind::Invalid);
   CHECK(mcp::classify({{"jsonrpc", "2.0"}, {"id", 1}}) == MessageKind::Invalid);
+}
+
+TEST_CASE("MCP: message text that is not JSON, or says a member twice, is refused", "[mcp]") {
+  mcp::ParsedMessage broken =
+      mcp::parse_message("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"p\xff\"}");
+  REQUIRE(broken.error);
+  CHECK((*broken.error)["error"]["code"] == mcp::kParseError);
+  CHECK((*broken.error)["id"].is_null());
+  CHECK((*broken.error)["error"]["message"] ==
+        "parse error: the message is not valid JSON (invalid string: ill-formed UTF-8 byte at "
+        "line 1, column 36)");
+
+  mcp::ParsedMessage twice = mcp::parse_message(
+      R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"a","name":"b"}})");
+  REQUIRE(twice.error);
+  CHECK((*twice.error)["error"]["code"] == mcp::kInvalidRequest);
+  CHECK((*twice.error)["id"] == 4);
+  CHECK((*twice.error)["error"]["message"] ==
+        R"(invalid request: the member "name" appears twice in one object)");
+  mcp::ParsedMessage id_twice = mcp::parse_message(R"({"jsonrpc":"2.0","id":4,"id":5})");
+  REQUIRE(id_twice.error);
+  CHECK((*id_twice.error)["id"].is_null()); // which one the client meant is unknown
+
+  mcp::ParsedMessage good = mcp::parse_message(R"({"jsonrpc":"2.0","id":4,"method":"ping"})");
+  CHECK_FALSE(good.error);
+  CHECK(good.message["method"] == "ping");
+}
+
+TEST_CASE("MCP: an invalid request says which member is wrong", "[mcp]") {
+  Fixture f;
+  auto message_of = [&](const json &message) {
+    return f.ask(message)["error"]["message"].get<std::string>();
+  };
+  CHECK(message_of(json(42)) == "invalid request: a message must be a JSON object, got number");
+  CHECK(message_of({{"id", 1}, {"method", "ping"}}) ==
+        R"(invalid request: "jsonrpc" must be "2.0")");
+  CHECK(message_of({{"jsonrpc", "2.0"}, {"id", 1}, {"method", 7}}) ==
+        R"(invalid request: "method" must be a string)");
+  CHECK(message_of({{"jsonrpc", "2.0"}, {"id", true}, {"method", "ping"}}) ==
+        R"(invalid request: "id" must be a string or an integer)");
+  CHECK(message_of({{"jsonrpc", "2.0"}, {"id", 1}}) ==
+        R"(invalid request: a response needs an "id" and exactly one of "result" and "error")");
+  CHECK(f.request(std::string(100, 'm'))["error"]["message"] ==
+        "method not found: a name of 100 characters");
+}
+
+TEST_CASE("MCP: respond() writes what handle() answers, tools/list spliced in", "[mcp]") {
+  Fixture f;
+  for (const json &id : {json(7), json("a \"quoted\" id"), json(-12345678901LL)}) {
+    json message = {{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/list"}};
+    std::optional<std::string> text = f.server.respond(message, f.session);
+    REQUIRE(text);
+    json expected = *f.server.handle(message, f.session);
+    CHECK(json::parse(*text) == expected);
+    CHECK(expected["result"]["tools"].size() == 1);
+  }
+  json ping = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}};
+  CHECK(*f.server.respond(ping, f.session) == f.server.handle(ping, f.session)->dump());
+  json notification = {{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}};
+  CHECK_FALSE(f.server.respond(notification, f.session));
+  json bad_cursor = {
+      {"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}, {"params", {{"cursor", "x"}}}};
+  CHECK(json::parse(*f.server.respond(bad_cursor, f.session))["error"]["code"] ==
+        mcp::kInvalidParams);
 }

@@ -177,7 +177,7 @@ TEST_CASE("Router: invalid requests get 400 naming the problem, and send nothing
 
   RestReply not_json = r.router.handle("POST", secrets, "{\"key\":");
   CHECK(not_json.status == 400);
-  CHECK(error_of(not_json) == "the request body is not valid JSON");
+  CHECK(error_of(not_json).starts_with("the request body is not valid JSON ("));
 
   RestReply missing = r.router.handle("POST", secrets + "/" + kSecret + "/alias", "");
   CHECK(missing.status == 400);
@@ -227,4 +227,25 @@ TEST_CASE("Router: routes of unselected tools answer 403 and send nothing", "[re
   Rest named(ToolSelection{false, {"delete-secret-job"}});
   CHECK(named.router.handle("GET", secrets, "").status == 403);
   CHECK(named.router.handle("DELETE", secrets + "/" + kSecret, "").status == 200);
+}
+
+TEST_CASE("Router: a body must say it is JSON, once per member name", "[rest]") {
+  Rest r;
+  std::string secrets = "/v1/job/" + kJob + "/secret";
+  RestReply plain = r.router.handle("POST", secrets, R"({"key":"A"})", "text/plain");
+  CHECK(plain.status == 415);
+  CHECK(error_of(plain) ==
+        "POST /v1/job/{jobid}/secret takes a JSON body: Content-Type must be application/json");
+  CHECK(r.router.handle("PUT", secrets + "/" + kSecret, R"({"key":"A"})", "").status == 415);
+  CHECK(r.upstream.sent.empty());
+  // Parameters and case do not matter; a route without a body ignores the type.
+  CHECK(r.router.handle("POST", secrets, R"({"key":"A"})", "Application/JSON; charset=utf-8")
+            .status == 200);
+  CHECK(r.router.handle("GET", secrets, "", "text/plain").status == 200);
+
+  RestReply twice = r.router.handle("POST", secrets, R"({"key":"SAFE","key":"QOVERY_X"})");
+  CHECK(twice.status == 400);
+  CHECK(error_of(twice) ==
+        R"(the request body is ambiguous: the member "key" appears twice in one object)");
+  CHECK(r.upstream.sent.size() == 2);
 }

@@ -64,3 +64,24 @@ TEST_CASE("stdio: a line with a newline inside a string stays one line", "[stdio
   REQUIRE(answers.size() == 1);
   CHECK(answers[0]["id"] == "a\nb");
 }
+
+TEST_CASE("stdio: a line over the size limit gets -32600 and the next line is served", "[stdio]") {
+  std::string huge = R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":")" +
+                     std::string(kMaxStdioMessageBytes, 'a') + "\"}}";
+  auto answers = converse(huge + "\n" +
+                          R"({"jsonrpc":"2.0","id":2,"method":"ping"})"
+                          "\n");
+  REQUIRE(answers.size() == 2);
+  CHECK(answers[0]["id"].is_null());
+  CHECK(answers[0]["error"]["code"] == -32600);
+  CHECK(answers[0]["error"]["message"] ==
+        "invalid request: the message is too large: the limit is 4194304 bytes a line");
+  CHECK(answers[1] == json{{"jsonrpc", "2.0"}, {"id", 2}, {"result", json::object()}});
+  // A line of exactly the limit is read whole.
+  std::string fits = R"({"jsonrpc":"2.0","id":3,"method":"ping","params":{"pad":")";
+  fits += std::string(kMaxStdioMessageBytes - fits.size() - 3, 'a') + "\"}}";
+  REQUIRE(fits.size() == kMaxStdioMessageBytes);
+  auto fitting = converse(fits + "\n");
+  REQUIRE(fitting.size() == 1);
+  CHECK(fitting[0]["result"] == json::object());
+}

@@ -23,7 +23,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -39,8 +42,31 @@ struct Options {
   std::string key_file;
   std::string api_key;
   bool no_auth = false;
-  int delay_ms = 0; ///< answer every API request this late (benchmarks: a slow upstream)
-  int threads = 32; ///< worker threads; each open connection holds one
+  int delay_ms = 0;           ///< answer every API request this late (benchmarks: a slow upstream)
+  int threads = 32;           ///< worker threads; each open connection holds one
+  std::string record_secrets; ///< file to append the key and every secret value to
+};
+
+/// Appends the secrets the fake is given, one per line, to a file, so that a
+/// test suite can check that none of them shows up in anything the server wrote.
+class SecretRecorder {
+public:
+  explicit SecretRecorder(const std::string &path) : out_(path, std::ios::app) {}
+  explicit operator bool() const { return static_cast<bool>(out_); }
+  void record(const std::string &secret) {
+    std::lock_guard lock(mutex_);
+    out_ << secret << '\n' << std::flush;
+  }
+  /// Records the `value` of a JSON request body, if it has one.
+  void record_body(const std::string &body) {
+    nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+    if (parsed.is_object() && parsed.contains("value") && parsed["value"].is_string())
+      record(parsed["value"].get<std::string>());
+  }
+
+private:
+  std::mutex mutex_;
+  std::ofstream out_;
 };
 
 void print_error(const std::string &message) {
@@ -92,7 +118,8 @@ void json_error(httplib::Response &response, int status, const std::string &mess
   response.set_content(nlohmann::json{{"error", message}}.dump(), "application/json");
 }
 
-void add_routes(httplib::Server &server, qovery_mcp::FakeQovery &fake, int delay_ms) {
+void add_routes(httplib::Server &server, qovery_mcp::FakeQovery &fake, int delay_ms,
+                SecretRecorder *secrets) {
   server.Get("/_fake/requests", [&fake](const httplib::Request &, httplib::Response &response) {
     response.set_content(recorded_json(fake.recorded()), "application/json");
   });
@@ -117,7 +144,10 @@ void add_routes(httplib::Server &server, qovery_mcp::FakeQovery &fake, int delay
     response.status = 204;
   });
 
-  auto forward = [&fake, delay_ms](const httplib::Request &request, httplib::Response &response) {
+  auto forward = [&fake, delay_ms, secrets](const httplib::Request &request,
+                                            httplib::Response &response) {
+    if (secrets != nullptr)
+      secrets->record_body(request.body);
     if (delay_ms > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     qovery_mcp::FakeResponse answer = fake.handle(
@@ -182,6 +212,9 @@ int main(int argc, char **argv) {
   app.add_option("--threads", options.threads, "worker threads (each open connection holds one)")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
+  app.add_option("--record-secrets", options.record_secrets,
+                 "append the API key and every secret value received to this file, one per line "
+                 "(for tests that check no output leaks them)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &error) {
@@ -226,8 +259,18 @@ int main(int argc, char **argv) {
   server->set_keep_alive_max_count(1000);
   server->new_task_queue = [threads = options.threads] { return new httplib::ThreadPool(threads); };
 
+  std::optional<SecretRecorder> secrets;
+  if (!options.record_secrets.empty()) {
+    secrets.emplace(options.record_secrets);
+    if (!*secrets) {
+      print_error("--record-secrets: cannot open " + options.record_secrets);
+      return kUsageError;
+    }
+    if (!options.api_key.empty())
+      secrets->record(options.api_key);
+  }
   qovery_mcp::FakeQovery fake(std::move(fake_options));
-  add_routes(*server, fake, options.delay_ms);
+  add_routes(*server, fake, options.delay_ms, secrets ? &*secrets : nullptr);
 
   qovery_mcp::HttpServerOptions listen_at;
   listen_at.host = options.host;

@@ -14,10 +14,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <malloc.h>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -42,7 +45,7 @@ struct Options {
   double deadline_seconds = 30;
   std::vector<std::string> allowed_origins;
   std::vector<std::string> allowed_hosts;
-  int threads = 64;
+  int threads = 8;
   int max_connections = 512;
   int http_timeout_seconds = 10;
   std::string auth_token_file;
@@ -50,6 +53,8 @@ struct Options {
   double session_timeout_seconds = 1800;
   std::string capability_file;
   std::string log_level = "info";
+  std::string log_format = "text";
+  std::string audit_log;
 };
 
 int config_error(const std::string &message) {
@@ -141,9 +146,38 @@ std::string rest_prefix(const Capability &capability) {
   return path.substr(0, path.find('/', 1));
 }
 
+/// Blocks SIGINT and SIGTERM in this thread and those it starts, so that one
+/// thread can sigwait() for them; returns the set.
+sigset_t block_stop_signals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return stop_signals;
+}
+
+/// Serves MCP on stdin/stdout until EOF, or until SIGINT or SIGTERM: then the
+/// message being handled is answered first, and the process exits with 0.
+int serve_stdio_until_stopped(const mcp::Server &server, std::size_t tool_count) {
+  static std::mutex handling; // static: the waiter may still hold it as main returns
+  sigset_t stop_signals = block_stop_signals();
+  std::thread([stop_signals] {
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    std::lock_guard lock(handling); // no message is being handled, and none starts
+    log::info("stopped");
+    std::_Exit(0); // every answer and audit line is already written and flushed
+  }).detach();
+  log::info("serving MCP on stdin/stdout (" + std::to_string(tool_count) + " tools)");
+  serve_stdio(server, std::cin, std::cout, &handling);
+  return 0;
+}
+
 /// Serves MCP on /mcp, and the REST API unless its port is 0, until SIGINT or SIGTERM.
 int serve_http(const Options &options, const Capability &capability, const mcp::Server &server,
-               const ToolRegistry &registry, Upstream &upstream, std::size_t tool_count) {
+               const ToolRegistry &registry, Upstream &upstream, AuditLog *audit,
+               std::size_t tool_count) {
   Result<std::string> auth_token = inbound_auth_token(options);
   if (!auth_token)
     return config_error(auth_token.error());
@@ -167,21 +201,18 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
   std::optional<RestAdapter> rest;
   if (rest_port != 0) {
     rest.emplace(capability, registry, upstream,
-                 http_server_options(options, auth_token.value(), rest_port));
+                 http_server_options(options, auth_token.value(), rest_port), audit);
     Result<int> bound = rest->bind();
     if (!bound)
       return config_error("--rest-port: " + bound.error());
   }
 
   // SIGINT and SIGTERM stop the server from a thread that waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  sigset_t stop_signals = block_stop_signals();
   std::thread signal_waiter([&] {
     int received = 0;
     sigwait(&stop_signals, &received);
+    log::info("stopping: no new connections; calls in flight finish first");
     transport.stop();
     if (rest)
       rest->stop();
@@ -212,6 +243,10 @@ int run(const Options &options) {
     return config_error("--log-level must be debug, info, warning or error, got \"" +
                         options.log_level + "\"");
   log::set_level(level);
+  log::Format format;
+  if (!log::parse_format(options.log_format, format))
+    return config_error("--log-format must be text or json, got \"" + options.log_format + "\"");
+  log::set_format(format);
 
   std::string capability_text;
   if (options.capability_file.empty()) {
@@ -250,19 +285,40 @@ int run(const Options &options) {
   std::string instructions = capability->description;
   if (auto guidance = resource("server-instructions.md"))
     instructions += "\n\n" + std::string(*guidance);
-  mcp::Server server(registry.value(), *upstream,
-                     {"qovery-job-secret-mcp", capability->label, QMCP_VERSION, instructions});
-  if (options.stdio) {
-    log::info("serving MCP on stdin/stdout (" + std::to_string(tool_count) + " tools)");
-    serve_stdio(server, std::cin, std::cout);
-    return 0;
+  std::unique_ptr<AuditLog> audit;
+  if (!options.audit_log.empty()) {
+    Result<std::unique_ptr<AuditLog>> opened = AuditLog::open(options.audit_log);
+    if (!opened)
+      return config_error("--audit-log: " + opened.error());
+    audit = std::move(opened.value());
   }
-  return serve_http(options, capability.value(), server, registry.value(), *upstream, tool_count);
+  mcp::Server server(registry.value(), *upstream,
+                     {"qovery-job-secret-mcp", capability->label, QMCP_VERSION, instructions},
+                     audit.get());
+  if (options.stdio)
+    return serve_stdio_until_stopped(server, tool_count);
+  return serve_http(options, capability.value(), server, registry.value(), *upstream, audit.get(),
+                    tool_count);
+}
+
+/// glibc gives a process up to 8 malloc arenas per core, and each keeps up
+/// to a few hundred KiB of freed memory resident at its top, which
+/// malloc_trim() does not return for any arena but the main one. With a
+/// thread per HTTP connection, one burst of connections touches them all (16
+/// on 2 cores: about 4 MiB that stays after the burst). Two per core serve
+/// the same threads, whose small blocks come from their own caches anyway.
+/// MALLOC_ARENA_MAX or GLIBC_TUNABLES, when set, still decide.
+void limit_malloc_arenas() {
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr || std::getenv("GLIBC_TUNABLES") != nullptr)
+    return;
+  unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  mallopt(M_ARENA_MAX, static_cast<int>(2 * cores));
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
+  limit_malloc_arenas();
   CLI::App app{"qovery-job-secret-mcp: an MCP server that lets an AI agent list, add, edit, "
                "delete, alias and override the secrets of a Qovery job.\n\nThe API key is read "
                "from the environment (QOVERY_API_KEY, or QOVERY_API_TOKEN), never from the "
@@ -363,10 +419,22 @@ int main(int argc, char **argv) {
                  "Naftiko capability YAML to serve instead of the built-in one")
       ->envname("QOVERY_MCP_CAPABILITY")
       ->check(CLI::ExistingFile);
-  app.add_option("--log-level", options.log_level, "debug, info, warning or error")
+  app.add_option("--log-level", options.log_level,
+                 "debug, info, warning or error (debug logs one line per call)")
       ->envname("QOVERY_MCP_LOG_LEVEL")
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
       ->capture_default_str();
+  app.add_option("--log-format", options.log_format,
+                 "text, or json for one JSON object per line; either way on stderr, with "
+                 "secret values redacted")
+      ->envname("QOVERY_MCP_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--audit-log", options.audit_log,
+                 "Append one JSON line per call that changes a secret to this file (time, "
+                 "session, adapter, tool, jobId, secretId, key, outcome, upstream status; "
+                 "never the value), on disk before the call is answered")
+      ->envname("QOVERY_MCP_AUDIT_LOG");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {

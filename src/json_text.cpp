@@ -1,0 +1,138 @@
+#include "qovery_mcp/json_text.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace qovery_mcp {
+namespace {
+
+using nlohmann::json;
+
+/// Names longer than this (in code points) are described, not quoted.
+constexpr std::size_t kMaxQuotedName = 64;
+
+std::size_t code_points(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
+  }));
+}
+
+/// "line 2, column 7" of byte `position` of `text`, counted as nlohmann does.
+std::string location(std::string_view text, std::size_t position) {
+  position = std::min(position, text.size());
+  std::string_view before = text.substr(0, position);
+  std::size_t line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+  std::size_t line_start = before.rfind('\n');
+  std::size_t column = line_start == std::string_view::npos ? position : position - line_start - 1;
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+/// What nlohmann's parse error says was wrong, without the "last read" part,
+/// which quotes the input.
+std::string reason(const json::exception &error) {
+  if (error.id == 406)
+    return "a number is too large to represent";
+  std::string what = error.what();
+  what = what.substr(0, what.find("; last read: "));
+  std::size_t dash = what.find(" - ");
+  return dash == std::string::npos ? "syntax error" : what.substr(dash + 3);
+}
+
+/// Builds the value as nlohmann's own DOM parser does (a stack of the open
+/// arrays and objects, no recursion), and notes duplicated member names.
+class StrictBuilder {
+public:
+  explicit StrictBuilder(std::string_view text, ParsedJson &out) : text_(text), out_(out) {}
+
+  bool null() { return add(nullptr); }
+  bool boolean(bool value) { return add(value); }
+  bool number_integer(json::number_integer_t value) { return add(value); }
+  bool number_unsigned(json::number_unsigned_t value) { return add(value); }
+  bool number_float(json::number_float_t value, const json::string_t &) { return add(value); }
+  bool string(json::string_t &value) { return add(std::move(value)); }
+  bool binary(json::binary_t &value) { return add(json::binary(std::move(value))); }
+  bool start_object(std::size_t) {
+    open_.push_back(place(json::object()));
+    return true;
+  }
+  bool key(json::string_t &name) {
+    json &object = *open_.back();
+    auto found = object.find(name);
+    if (found != object.end()) {
+      if (!out_.has_duplicate) {
+        out_.has_duplicate = true;
+        out_.duplicate_name = name;
+      }
+      member_ = &found.value();
+      return true;
+    }
+    member_ = &object[name];
+    return true;
+  }
+  bool end_object() {
+    open_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) {
+    open_.push_back(place(json::array()));
+    return true;
+  }
+  bool end_array() {
+    open_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string &, const json::exception &error) {
+    out_.error = reason(error) + " at " + location(text_, position);
+    return false;
+  }
+
+private:
+  template <typename Value> bool add(Value &&value) {
+    place(json(std::forward<Value>(value)));
+    return true;
+  }
+
+  /// Puts `value` where the parser is: the root, the next element of the
+  /// innermost open array, or the member whose key came last.
+  json *place(json value) {
+    if (open_.empty()) {
+      out_.value = std::move(value);
+      return &out_.value;
+    }
+    json &container = *open_.back();
+    if (container.is_array()) {
+      container.push_back(std::move(value));
+      return &container.back();
+    }
+    *member_ = std::move(value);
+    return member_;
+  }
+
+  std::string_view text_;
+  ParsedJson &out_;
+  std::vector<json *> open_;
+  json *member_ = nullptr;
+};
+
+} // namespace
+
+ParsedJson parse_json(std::string_view text) {
+  ParsedJson parsed;
+  parsed.value = json();
+  StrictBuilder builder(text, parsed);
+  if (!json::sax_parse(text, &builder)) {
+    parsed.value = json(json::value_t::discarded);
+    if (parsed.error.empty())
+      parsed.error = "syntax error";
+  }
+  return parsed;
+}
+
+std::string name_for_message(std::string_view name, char quote) {
+  std::size_t length = code_points(name);
+  if (length > kMaxQuotedName)
+    return "a name of " + std::to_string(length) + " characters";
+  return quote + std::string(name) + quote;
+}
+
+} // namespace qovery_mcp

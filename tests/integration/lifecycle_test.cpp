@@ -1,0 +1,187 @@
+// Stopping with calls in flight, the audit log and JSON logs, on real processes.
+
+#include "stack.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+using nlohmann::json;
+using namespace test;
+
+namespace {
+
+const std::string kValue = "lifecycle-s3cret-4d1f";
+
+/// A fresh file name under /tmp, removed at the end of the test.
+struct TempPath {
+  TempPath() {
+    char name[] = "/tmp/qmcp-lifecycle-XXXXXX";
+    int fd = mkstemp(name);
+    REQUIRE(fd >= 0);
+    close(fd);
+    path = name;
+  }
+  ~TempPath() { unlink(path.c_str()); }
+  std::vector<json> json_lines() const {
+    std::ifstream in(path);
+    std::vector<json> lines;
+    for (std::string line; std::getline(in, line);)
+      lines.push_back(json::parse(line));
+    return lines;
+  }
+  std::string path;
+};
+
+json add_arguments(const std::string &key) {
+  return {{"jobId", kJobId}, {"body", {{"key", key}, {"value", kValue}}}};
+}
+
+} // namespace
+
+TEST_CASE("Lifecycle: SIGTERM lets the call in flight finish, audits it, exits 0", "[lifecycle]") {
+  FakeQoveryProcess fake;
+  TempPath audit;
+  ServerProcess server(
+      {"--api-url", fake.url(), "--ca-file", kCertDir + "/ca.pem", "--audit-log", audit.path});
+  McpClient client(server.port);
+  client.initialize();
+  fake.inject_fault({{"delay_ms", 1500}});
+  auto in_flight = std::async(std::launch::async,
+                              [&] { return client.call("add-secret-job", add_arguments("SLOW")); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500)); // the call waits on the fake
+  kill(server.process->pid(), SIGTERM);
+
+  json result = in_flight.get();
+  CHECK_FALSE(result.contains("isError"));
+  CHECK(result["structuredContent"]["key"] == "SLOW");
+  CHECK(server.process->wait(std::chrono::seconds(15)) == 0);
+  auto lines = audit.json_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["tool"] == "add-secret-job");
+  CHECK(lines[0]["outcome"] == "ok");
+  CHECK(lines[0]["secretId"] == result["structuredContent"]["id"]);
+  // Stopped means stopped: nobody is listening any more.
+  httplib::Client late("127.0.0.1", server.port);
+  late.set_connection_timeout(std::chrono::seconds(1));
+  auto refused = late.Get("/mcp");
+  CHECK(refused.error() == httplib::Error::Connection);
+}
+
+TEST_CASE("Lifecycle: on stdio, SIGTERM answers the message in flight, then exits 0",
+          "[lifecycle]") {
+  FakeQoveryProcess fake;
+  TempPath audit;
+  Process server({QMCP_SERVER_BIN, "--stdio", "--api-url", fake.url(), "--ca-file",
+                  kCertDir + "/ca.pem", "--audit-log", audit.path},
+                 {{"QOVERY_API_KEY", kApiKey}});
+  REQUIRE(server.wait_for_stderr("serving MCP on stdin/stdout"));
+  fake.inject_fault({{"delay_ms", 1500}});
+  server.write_stdin(
+      json{{"jsonrpc", "2.0"},
+           {"id", 7},
+           {"method", "tools/call"},
+           {"params", {{"name", "add-secret-job"}, {"arguments", add_arguments("SLOW")}}}}
+          .dump() +
+      "\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  kill(server.pid(), SIGTERM);
+  auto answer = server.read_stdout_line(std::chrono::seconds(10));
+  REQUIRE(answer);
+  json reply = json::parse(*answer);
+  CHECK(reply["id"] == 7);
+  CHECK(reply["result"]["structuredContent"]["key"] == "SLOW");
+  CHECK(server.wait(std::chrono::seconds(10)) == 0);
+  CHECK(audit.json_lines().size() == 1);
+}
+
+TEST_CASE("Lifecycle: SIGINT while idle on stdio exits 0 at once", "[lifecycle]") {
+  Process server({QMCP_SERVER_BIN, "--stdio", "--sandbox"});
+  REQUIRE(server.wait_for_stderr("serving MCP on stdin/stdout"));
+  CHECK(server.stop(SIGINT, std::chrono::seconds(5)) == 0);
+}
+
+TEST_CASE("Lifecycle: the audit log records MCP and REST changes, never a value", "[lifecycle]") {
+  FakeQoveryProcess fake;
+  TempPath audit;
+  ServerProcess server(
+      {"--api-url", fake.url(), "--ca-file", kCertDir + "/ca.pem", "--audit-log", audit.path},
+      {{"QOVERY_API_KEY", kApiKey}}, Rest::kOn);
+  McpClient client(server.port);
+  client.initialize();
+  json added = client.call("add-secret-job", add_arguments("VIA_MCP"));
+  client.call("list-job-secrets", {{"jobId", kJobId}}); // a read: not audited
+  httplib::Client rest("127.0.0.1", server.rest_port);
+  auto posted = rest.Post(("/v1/job/" + kJobId + "/secret").c_str(),
+                          json{{"key", "VIA_REST"}, {"value", kValue}}.dump(), "application/json");
+  REQUIRE(posted);
+  CHECK(posted->status == 201);
+  auto refused = rest.Post(("/v1/job/" + kJobId + "/secret").c_str(),
+                           json{{"key", "VIA_REST"}, {"value", kValue}}.dump(), "application/json");
+  REQUIRE(refused);
+  CHECK(refused->status == 409);
+
+  std::ifstream in(audit.path);
+  std::stringstream text;
+  text << in.rdbuf();
+  CHECK(text.str().find(kValue) == std::string::npos);
+  auto lines = audit.json_lines();
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0]["adapter"] == "mcp");
+  CHECK(lines[0]["session"] == client.session_id.substr(0, 8));
+  CHECK(lines[0]["key"] == "VIA_MCP");
+  CHECK(lines[0]["secretId"] == added["structuredContent"]["id"]);
+  CHECK(lines[0]["upstreamStatus"] == 201);
+  CHECK(lines[1]["adapter"] == "rest");
+  CHECK(lines[1]["key"] == "VIA_REST");
+  CHECK(lines[2]["outcome"] == "rejected");
+  CHECK(lines[2]["upstreamStatus"] == 409);
+  for (const auto &line : lines) {
+    CHECK(line["jobId"] == kJobId);
+    CHECK(line["tool"] == "add-secret-job");
+    CHECK(line.contains("time"));
+  }
+}
+
+TEST_CASE("Lifecycle: an audit log that cannot be opened stops the start, naming it",
+          "[lifecycle]") {
+  Process server({QMCP_SERVER_BIN, "--sandbox", "--audit-log", "/nonexistent-dir/audit.jsonl"});
+  CHECK(server.wait(std::chrono::seconds(10)) == 2);
+  CHECK(server.stderr_text().find("--audit-log: cannot open /nonexistent-dir/audit.jsonl") !=
+        std::string::npos);
+}
+
+TEST_CASE("Lifecycle: --log-format json writes only JSON lines, values redacted", "[lifecycle]") {
+  FakeQoveryProcess fake;
+  ServerProcess server({"--api-url", fake.url(), "--ca-file", kCertDir + "/ca.pem", "--log-format",
+                        "json", "--log-level", "debug"});
+  McpClient client(server.port);
+  client.initialize();
+  client.call("add-secret-job", add_arguments("JSON_LOG"));
+  client.call("list-job-secrets", {{"jobId", kJobId}});
+  CHECK(server.process->stop(SIGTERM) == 0);
+
+  std::istringstream lines(server.process->stderr_text());
+  std::vector<json> calls;
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    INFO(line);
+    json parsed = json::parse(line); // throws, failing the test, on a line that is not JSON
+    CHECK(parsed.contains("time"));
+    CHECK(parsed.contains("level"));
+    if (parsed["msg"] == "call")
+      calls.push_back(parsed);
+  }
+  CHECK(count >= 4); // endpoint, two calls, stopping, stopped
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0]["tool"] == "add-secret-job");
+  CHECK(calls[0]["status"] == 201);
+  CHECK(calls[0]["adapter"] == "mcp");
+  CHECK(calls[1]["tool"] == "list-job-secrets");
+  CHECK(server.process->stderr_text().find(kValue) == std::string::npos);
+}
