@@ -61,6 +61,10 @@ constexpr int kSessionsPerThread = kSessions / kClientThreads;
 static_assert(kSessions % kClientThreads == 0);
 /// Calls each session makes in the batch left to expire.
 constexpr int kExpiringCallsPerSession = 5;
+/// JSON-RPC ids each session may use (its requests, with initialize): ids
+/// stay unique across the sessions numbered up to 2,200 and fit in an int.
+constexpr int kIdsPerSession = 10'000;
+static_assert(kCallsPerSession < kIdsPerSession / 2);
 /// The calls of one session repeat this cycle: add, delete it, alias,
 /// delete it, edit, then lists. Each session deletes what it creates, so the
 /// job's list stays short and the fake's state does not grow.
@@ -122,7 +126,7 @@ struct Tally {
 };
 
 /// One MCP session on its own keep-alive connection. JSON-RPC ids are unique
-/// across all sessions (session number * 1,000,000 + n), so an answer meant
+/// across all sessions (session number * kIdsPerSession + n), so an answer meant
 /// for another session would be caught as a wrong id.
 class LoadSession {
 public:
@@ -132,7 +136,7 @@ public:
     client_.http.set_read_timeout(120, 0);
     client_.http.set_write_timeout(120, 0);
     client_.http.set_connection_timeout(30, 0);
-    client_.next_id = number * 1'000'000 + 1;
+    client_.next_id = number * kIdsPerSession + 1;
   }
 
   /// initialize + notifications/initialized; false (and an error counted) if it failed.

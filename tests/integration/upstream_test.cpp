@@ -483,7 +483,9 @@ TEST_CASE("Upstream: nothing listening is a connection error", "[upstream]") {
   for (auto scheme : {"http", "https"}) {
     INFO(scheme);
     auto config = config_for(std::string(scheme) + "://127.0.0.1:" + port);
-    config.deadline = 1s; // a refused GET is retried until then
+    // A refused GET is retried until then. Under TSan setting up the first
+    // TLS attempt alone took most of 1 s, leaving no time for a second.
+    config.deadline = 3s;
     auto response = make_upstream(config)->send({"GET", "/job", ""});
     CHECK(response.error == UpstreamError::Connection);
     CHECK(response.status == 0);
