@@ -190,8 +190,8 @@ RestReply RestRouter::handle(std::string_view method, std::string_view path,
   Result<UpstreamRequest> request = registry_.prepare(*tool, arguments.value());
   if (!request)
     return rest_error(400, request.error());
-  return reply_for(send_call(upstream_, *tool->spec, arguments.value(), request.value(),
-                             {"rest", {}}, audit_));
+  return reply_for(
+      send_call(upstream_, *tool->spec, arguments.value(), request.value(), {"rest", {}}, audit_));
 }
 
 struct RestAdapter::Impl {

@@ -72,8 +72,7 @@ Scan scan(const fs::path &dir) {
 
 } // namespace
 
-TEST_CASE("Secret scan: nothing the servers wrote in this run holds a secret",
-          "[.secret-scan]") {
+TEST_CASE("Secret scan: nothing the servers wrote in this run holds a secret", "[.secret-scan]") {
   fs::create_directories(test::kOutputDir); // a run of no test that writes there leaves none
   Scan result = scan(test::kOutputDir);
   WARN("scanned " << result.transcripts << " transcripts for " << result.secrets.size()
