@@ -334,11 +334,21 @@ std::string default_cert_dir() {
   return X509_get_default_cert_dir();
 }
 
+/// Whether SSL_CERT_FILE names a file other than the system's CA file (a
+/// bundle the hashed directory does not stand for).
+bool cert_file_overridden() {
+  const char *file = std::getenv(X509_get_default_cert_file_env());
+  if (file == nullptr)
+    return false;
+  std::error_code error;
+  return !std::filesystem::equivalent(file, X509_get_default_cert_file(), error);
+}
+
 /// Whether the system CAs can be found in `dir` alone: it holds OpenSSL's
 /// hashed names ("5ad8a5d6.0"), through which a store reads only the CA a
-/// handshake needs, and SSL_CERT_FILE does not name a file to trust instead.
+/// handshake needs, and SSL_CERT_FILE does not name another file to trust.
 bool system_cas_in_dir(const std::string &dir) {
-  if (std::getenv(X509_get_default_cert_file_env()) != nullptr)
+  if (cert_file_overridden())
     return false;
   auto hashed = [](const std::string &name) {
     auto is_hex = [](char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); };
