@@ -1,22 +1,31 @@
 #include "qovery_mcp/tool_registry.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace qovery_mcp {
 namespace {
 
 using nlohmann::json;
 
-Result<Schema> load_schema(const ToolRegistry::SchemaSource &schemas, const std::string &file) {
+/// Compiled schemas by their text: tools that return the same object (a
+/// secret) share one schema instead of each parsing and holding a copy.
+using SchemaCache = std::map<std::string, Schema, std::less<>>;
+
+Result<Schema> load_schema(const ToolRegistry::SchemaSource &schemas, const std::string &file,
+                           SchemaCache &cache) {
   std::optional<std::string_view> text = schemas(file);
   if (!text)
     return Result<Schema>::failure("schema file " + file + " is missing");
+  if (auto found = cache.find(*text); found != cache.end())
+    return found->second;
   json document = json::parse(*text, nullptr, false);
   if (document.is_discarded())
     return Result<Schema>::failure("schema file " + file + " is not valid JSON");
   Result<Schema> schema = Schema::compile(document);
   if (!schema)
     return Result<Schema>::failure("schema file " + file + ": " + schema.error());
+  cache.emplace(*text, schema.value());
   return schema;
 }
 
@@ -202,11 +211,12 @@ Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const Sc
   }
   ToolRegistry registry;
   json tools = json::array();
+  SchemaCache cache;
   for (const auto &spec : capability.tools) {
-    Result<Schema> input = load_schema(schemas, spec.name + ".input.json");
+    Result<Schema> input = load_schema(schemas, spec.name + ".input.json", cache);
     if (!input)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + input.error());
-    Result<Schema> output = load_schema(schemas, spec.name + ".output.json");
+    Result<Schema> output = load_schema(schemas, spec.name + ".output.json", cache);
     if (!output)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + output.error());
     if (std::string problem = check_input_schema(spec, input->document()); !problem.empty())

@@ -218,6 +218,8 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
       rest->stop();
   });
 
+  // Start-up parsed the capability and the schemas into memory it has freed.
+  malloc_trim(0);
   log::info("MCP endpoint http://" + url_host(options.host) + ":" + std::to_string(port.value()) +
             "/mcp (" + std::to_string(tool_count) + " tools)");
   std::thread rest_server;
