@@ -210,7 +210,6 @@ Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const Sc
     return Result<ToolRegistry>::failure("unknown tool '" + name + "' (tools: " + known + ")");
   }
   ToolRegistry registry;
-  json tools = json::array();
   SchemaCache cache;
   for (const auto &spec : capability.tools) {
     Result<Schema> input = load_schema(schemas, spec.name + ".input.json", cache);
@@ -223,13 +222,18 @@ Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const Sc
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + spec.name + ".input.json " +
                                            problem);
     bool offered = selected(spec, selection);
-    if (offered)
-      tools.push_back(tool_definition(spec, input.value(), output.value()));
     registry.tools_.push_back(
         Tool{&spec, std::move(input.value()), std::move(output.value()), offered});
   }
-  registry.tools_list_ = {{"tools", std::move(tools)}};
   return registry;
+}
+
+json ToolRegistry::tools_list() const {
+  json tools = json::array();
+  for (const auto &tool : tools_)
+    if (tool.selected)
+      tools.push_back(tool_definition(*tool.spec, tool.input, tool.output));
+  return {{"tools", std::move(tools)}};
 }
 
 const ToolRegistry::Tool *ToolRegistry::find(std::string_view name) const {

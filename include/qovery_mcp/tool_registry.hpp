@@ -44,8 +44,9 @@ public:
   static Result<ToolRegistry> create(const Capability &capability, const SchemaSource &schemas,
                                      const ToolSelection &selection = {});
 
-  /// `{"tools": [...]}` of the selected tools, built once.
-  const nlohmann::json &tools_list() const { return tools_list_; }
+  /// `{"tools": [...]}` of the selected tools, built on each call (the MCP
+  /// server serializes it once and keeps only the text).
+  nlohmann::json tools_list() const;
   /// Every tool of the capability, selected or not, in the capability's order.
   const std::vector<Tool> &tools() const { return tools_; }
   /// The selected tool of that name, or nullptr.
@@ -70,7 +71,6 @@ public:
 private:
   ToolRegistry() = default;
   std::vector<Tool> tools_;
-  nlohmann::json tools_list_;
 };
 
 /// A CallToolResult with `isError: true` and `message` as its text.

@@ -47,7 +47,8 @@ TEST_CASE("Registry: tools/list matches the snapshot byte for byte", "[registry]
 
 TEST_CASE("Registry: every tool carries the capability's name, hints and schemas", "[registry]") {
   Registry r;
-  const json &tools = r.registry.tools_list()["tools"];
+  json list = r.registry.tools_list();
+  const json &tools = list["tools"];
   REQUIRE(tools.size() == 6);
   for (const auto &tool : tools) {
     const ToolSpec *spec = r.capability.find_tool(tool["name"].get<std::string>());

@@ -266,7 +266,9 @@ int run(const Options &options) {
       ToolRegistry::create(capability.value(), resource, {options.read_only, options.tools});
   if (!registry)
     return config_error("--tools: " + registry.error());
-  std::size_t tool_count = registry->tools_list()["tools"].size();
+  auto tool_count =
+      static_cast<std::size_t>(std::count_if(registry->tools().begin(), registry->tools().end(),
+                                             [](const auto &tool) { return tool.selected; }));
   if (tool_count == 0)
     return config_error("--read-only and --tools leave no tool to serve");
 
