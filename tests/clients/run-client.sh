@@ -96,6 +96,8 @@ start() {
 
 # fake-qovery over HTTPS with the test certificate; sets $fake_url.
 start_fake() {
+  # The directory may not exist yet when this client runs before any other test.
+  [ -z "${QMCP_SERVER_OUTPUT_DIR:-}" ] || mkdir -p "$QMCP_SERVER_OUTPUT_DIR"
   start fake-qovery 'listening on https://' env QOVERY_API_KEY="$api_key" "$fake_bin" \
     --cert "$cert_dir/server.pem" --key "$cert_dir/server-key.pem" --port 0 \
     --record-secrets "${QMCP_SERVER_OUTPUT_DIR:-$work}/secrets-clients-$client.txt"
