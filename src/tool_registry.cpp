@@ -286,9 +286,14 @@ json ToolRegistry::to_result(const Tool &tool, const json &arguments,
   if (response.error != UpstreamError::None) {
     std::string message =
         "could not complete the call" + attempts + ": " + response.error_message + ".";
+    // Neither a failed handshake nor an unknown host let the request out.
+    bool not_sent =
+        response.error == UpstreamError::Tls || response.error == UpstreamError::Unresolved;
     if (response.error == UpstreamError::Tls)
       message += " The user should check --api-url and --ca-file.";
-    if (changes_state && response.error != UpstreamError::Tls)
+    if (response.error == UpstreamError::Unresolved)
+      message += " The user should check --api-url.";
+    if (changes_state && !not_sent)
       message += kOutcomeUnknown;
     return tool_error(std::move(message));
   }

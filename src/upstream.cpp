@@ -20,6 +20,7 @@
 #include <future>
 #include <iterator>
 #include <mutex>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <random>
@@ -78,6 +79,7 @@ bool RetryPolicy::retryable(std::string_view method, const UpstreamResponse &res
   case UpstreamError::Connection:
   case UpstreamError::Timeout:
     return true;
+  case UpstreamError::Unresolved:
   case UpstreamError::Tls:
   case UpstreamError::Other:
     return false;
@@ -386,6 +388,20 @@ bool idle_connection_usable(int socket) {
   return ::poll(&entry, 1, 0) == 0;
 }
 
+/// True when DNS says `host` does not exist, as opposed to failing for now
+/// (EAI_AGAIN) or the host resolving: a connection error worth no retry.
+bool host_unknown(const std::string &host) {
+  if (is_ip_literal(host))
+    return false;
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo *found = nullptr;
+  int status = getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (found != nullptr)
+    freeaddrinfo(found);
+  return status == EAI_NONAME;
+}
+
 bool is_method_token(std::string_view method) {
   return !method.empty() &&
          std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
@@ -535,6 +551,11 @@ HttpUpstream::Impl::describe(httplib::ClientImpl &client, httplib::Error error,
   using httplib::Error;
   switch (error) {
   case Error::Connection:
+    // httplib reports a name that does not resolve as a connection error.
+    if (host_unknown(url.host))
+      return failure(UpstreamError::Unresolved, "could not connect to " + authority +
+                                                    ": the host name " + url.host +
+                                                    " does not resolve");
     return failure(UpstreamError::Connection, "could not connect to " + authority);
   case Error::ConnectionTimeout:
     return failure(UpstreamError::Timeout, "could not connect to " + authority + " within " +

@@ -20,7 +20,8 @@ struct UpstreamRequest {
 /// Why no HTTP response came back.
 enum class UpstreamError {
   None,       ///< a response came back (any status)
-  Connection, ///< DNS failure, refused, reset, unreachable
+  Connection, ///< refused, reset, unreachable, or DNS failing for now
+  Unresolved, ///< the host name does not exist: nothing was sent
   Tls,        ///< handshake or certificate verification failed
   Timeout,    ///< connect or read timed out
   Other,

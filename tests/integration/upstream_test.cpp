@@ -477,6 +477,20 @@ TEST_CASE("Upstream: HTTPS to a plain HTTP server fails the handshake", "[upstre
         "TLS handshake with 127.0.0.1:" + std::to_string(port) + " failed");
 }
 
+TEST_CASE("Upstream: a host name that does not exist fails at once, without a retry",
+          "[upstream]") {
+  // .invalid never resolves (RFC 6761).
+  auto config = config_for("https://qovery-mcp-test.invalid");
+  config.deadline = 10s;
+  auto started = std::chrono::steady_clock::now();
+  auto response = make_upstream(config)->send({"GET", "/job", ""});
+  CHECK(response.error == UpstreamError::Unresolved);
+  CHECK(response.error_message == "could not connect to qovery-mcp-test.invalid:443: the host "
+                                  "name qovery-mcp-test.invalid does not resolve");
+  CHECK(response.attempts == 1);
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+}
+
 TEST_CASE("Upstream: nothing listening is a connection error", "[upstream]") {
   RefusingPort refusing;
   auto port = std::to_string(refusing.port());

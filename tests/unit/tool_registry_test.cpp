@@ -298,6 +298,13 @@ TEST_CASE("Registry: a create that failed without a clear answer says to list be
   // A refusal is clear: nothing was created.
   json refused = r.registry.to_result(add, args, {409, "", UpstreamError::None, ""});
   CHECK(text_of(refused).find("may or may not") == std::string::npos);
+  // So is a host name that does not resolve: nothing was sent.
+  json unresolved =
+      r.registry.to_result(add, args,
+                           {0, "", UpstreamError::Unresolved,
+                            "could not connect to a:1: the host name a does not resolve"});
+  CHECK(text_of(unresolved) == "could not complete the call: could not connect to a:1: the host "
+                               "name a does not resolve. The user should check --api-url.");
   // A read whose answer was not JSON can simply be tried again.
   json garbage = r.registry.to_result(r.tool("list-job-secrets"), {{"jobId", kJob}},
                                       {200, "{\"results\":[", UpstreamError::None, ""});

@@ -341,6 +341,7 @@ TEST_CASE("Retry: success, other 4xx and 5xx, TLS and other failures are final",
   for (int status : {200, 201, 204, 400, 401, 403, 404, 409, 422, 500, 501, 505})
     CHECK_FALSE(RetryPolicy::retryable("GET", answered(status)));
   CHECK_FALSE(RetryPolicy::retryable("GET", failed(UpstreamError::Tls)));
+  CHECK_FALSE(RetryPolicy::retryable("GET", failed(UpstreamError::Unresolved)));
   CHECK_FALSE(RetryPolicy::retryable("DELETE", failed(UpstreamError::Other)));
 }
 
