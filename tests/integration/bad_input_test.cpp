@@ -870,13 +870,7 @@ TEST_CASE("Bad input: every row of the bad input table over MCP stdio", "[bad-in
   // A good tools/call, which must be the next answer on stdout.
   auto check_still_serving = [&] {
     std::string id = "probe-" + std::to_string(++probes);
-    server.write_stdin(
-        json{{"jsonrpc", "2.0"},
-             {"id", id},
-             {"method", "tools/call"},
-             {"params", {{"name", "list-job-secrets"}, {"arguments", {{"jobId", kJobId}}}}}}
-            .dump() +
-        "\n");
+    server.write_stdin(list_call_line(id));
     auto line = server.read_stdout_line(kAnswerTimeout);
     REQUIRE(line);
     json answer = json::parse(*line);

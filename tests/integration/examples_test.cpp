@@ -183,8 +183,7 @@ StdioSession stdio_session(Process &server) {
   server.write_stdin(message_line({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}));
   server.write_stdin(message_line(request(2, "tools/list", json::object())));
   session.tools_list = answer(2); // nothing came back for the notification
-  server.write_stdin(message_line(request(
-      3, "tools/call", {{"name", "list-job-secrets"}, {"arguments", {{"jobId", kJobId}}}})));
+  server.write_stdin(list_call_line(3));
   session.list_call = answer(3);
   server.close_stdin();
   session.exit_status = server.wait();

@@ -231,13 +231,7 @@ TEST_CASE("Faults: every tools/call gets exactly one answer within its deadline"
                     R"("2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"
                     "\n");
   for (int id = 1; id <= 4; ++id)
-    stdio.write_stdin(
-        json{{"jsonrpc", "2.0"},
-             {"id", id},
-             {"method", "tools/call"},
-             {"params", {{"name", "list-job-secrets"}, {"arguments", {{"jobId", kJobId}}}}}}
-            .dump() +
-        "\n");
+    stdio.write_stdin(list_call_line(id));
   std::multiset<int> ids;
   auto until = Clock::now() + 4 * 2s + kSlack;
   while (ids.size() < 5 && Clock::now() < until) {

@@ -59,6 +59,16 @@ void FakeQoveryProcess::inject_fault(const nlohmann::json &fault) {
                              (res ? res->body : httplib::to_string(res.error())));
 }
 
+std::string list_call_line(const nlohmann::json &id) {
+  return nlohmann::json{
+             {"jsonrpc", "2.0"},
+             {"id", id},
+             {"method", "tools/call"},
+             {"params", {{"name", "list-job-secrets"}, {"arguments", {{"jobId", kJobId}}}}}}
+             .dump() +
+         "\n";
+}
+
 int free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0)

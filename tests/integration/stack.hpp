@@ -61,6 +61,9 @@ public:
 /// A port nothing listens on right now (bound on 127.0.0.1, then released).
 int free_port();
 
+/// The stdio line (newline included) of a tools/call list-job-secrets for kJobId.
+std::string list_call_line(const nlohmann::json &id);
+
 /// One HTTP answer from the MCP endpoint.
 struct HttpReply {
   int status = 0;
