@@ -153,12 +153,6 @@ std::string json_quoted(std::string_view text) {
       .dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-std::size_t utf8_length(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
-  }));
-}
-
 FakeResponse error_response(int status, const std::string &detail) {
   OrderedJson body = {{"status", status}, {"detail", detail}};
   return {status, body.dump(-1, ' ', false, Json::error_handler_t::replace)};
@@ -318,10 +312,10 @@ Result<BodyFields> parse_body(const std::string &body, unsigned known_fields) {
     fields.enable_interpolation_in_file = interpolation->get<bool>();
   }
 
-  if (fields.description && utf8_length(*fields.description) > kMaxDescriptionLength)
+  if (fields.description && code_points(*fields.description) > kMaxDescriptionLength)
     return Failure::failure("field 'description' must be at most " +
                             std::to_string(kMaxDescriptionLength) + " characters, got " +
-                            std::to_string(utf8_length(*fields.description)));
+                            std::to_string(code_points(*fields.description)));
   if (fields.mount_path && !fields.mount_path->starts_with('/'))
     return Failure::failure("field 'mount_path' must be an absolute path, got " +
                             json_quoted(*fields.mount_path));

@@ -1,5 +1,7 @@
 #include "qovery_mcp/json_text.hpp"
 
+#include "qovery_mcp/text.hpp"
+
 #include <algorithm>
 #include <vector>
 
@@ -10,12 +12,6 @@ using nlohmann::json;
 
 /// Names longer than this (in code points) are described, not quoted.
 constexpr std::size_t kMaxQuotedName = 64;
-
-std::size_t code_points(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
-  }));
-}
 
 /// "line 2, column 7" of byte `position` of `text`, counted as nlohmann does.
 std::string location(std::string_view text, std::size_t position) {

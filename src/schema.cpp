@@ -1,5 +1,7 @@
 #include "qovery_mcp/schema.hpp"
 
+#include "qovery_mcp/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -445,14 +447,6 @@ std::string render_path(const PathFrame *frame) {
 
 std::optional<ValidationError> fail(const PathFrame *path, std::string message) {
   return ValidationError{render_path(path), std::move(message)};
-}
-
-std::size_t code_points(std::string_view text) {
-  std::size_t count = 0;
-  for (char c : text)
-    if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U)
-      ++count;
-  return count;
 }
 
 std::string plural(std::size_t count, std::string_view noun, std::string_view plural_noun) {

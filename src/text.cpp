@@ -1,5 +1,7 @@
 #include "qovery_mcp/text.hpp"
 
+#include <algorithm>
+
 namespace qovery_mcp {
 
 std::string to_lower(std::string_view text) {
@@ -17,6 +19,12 @@ std::string media_type(std::string_view value) {
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
     value.remove_suffix(1);
   return to_lower(value);
+}
+
+std::size_t code_points(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
+  }));
 }
 
 std::string to_upper(std::string_view text) {

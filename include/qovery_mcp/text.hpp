@@ -13,5 +13,7 @@ std::string to_upper(std::string_view text);
 /// parameters or blanks, lower-cased: "Application/JSON; charset=utf-8" ->
 /// "application/json".
 std::string media_type(std::string_view value);
+/// The number of UTF-8 code points in `text` (bytes that do not continue one).
+std::size_t code_points(std::string_view text);
 
 } // namespace qovery_mcp
