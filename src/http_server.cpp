@@ -1,5 +1,6 @@
 #include "qovery_mcp/http_server.hpp"
 
+#include "qovery_mcp/log.hpp"
 #include "qovery_mcp/text.hpp"
 
 #include <arpa/inet.h>
@@ -9,9 +10,11 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <list>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 namespace qovery_mcp {
@@ -56,7 +59,7 @@ public:
   ConnectionPool(std::size_t threads, std::size_t max_connections)
       : core_workers_(std::min(threads, max_connections)), max_connections_(max_connections) {
     std::lock_guard lock(mutex_);
-    while (workers_.size() < core_workers_)
+    for (std::size_t i = 0; i < core_workers_; ++i)
       start_worker();
   }
 
@@ -64,10 +67,16 @@ public:
     {
       std::unique_lock lock(mutex_);
       slot_free_.wait(lock, [this] { return connections_ < max_connections_; });
+      if (waiting_.size() + 1 > idle_workers_ && workers_.size() < max_connections_)
+        start_worker();
+      if (workers_.empty()) {
+        // Not one worker could start: serve it here rather than never.
+        lock.unlock();
+        connection();
+        return;
+      }
       ++connections_;
       waiting_.push_back(std::move(connection));
-      if (waiting_.size() > idle_workers_ && workers_.size() < max_connections_)
-        start_worker();
     }
     connection_waiting_.notify_one();
   }
@@ -92,10 +101,21 @@ private:
   /// How long a worker beyond the first `threads` waits for a connection before it ends.
   static constexpr std::chrono::seconds kIdleWorkerLifetime{5};
 
-  /// Starts a worker; with mutex_ held.
+  /// Starts a worker; with mutex_ held. When the system refuses a thread (a
+  /// task limit: `ulimit -u`, a container's pids limit, systemd's TasksMax),
+  /// the connection waits for a worker that exists, and the refusal is logged
+  /// once per listener instead of aborting the process.
   void start_worker() {
     auto self = workers_.emplace(workers_.end());
-    *self = std::thread([this, self] { work(self); });
+    try {
+      *self = std::thread([this, self] { work(self); });
+    } catch (const std::system_error &error) {
+      workers_.erase(self);
+      if (!thread_refused_)
+        log::warning(std::string("HTTP: cannot start another worker thread (") + error.what() +
+                     "); connections wait for a busy worker instead");
+      thread_refused_ = true;
+    }
   }
 
   /// Serves connections until shutdown() and none is left waiting, or until
@@ -156,35 +176,106 @@ private:
   std::size_t idle_workers_ = 0;
   std::size_t connections_ = 0; ///< waiting or being served
   bool shutting_down_ = false;
+  bool thread_refused_ = false; ///< the system refused a thread once: said in the log
 };
 
-/// Why the guard refuses a request before routing.
+/// A body over the limit is read and dropped up to this many times the limit
+/// before its 413 is sent, so that a client that writes its whole body before
+/// reading (most do) gets the answer: closing a connection with bytes unread
+/// resets it, and the client may see only the reset. Past that, it is cut off.
+constexpr std::size_t kMaxDrainFactor = 16;
+
+/// Why the guard refuses a request before routing. The connection is always
+/// closed after: a refused request's body is never read, so its bytes would
+/// otherwise be taken for the next request.
 struct Refusal {
   int status;
   const char *reason;
   const char *challenge = nullptr; ///< the WWW-Authenticate value of a 401
-  bool close = false;              ///< the connection cannot carry another request
 };
 
-/// Why the request's body length cannot be trusted, or nullptr. cpp-httplib
-/// reads a Content-Length that is not a number as 0 (or, negative, as huge),
-/// and takes the first of two; whatever sits in front of the server may have
-/// framed the body another way, and what it takes for the body this server
-/// would take for a request (RFC 9112, 6.1 and 6.3).
-const char *framing_problem(const httplib::Request &req) {
+/// Whether `value` is a valid Host header (RFC 9112, 3.2; RFC 3986, 3.2.2):
+/// an IP literal in brackets or a reg-name (no userinfo, so no '@'), then an
+/// optional ":port" of digits. Whether the host is *allowed* is another question.
+bool valid_host_header(std::string_view value) {
+  std::string_view host = value;
+  std::string_view port;
+  if (!value.empty() && value.front() == '[') {
+    std::size_t close = value.find(']');
+    if (close == std::string_view::npos || close == 1)
+      return false;
+    host = value.substr(1, close - 1);
+    if (!std::all_of(host.begin(), host.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
+        }))
+      return false;
+    std::string_view after = value.substr(close + 1);
+    if (!after.empty() && after.front() != ':')
+      return false;
+    port = after.empty() ? after : after.substr(1);
+  } else {
+    std::size_t colon = value.find(':');
+    host = value.substr(0, colon);
+    port = colon == std::string_view::npos ? std::string_view() : value.substr(colon + 1);
+    bool reg_name = !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             std::string_view("-._~%!$&'()*+,;=").find(c) != std::string_view::npos;
+    });
+    if (!reg_name)
+      return false;
+    if (colon != std::string_view::npos && port.empty())
+      return true; // "host:" is allowed: the port is *DIGIT
+  }
+  return port.size() <= 5 &&
+         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// Why the request's framing cannot be trusted or served, or nullopt.
+/// cpp-httplib reads a Content-Length that is not a number as 0 (or,
+/// negative, as huge), takes the first of two, reads a body announced larger
+/// than the limit in full only to discard it, reads a chunked body past the
+/// limit, and inflates a compressed body whatever its size. Whatever sits in
+/// front of the server may also have framed the body another way (RFC 9112,
+/// 6.1 and 6.3). All of this is answered before a byte of the body is read.
+std::optional<Refusal> framing_problem(const httplib::Request &req, std::size_t max_body_bytes) {
   std::size_t lengths = req.get_header_value_count("Content-Length");
   for (std::size_t i = 0; i < lengths; ++i) {
     std::string length = req.get_header_value("Content-Length", i);
     if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos)
-      return "bad request: Content-Length must be a number of bytes";
+      return Refusal{400, "bad request: Content-Length must be a number of bytes"};
   }
-  if (lengths > 0 && req.has_header("Transfer-Encoding"))
-    return "bad request: the body's length is given twice (Content-Length with "
-           "Transfer-Encoding)";
+  bool has_transfer_encoding = req.has_header("Transfer-Encoding");
+  if (lengths > 0 && has_transfer_encoding)
+    return Refusal{400, "bad request: the body's length is given twice (Content-Length with "
+                        "Transfer-Encoding)"};
   for (std::size_t i = 1; i < lengths; ++i)
     if (req.get_header_value("Content-Length", i) != req.get_header_value("Content-Length", 0))
-      return "bad request: the body's length is given twice (Content-Lengths that differ)";
-  return nullptr;
+      return Refusal{400, "bad request: the body's length is given twice (Content-Lengths that "
+                          "differ)"};
+  if (lengths > 0) {
+    std::string length = req.get_header_value("Content-Length");
+    std::string_view digits(length);
+    digits.remove_prefix(std::min(digits.find_first_not_of('0'), digits.size()));
+    if (digits.size() > 18 ||
+        (!digits.empty() && std::stoull(std::string(digits)) / kMaxDrainFactor > max_body_bytes))
+      return Refusal{413, nullptr};
+  }
+  if (has_transfer_encoding) {
+    if (req.get_header_value_count("Transfer-Encoding") != 1 ||
+        to_lower(req.get_header_value("Transfer-Encoding")) != "chunked")
+      return Refusal{501, "not implemented: the only transfer coding served is chunked"};
+    if (req.method != "POST" && req.method != "PUT" && req.method != "PATCH" &&
+        req.method != "DELETE")
+      return Refusal{411, "length required: a request of this method takes no chunked body"};
+  }
+  for (std::size_t i = 0; i < req.get_header_value_count("Content-Encoding"); ++i) {
+    std::string coding = to_lower(req.get_header_value("Content-Encoding", i));
+    coding.erase(std::remove(coding.begin(), coding.end(), ' '), coding.end());
+    if (!coding.empty() && coding != "identity")
+      return Refusal{415, "unsupported media type: a request body must not be compressed "
+                          "(Content-Encoding must be identity)"};
+  }
+  return std::nullopt;
 }
 
 /// The token of an `Authorization: Bearer <token>` header (scheme in any
@@ -199,11 +290,17 @@ std::optional<std::string> bearer_token(const httplib::Request &req) {
   return begin == std::string::npos ? std::string() : header.substr(begin, end + 1 - begin);
 }
 
-/// Host and Origin first (403), then the bearer token when one is required (401).
+/// The framing and the Host header first (400, 411, 413, 415, 501), then
+/// Host and Origin (403), then the bearer token when one is required (401).
 std::optional<Refusal> refusal_for(const httplib::Request &req, const HttpServerOptions &options) {
-  if (const char *problem = framing_problem(req))
-    return Refusal{400, problem, nullptr, true};
-  if (req.has_header("Host") && !host_allowed(req.get_header_value("Host"), options))
+  if (std::optional<Refusal> problem = framing_problem(req, options.max_body_bytes))
+    return problem;
+  if (req.get_header_value_count("Host") != 1)
+    return Refusal{400, "bad request: a request must carry exactly one Host header"};
+  std::string host = req.get_header_value("Host");
+  if (!valid_host_header(host))
+    return Refusal{400, "bad request: the Host header is not a valid host[:port]"};
+  if (!host_allowed(host, options))
     return Refusal{403, "forbidden: Host header not allowed"};
   if (req.has_header("Origin") && !origin_allowed(req.get_header_value("Origin"), options))
     return Refusal{403, "forbidden: Origin not allowed"};
@@ -286,9 +383,11 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
         res.status = refusal->status;
         if (refusal->challenge != nullptr)
           res.set_header("WWW-Authenticate", refusal->challenge);
-        if (refusal->close)
+        if (req.get_header_value("Connection") != "close") // else httplib says it
           res.set_header("Connection", "close");
-        res.set_content(error_body(refusal->status, refusal->reason), "application/json");
+        // Without a reason, the adapter's error handler words it (413).
+        if (refusal->reason != nullptr)
+          res.set_content(error_body(refusal->status, refusal->reason), "application/json");
         return httplib::Server::HandlerResponse::Handled;
       });
 }
@@ -354,6 +453,49 @@ void ListeningServer::stop() {
   while (serving_ && !http_->is_running())
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   http_->stop();
+}
+
+void ListeningServer::on_body(const std::string &method, const std::string &pattern,
+                              BodyHandler handler) {
+  std::size_t limit = options_.max_body_bytes;
+  auto read_then_handle =
+      [limit, handler = std::move(handler)](const httplib::Request &req, httplib::Response &res,
+                                            const httplib::ContentReader &content_reader) {
+        // Refuse before reading: close the connection, as the body stays unread.
+        auto refuse = [&req, &res](int status) {
+          res.status = status;
+          if (req.get_header_value("Connection") != "close") // else httplib says it
+            res.set_header("Connection", "close");
+        };
+        if (req.is_multipart_form_data())
+          return refuse(415);
+        std::string body;
+        if (req.has_header("Content-Length"))
+          // Digits only, and within the limit: the pre-routing guard checked.
+          body.reserve(
+              std::min<std::size_t>(std::stoull(req.get_header_value("Content-Length")), limit));
+        std::size_t received = 0;
+        bool read = content_reader([&](const char *data, std::size_t length) {
+          received += length;
+          if (received <= limit)
+            body.append(data, length);
+          return received / kMaxDrainFactor <= limit;
+        });
+        // httplib itself answers 413 to a Content-Length over the limit.
+        if (received > limit || res.status == 413)
+          return refuse(413);
+        if (!read)
+          return refuse(400);
+        handler(req, body, res);
+      };
+  if (method == "POST")
+    http_->Post(pattern, read_then_handle);
+  else if (method == "PUT")
+    http_->Put(pattern, read_then_handle);
+  else if (method == "PATCH")
+    http_->Patch(pattern, read_then_handle);
+  else if (method == "DELETE")
+    http_->Delete(pattern, read_then_handle);
 }
 
 bool ListeningServer::wait_for_stop(std::chrono::milliseconds period) {

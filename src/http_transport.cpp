@@ -59,7 +59,7 @@ struct HttpTransport::Impl {
     return session;
   }
 
-  void post(const httplib::Request &req, httplib::Response &res) {
+  void post(const httplib::Request &req, const std::string &body, httplib::Response &res) {
     if (media_type(req.get_header_value("Content-Type")) != kJson) {
       send_error(res, 415, mcp::kInvalidRequest,
                  "unsupported media type: Content-Type must be application/json");
@@ -71,7 +71,17 @@ struct HttpTransport::Impl {
                  "not acceptable: Accept must list application/json and text/event-stream");
       return;
     }
-    mcp::ParsedMessage parsed = mcp::parse_message(req.body);
+    // A session that does not exist is answered before the body is parsed.
+    std::shared_ptr<mcp::Session> session;
+    if (req.has_header("Mcp-Session-Id")) {
+      session = sessions.find(req.get_header_value("Mcp-Session-Id"));
+      if (!session) {
+        send_error(res, 404, mcp::kInvalidRequest,
+                   "session not found: it ended or expired; initialize a new one");
+        return;
+      }
+    }
+    mcp::ParsedMessage parsed = mcp::parse_message(body);
     if (parsed.error) {
       res.status = 400;
       res.set_content(parsed.error->dump(), kJson);
@@ -89,9 +99,11 @@ struct HttpTransport::Impl {
       initialize(message, res);
       return;
     }
-    auto session = session_of(req, res, id);
-    if (!session)
+    if (!session) {
+      send_error(res, 400, mcp::kInvalidRequest,
+                 "bad request: the Mcp-Session-Id header is required after initialize", id);
       return;
+    }
     if (req.has_header("MCP-Protocol-Version") &&
         !mcp::is_supported_protocol_version(req.get_header_value("MCP-Protocol-Version"))) {
       send_error(res, 400, mcp::kInvalidRequest,
@@ -111,6 +123,14 @@ struct HttpTransport::Impl {
 
   void initialize(const json &message, httplib::Response &res) {
     auto session = sessions.create();
+    if (!session) {
+      res.set_header("Retry-After", "60");
+      send_error(res, 503, mcp::kInternalError,
+                 "service unavailable: the server holds as many sessions as it may; try again "
+                 "later",
+                 message["id"]);
+      return;
+    }
     std::optional<json> reply = server.handle(message, *session);
     if (reply->contains("error")) {
       sessions.end(session->id());
@@ -146,11 +166,12 @@ HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessi
                      })}) {
   Impl &impl = *impl_;
   httplib::Server &http = impl.listening.http();
-  http.Post("/mcp",
-            [&impl](const httplib::Request &req, httplib::Response &res) { impl.post(req, res); });
-  http.Delete("/mcp", [&impl](const httplib::Request &req, httplib::Response &res) {
-    impl.end_session(req, res);
-  });
+  impl.listening.on_body("POST", "/mcp",
+                         [&impl](const httplib::Request &req, const std::string &body,
+                                 httplib::Response &res) { impl.post(req, body, res); });
+  impl.listening.on_body("DELETE", "/mcp",
+                         [&impl](const httplib::Request &req, const std::string &,
+                                 httplib::Response &res) { impl.end_session(req, res); });
   http.Get("/mcp", [](const httplib::Request &, httplib::Response &res) {
     res.set_header("Allow", "POST, DELETE");
     send_error(res, 405, mcp::kInvalidRequest,

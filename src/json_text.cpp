@@ -35,7 +35,9 @@ std::string reason(const json::exception &error) {
 }
 
 /// Builds the value as nlohmann's own DOM parser does (a stack of the open
-/// arrays and objects, no recursion), and notes duplicated member names.
+/// arrays and objects, no recursion), notes duplicated member names, and
+/// stops at the nesting and size limits, so that what a message costs in
+/// memory is bounded by its length, not by its shape.
 class StrictBuilder {
 public:
   explicit StrictBuilder(std::string_view text, ParsedJson &out) : text_(text), out_(out) {}
@@ -48,6 +50,8 @@ public:
   bool string(json::string_t &value) { return add(std::move(value)); }
   bool binary(json::binary_t &value) { return add(json::binary(std::move(value))); }
   bool start_object(std::size_t) {
+    if (!open_container())
+      return false;
     open_.push_back(place(json::object()));
     return true;
   }
@@ -70,6 +74,8 @@ public:
     return true;
   }
   bool start_array(std::size_t) {
+    if (!open_container())
+      return false;
     open_.push_back(place(json::array()));
     return true;
   }
@@ -84,8 +90,30 @@ public:
 
 private:
   template <typename Value> bool add(Value &&value) {
+    if (!count_value())
+      return false;
     place(json(std::forward<Value>(value)));
     return true;
+  }
+
+  /// Counts one more value; false, with the error set, past kMaxJsonValues.
+  bool count_value() {
+    if (++values_ <= kMaxJsonValues)
+      return true;
+    out_.error = "made of more than " + std::to_string(kMaxJsonValues) + " values";
+    out_.limited = true;
+    return false;
+  }
+
+  /// Counts an array or object about to open; false, with the error set,
+  /// when it would nest deeper than kMaxJsonDepth.
+  bool open_container() {
+    if (open_.size() >= kMaxJsonDepth) {
+      out_.error = "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+      out_.limited = true;
+      return false;
+    }
+    return count_value();
   }
 
   /// Puts `value` where the parser is: the root, the next element of the
@@ -108,7 +136,16 @@ private:
   ParsedJson &out_;
   std::vector<json *> open_;
   json *member_ = nullptr;
+  std::size_t values_ = 0;
 };
+
+/// The root's "id" member when it is a JSON-RPC id (a string or an integer).
+json readable_id(const json &root) {
+  if (!root.is_object())
+    return nullptr;
+  auto id = root.find("id");
+  return id != root.end() && (id->is_string() || id->is_number_integer()) ? *id : json(nullptr);
+}
 
 } // namespace
 
@@ -117,6 +154,9 @@ ParsedJson parse_json(std::string_view text) {
   parsed.value = json();
   StrictBuilder builder(text, parsed);
   if (!json::sax_parse(text, &builder)) {
+    // What was read before the fault may hold the id: an error that carries
+    // it is one the client can match to its request.
+    parsed.id = readable_id(parsed.value);
     parsed.value = json(json::value_t::discarded);
     if (parsed.error.empty())
       parsed.error = "syntax error";

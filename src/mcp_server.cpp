@@ -100,9 +100,12 @@ json invalid_request_response(const json &message) {
 
 ParsedMessage parse_message(std::string_view text) {
   ParsedJson parsed = parse_json(text);
+  if (parsed.value.is_discarded() && parsed.limited)
+    return {json(), error_response(parsed.id, kInvalidRequest,
+                                   "invalid request: the message is " + parsed.error)};
   if (parsed.value.is_discarded())
     return {json(),
-            error_response(nullptr, kParseError,
+            error_response(parsed.id, kParseError,
                            "parse error: the message is not valid JSON (" + parsed.error + ")")};
   if (!parsed.has_duplicate)
     return {std::move(parsed.value), std::nullopt};
@@ -142,7 +145,13 @@ void Session::set_log_level(std::string level) {
 std::shared_ptr<Session> SessionStore::create() {
   auto session = std::make_shared<Session>(random_hex(32));
   std::lock_guard lock(mutex_);
-  sessions_[session->id()] = Entry{session, std::chrono::steady_clock::now()};
+  if (sessions_.size() >= max_sessions_) {
+    if (fresh_.empty())
+      return nullptr;
+    erase(sessions_.find(fresh_.front()));
+  }
+  auto slot = fresh_.insert(fresh_.end(), session->id());
+  sessions_[session->id()] = Entry{session, std::chrono::steady_clock::now(), 0, slot};
   return session;
 }
 
@@ -151,20 +160,45 @@ std::shared_ptr<Session> SessionStore::find(std::string_view id) {
   auto it = sessions_.find(std::string(id));
   if (it == sessions_.end())
     return nullptr;
-  it->second.last_used = std::chrono::steady_clock::now();
-  return it->second.session;
+  Entry &entry = it->second;
+  entry.last_used = std::chrono::steady_clock::now();
+  if (entry.fresh_slot != fresh_.end() && ++entry.uses >= 2) {
+    fresh_.erase(entry.fresh_slot);
+    entry.fresh_slot = fresh_.end();
+  }
+  return entry.session;
+}
+
+SessionStore::Map::iterator SessionStore::erase(Map::iterator entry) {
+  if (entry->second.fresh_slot != fresh_.end())
+    fresh_.erase(entry->second.fresh_slot);
+  return sessions_.erase(entry);
 }
 
 bool SessionStore::end(std::string_view id) {
   std::lock_guard lock(mutex_);
-  return sessions_.erase(std::string(id)) > 0;
+  auto it = sessions_.find(std::string(id));
+  if (it == sessions_.end())
+    return false;
+  erase(it);
+  return true;
 }
 
 std::size_t SessionStore::expire_idle() {
-  auto cutoff = std::chrono::steady_clock::now() - idle_timeout_;
+  auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  return std::erase_if(sessions_,
-                       [&](const auto &entry) { return entry.second.last_used < cutoff; });
+  std::size_t expired = 0;
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    const Entry &entry = it->second;
+    bool fresh = entry.fresh_slot != fresh_.end();
+    if (entry.last_used < now - (fresh ? fresh_timeout_ : idle_timeout_)) {
+      it = erase(it);
+      ++expired;
+    } else {
+      ++it;
+    }
+  }
+  return expired;
 }
 
 std::size_t SessionStore::size() const {

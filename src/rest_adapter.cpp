@@ -78,7 +78,9 @@ Result<json> route_arguments(const RestRoute &route, const std::vector<std::stri
     return arguments;
   ParsedJson parsed = parse_json(body);
   if (parsed.value.is_discarded())
-    return Result<json>::failure("the request body is not valid JSON (" + parsed.error + ")");
+    return Result<json>::failure(parsed.limited
+                                     ? "the request body is " + parsed.error
+                                     : "the request body is not valid JSON (" + parsed.error + ")");
   // Readers that keep the first or the last duplicate see different bodies.
   if (parsed.has_duplicate)
     return Result<json>::failure("the request body is ambiguous: the member " +
@@ -208,16 +210,18 @@ RestAdapter::RestAdapter(const Capability &capability, const ToolRegistry &regis
   Impl &impl = *impl_;
   httplib::Server &http = impl.listening.http();
   // Every method goes to the router, which knows the 404s and 405s.
-  auto dispatch = [&impl](const httplib::Request &req, httplib::Response &res) {
-    write_reply(res, impl.router.handle(req.method, req.path, req.body,
-                                        req.get_header_value("Content-Type")));
+  auto dispatch_body = [&impl](const httplib::Request &req, const std::string &body,
+                               httplib::Response &res) {
+    write_reply(
+        res, impl.router.handle(req.method, req.path, body, req.get_header_value("Content-Type")));
+  };
+  auto dispatch = [dispatch_body](const httplib::Request &req, httplib::Response &res) {
+    dispatch_body(req, req.body, res);
   };
   http.Get(".*", dispatch);
-  http.Post(".*", dispatch);
-  http.Put(".*", dispatch);
-  http.Patch(".*", dispatch);
-  http.Delete(".*", dispatch);
   http.Options(".*", dispatch);
+  for (const char *method : {"POST", "PUT", "PATCH", "DELETE"})
+    impl.listening.on_body(method, ".*", dispatch_body);
   // httplib calls this for every status >= 400; the router's answers all have
   // a body, so an empty one is httplib's own (unreadable request, body too large).
   http.set_error_handler([&impl](const httplib::Request &req, httplib::Response &res) {

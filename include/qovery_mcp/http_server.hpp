@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,7 +15,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+} // namespace httplib
 
 namespace qovery_mcp {
 
@@ -95,6 +98,18 @@ public:
   void serve();
   /// Stops serving; safe from any thread, before or during serve().
   void stop();
+  /// A handler of a request whose body was read by on_body().
+  using BodyHandler =
+      std::function<void(const httplib::Request &, const std::string &body, httplib::Response &)>;
+  /// Registers `handler` for `method` ("POST", "PUT", "PATCH" or "DELETE")
+  /// requests to `pattern` (a regex, as httplib takes it). The body is read
+  /// through httplib's content reader, so a chunked body counts against
+  /// `max_body_bytes` as a Content-Length one does and is refused with 413 as
+  /// soon as it passes it (httplib 0.11.4 would read it whole); a multipart
+  /// body is refused unread with 415. Those answers have an empty body, for
+  /// the adapter's error handler to word, and close the connection.
+  void on_body(const std::string &method, const std::string &pattern, BodyHandler handler);
+
   /// Waits up to `period` for a stop; true once stopping. For chores that run
   /// beside serve().
   bool wait_for_stop(std::chrono::milliseconds period);

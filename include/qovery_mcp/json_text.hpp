@@ -7,6 +7,15 @@
 
 namespace qovery_mcp {
 
+/// The deepest nesting of arrays and objects parse_json() accepts: MCP and
+/// REST messages need a handful of levels; 64 is plenty.
+inline constexpr std::size_t kMaxJsonDepth = 64;
+/// The most values (each scalar, array and object counts one) parse_json()
+/// accepts in one text. A real message holds tens to hundreds; the limit
+/// bounds the memory a 4 MiB text of tiny values ("[0,0,0,...]", about 40
+/// bytes of tree per byte of text) could otherwise take.
+inline constexpr std::size_t kMaxJsonValues = 100000;
+
 /// The outcome of parse_json().
 struct ParsedJson {
   /// The value; discarded (`is_discarded()`) when the text is not JSON.
@@ -19,12 +28,19 @@ struct ParsedJson {
   /// that kept the first would see another message: callers refuse it.
   std::string duplicate_name;
   bool has_duplicate = false;
+  /// The text passed kMaxJsonDepth or kMaxJsonValues (it may be valid JSON);
+  /// `error` says which ("nested deeper than 64 levels").
+  bool limited = false;
+  /// When the text is not JSON, or passes a limit: the root object's "id"
+  /// (a string or an integer) if it was read before the fault, else null.
+  nlohmann::json id = nullptr;
 };
 
 /// Parses text a client sent as one JSON value (RFC 8259, UTF-8 only, no
-/// trailing data), without recursion, so nesting of any depth is safe, and
-/// noting a member name repeated in one object, which I-JSON (RFC 7493)
-/// forbids. `error` never quotes the text, which may hold a secret.
+/// trailing data), without recursion, noting a member name repeated in one
+/// object, which I-JSON (RFC 7493) forbids. Nesting deeper than kMaxJsonDepth
+/// or more than kMaxJsonValues values stop the parse as it reaches them, as
+/// an error. `error` never quotes the text, which may hold a secret.
 ParsedJson parse_json(std::string_view text);
 
 /// A name a client sent (a method, a tool, a member), for an error message:

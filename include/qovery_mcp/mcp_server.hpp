@@ -6,9 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -79,30 +81,57 @@ private:
   std::string log_level_ = "info";
 };
 
-/// The sessions of the HTTP transport, keyed by their Mcp-Session-Id.
+/// The sessions of the HTTP transport, keyed by their Mcp-Session-Id, with
+/// bounded memory whatever clients do. A session is *fresh* from its
+/// initialize until it has been used twice more (a client sends
+/// notifications/initialized, then its first real request): a loop of
+/// initialize makes only fresh sessions. Fresh sessions live at most
+/// `fresh_timeout` unused, and when the store is full the oldest fresh one
+/// makes room for a new one; established sessions are never evicted, only
+/// ended by DELETE or after `idle_timeout` unused.
 class SessionStore {
 public:
-  explicit SessionStore(std::chrono::steady_clock::duration idle_timeout)
-      : idle_timeout_(idle_timeout) {}
+  /// The default cap on sessions held at once (about 0.5 KiB each).
+  static constexpr std::size_t kDefaultMaxSessions = 10000;
+  /// How long a fresh session lives unused, at most.
+  static constexpr std::chrono::seconds kDefaultFreshTimeout{300};
 
-  /// A new session whose id is 32 random bytes from the OS CSPRNG, hex-encoded.
+  explicit SessionStore(std::chrono::steady_clock::duration idle_timeout,
+                        std::size_t max_sessions = kDefaultMaxSessions,
+                        std::chrono::steady_clock::duration fresh_timeout = kDefaultFreshTimeout)
+      : idle_timeout_(idle_timeout), fresh_timeout_(std::min(fresh_timeout, idle_timeout)),
+        max_sessions_(std::max<std::size_t>(max_sessions, 1)) {}
+
+  /// A new session whose id is 32 random bytes from the OS CSPRNG,
+  /// hex-encoded; nullptr when the store is full of established sessions
+  /// (the transport answers 503).
   std::shared_ptr<Session> create();
   /// The live session of that id (and marks it used), or nullptr.
   std::shared_ptr<Session> find(std::string_view id);
   /// Ends the session; false when there was none of that id.
   bool end(std::string_view id);
-  /// Ends the sessions unused for longer than the idle timeout; returns how many.
+  /// Ends the sessions unused for longer than their timeout; returns how many.
   std::size_t expire_idle();
   std::size_t size() const;
 
 private:
+  using FreshList = std::list<std::string>;
   struct Entry {
     std::shared_ptr<Session> session;
     std::chrono::steady_clock::time_point last_used;
+    int uses = 0;                   ///< requests since initialize, counted up to 2
+    FreshList::iterator fresh_slot; ///< its place in fresh_ while fresh; else fresh_.end()
   };
+  using Map = std::unordered_map<std::string, Entry>;
+  /// Removes `entry` from the map and from fresh_; with mutex_ held.
+  Map::iterator erase(Map::iterator entry);
+
   std::chrono::steady_clock::duration idle_timeout_;
+  std::chrono::steady_clock::duration fresh_timeout_;
+  std::size_t max_sessions_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> sessions_;
+  Map sessions_;
+  FreshList fresh_; ///< ids of the fresh sessions, oldest first
 };
 
 struct ServerInfo {

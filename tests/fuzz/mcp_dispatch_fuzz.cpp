@@ -225,10 +225,16 @@ std::size_t nesting(std::string_view text) {
 }
 
 /// parse_json, the server's own parser, reads what nlohmann::json reads (both
-/// keep the last of repeated members) and refuses what it refuses.
+/// keep the last of repeated members) and refuses what it refuses, but for
+/// what passes its nesting or size limits, which it refuses, and only then.
 void check_parsers_agree(std::string_view text) {
   const ParsedJson parsed = parse_json(text);
   const json reference = json::parse(text, nullptr, false);
+  if (parsed.limited) {
+    if (!parsed.value.is_discarded() || parsed.error.empty())
+      violated("parse_json refuses, saying why, what passes its limits", parsed.error);
+    return;
+  }
   if (parsed.value.is_discarded() != reference.is_discarded())
     violated(reference.is_discarded() ? "parse_json refuses what is not JSON"
                                       : "parse_json reads what is JSON",

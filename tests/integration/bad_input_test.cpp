@@ -116,41 +116,41 @@ std::vector<MessageRow> message_rows() {
   const std::string ping = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
   const std::string big(kMiB, 'x');
   return {
-      // Truncated and invalid JSON: -32700, id null.
+      // Truncated and invalid JSON: -32700, with the id when it came before the fault.
       {"truncated in a string", R"({"jsonrpc":"2.0","id":1,"method":"pi)",
-       rpc_error(kParseError, nullptr, "parse error")},
+       rpc_error(kParseError, 1, "parse error")},
       {"truncated after an open brace", R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{)",
-       rpc_error(kParseError, nullptr, "parse error")},
+       rpc_error(kParseError, 1, "parse error")},
       {"trailing comma", R"({"jsonrpc":"2.0","id":1,"method":"ping",})",
-       rpc_error(kParseError, nullptr, "parse error")},
+       rpc_error(kParseError, 1, "parse error")},
       {"single quotes", R"({'jsonrpc':'2.0','id':1,'method':'ping'})",
        rpc_error(kParseError, nullptr, "parse error")},
-      {"two messages back to back", ping + ping, rpc_error(kParseError, nullptr, "parse error")},
-      {"trailing garbage", ping + " x", rpc_error(kParseError, nullptr, "parse error")},
+      {"two messages back to back", ping + ping, rpc_error(kParseError, 1, "parse error")},
+      {"trailing garbage", ping + " x", rpc_error(kParseError, 1, "parse error")},
       {"not JSON at all", "hello", rpc_error(kParseError, nullptr, "parse error")},
       {"a NUL byte inside", std::string(R"({"jsonrpc":"2.0",)") + '\0' + R"("id":1})",
        rpc_error(kParseError, nullptr, "parse error")},
       {"deep nesting left open", std::string(kDeep, '['),
-       rpc_error(kParseError, nullptr, "parse error")},
-      // Invalid UTF-8: -32700, and the bytes are not echoed.
+       rpc_error(kInvalidRequest, nullptr, "nested deeper than 64 levels")},
+      // Invalid UTF-8: -32700 (with the id read before it), and the bytes are not echoed.
       {"invalid UTF-8 in a string",
        R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":")" + std::string("\xff\xfe") +
            R"("}})",
-       rpc_error(kParseError, nullptr, "UTF-8")},
+       rpc_error(kParseError, 1, "UTF-8")},
       {"overlong UTF-8 encoding",
        R"({"jsonrpc":"2.0","id":1,"method":"p)" + std::string("\xc0\xaf") + R"(ing"})",
-       rpc_error(kParseError, nullptr, "UTF-8")},
+       rpc_error(kParseError, 1, "UTF-8")},
       {"truncated UTF-8 sequence in a secret",
        call("add-secret-job",
             with_body(R"({"key":"K","value":")" + kSecretValue + "\xe2\x82" + R"("})")),
-       {Answer::Kind::kRpcError, kParseError, nullptr, "UTF-8", kSecretValue}},
+       {Answer::Kind::kRpcError, kParseError, 1, "UTF-8", kSecretValue}},
       {"lone UTF-16 surrogate escape",
        R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"\ud800"}})",
-       rpc_error(kParseError, nullptr, "surrogate")},
+       rpc_error(kParseError, 1, "surrogate")},
       // Huge numbers.
       {"number overflowing a double",
        R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"n":1e999999}})",
-       rpc_error(kParseError, nullptr, "number")},
+       rpc_error(kParseError, 1, "number")},
       {"id 1e999999", R"({"jsonrpc":"2.0","id":1e999999,"method":"ping"})",
        rpc_error(kParseError, nullptr, "number")},
       {"id beyond 64 bits",
@@ -183,27 +183,47 @@ std::vector<MessageRow> message_rows() {
       {"body.value of 1 MiB without a key",
        call("add-secret-job", with_body(R"({"value":")" + kSecretValue + big + "\"}")),
        tool_error("argument 'body.key' is required", kSecretValue)},
-      // Nesting 100,000 deep, where the server must look and where it need not.
+      // Nesting 100,000 deep: refused as the parser reaches level 65, with the
+      // id when it came before.
       {"arrays 100,000 deep as the message", deep_arrays(kDeep),
-       rpc_error(kInvalidRequest, nullptr, "batch")},
+       rpc_error(kInvalidRequest, nullptr, "nested deeper than 64 levels")},
       {"objects 100,000 deep as the message", deep_objects(kDeep),
-       rpc_error(kInvalidRequest, nullptr, "invalid request")},
+       rpc_error(kInvalidRequest, nullptr, "nested deeper than 64 levels")},
       {"arrays 100,000 deep as params of ping",
        R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":)" + deep_arrays(kDeep) + "}}",
-       ping_result(1)},
+       rpc_error(kInvalidRequest, 1, "nested deeper than 64 levels")},
       {"objects 100,000 deep as an id",
        R"({"jsonrpc":"2.0","id":)" + deep_objects(kDeep) + R"(,"method":"ping"})",
-       rpc_error(kInvalidRequest, nullptr, "id")},
+       rpc_error(kInvalidRequest, nullptr, "nested deeper than 64 levels")},
       {"arrays 100,000 deep as jobId",
        call("list-job-secrets", R"({"jobId":)" + deep_arrays(kDeep) + "}"),
-       tool_error("argument 'jobId' must be a string, got array")},
+       rpc_error(kInvalidRequest, 1, "nested deeper than 64 levels")},
       {"objects 100,000 deep in body",
        call("add-secret-job", with_body(R"({"key":"DEEP","nested":)" + deep_objects(kDeep) + "}")),
-       tool_error("argument 'body.nested' is not allowed")},
+       rpc_error(kInvalidRequest, 1, "nested deeper than 64 levels")},
       {"objects 100,000 deep as a notification's params",
        R"({"jsonrpc":"2.0","method":"notifications/progress","params":)" + deep_objects(kDeep) +
            "}",
-       no_answer()},
+       rpc_error(kInvalidRequest, nullptr, "nested deeper than 64 levels")},
+      {"65 levels as params of ping",
+       R"({"jsonrpc":"2.0","id":"p","method":"ping","params":{"x":)" + deep_arrays(63) + "}}",
+       rpc_error(kInvalidRequest, "p", "nested deeper than 64 levels")},
+      {"64 levels as params of ping",
+       R"({"jsonrpc":"2.0","id":"p","method":"ping","params":{"x":)" + deep_arrays(62) + "}}",
+       ping_result("p")},
+      {"100,001 values as params of ping",
+       R"({"jsonrpc":"2.0","id":2,"method":"ping","params":{"x":[)" +
+           [] {
+             std::string zeros;
+             for (int i = 0; i < 100001; ++i)
+               zeros += i == 0 ? "0" : ",0";
+             return zeros;
+           }() +
+           "]}}",
+       rpc_error(kInvalidRequest, 2, "more than 100000 values")},
+      {"a lone surrogate after the id",
+       R"({"jsonrpc":"2.0","id":7,"method":"ping","params":{"x":"\ud83d"}})",
+       rpc_error(kParseError, 7, "parse error")},
       // The envelope: jsonrpc, id, method, params of the wrong type or missing.
       {"empty object", "{}", rpc_error(kInvalidRequest, nullptr, "invalid request")},
       {"a bare number", "42", rpc_error(kInvalidRequest, nullptr, "invalid request")},
@@ -396,19 +416,8 @@ struct RawReply {
 /// Sends `bytes` on a new connection to 127.0.0.1:`port`, one byte every
 /// `gap` when `gap` is not zero, then reads one HTTP response.
 RawReply raw_exchange(int port, const std::string &bytes, milliseconds gap = milliseconds(0)) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  int on = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  int fd = connect_loopback(port);
   RawReply reply;
-  if (connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-    close(fd);
-    FAIL("cannot connect to port " << port);
-  }
   std::size_t chunk = gap.count() > 0 ? 1 : bytes.size();
   for (std::size_t sent = 0; sent < bytes.size();) {
     ssize_t n = send(fd, bytes.data() + sent, std::min(chunk, bytes.size() - sent), MSG_NOSIGNAL);
@@ -482,7 +491,73 @@ struct RawRow {
   milliseconds gap;
   int status;
   std::string mentions; ///< text the error must contain; empty for a success
+  json id = nullptr;    ///< the id the error must carry
 };
+
+/// `method path` with `headers` and `body`, and no Host header unless `headers` has one.
+std::string request_without_host(const std::string &method, const std::string &path,
+                                 const std::string &headers, const std::string &body) {
+  return method + " " + path + " HTTP/1.1\r\nConnection: close\r\n" + headers +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+/// Requests whose Host or framing the server must refuse before reading the
+/// body, the same for every endpoint: `path` takes `headers` (content type,
+/// session) and `body` (a valid request body) when nothing else is wrong.
+std::vector<RawRow> hostile_framing_rows(const std::string &path, const std::string &headers,
+                                         const std::string &body) {
+  const std::string chunked = headers + "Transfer-Encoding: chunked\r\n";
+  std::string five_mib_chunked;
+  for (int i = 0; i < 5; ++i)
+    five_mib_chunked += hex(1 << 20) + "\r\n" + std::string(1 << 20, ' ') + "\r\n";
+  return {
+      {"no Host header", request_without_host("POST", path, headers, body), milliseconds(0), 400,
+       "exactly one Host header"},
+      {"two Host headers",
+       request_without_host("POST", path, headers + "Host: 127.0.0.1\r\nHost: evil.example\r\n",
+                            body),
+       milliseconds(0), 400, "exactly one Host header"},
+      {"two Host headers, both allowed",
+       request_without_host("POST", path, headers + "Host: 127.0.0.1\r\nHost: localhost\r\n", body),
+       milliseconds(0), 400, "exactly one Host header"},
+      {"Host with userinfo",
+       request_without_host("POST", path, headers + "Host: localhost:80@evil.example\r\n", body),
+       milliseconds(0), 400, "not a valid host"},
+      {"Host with a path",
+       request_without_host("POST", path, headers + "Host: 127.0.0.1/evil\r\n", body),
+       milliseconds(0), 400, "not a valid host"},
+      {"Host with a port that is not a number",
+       request_without_host("POST", path, headers + "Host: 127.0.0.1:80x\r\n", body),
+       milliseconds(0), 400, "not a valid host"},
+      {"an empty Host (httplib drops it: no Host)",
+       request_without_host("POST", path, headers + "Host: \r\n", body), milliseconds(0), 400,
+       "Host"},
+      {"Host with a space",
+       request_without_host("POST", path, headers + "Host: local host\r\n", body), milliseconds(0),
+       400, "not a valid host"},
+      {"a gzip body", http_request("POST", path, headers + "Content-Encoding: gzip\r\n", body),
+       milliseconds(0), 415, "compressed"},
+      {"a br body", http_request("POST", path, headers + "Content-Encoding: br\r\n", body),
+       milliseconds(0), 415, "compressed"},
+      {"a deflate body after identity",
+       http_request("POST", path,
+                    headers + "Content-Encoding: identity\r\nContent-Encoding: deflate\r\n", body),
+       milliseconds(0), 415, "compressed"},
+      {"a body both gzip and chunked",
+       http_request("POST", path, headers + "Transfer-Encoding: gzip, chunked\r\n",
+                    hex(body.size()) + "\r\n" + body + "\r\n0\r\n\r\n"),
+       milliseconds(0), 501, "chunked"},
+      {"a chunked body of 5 MiB",
+       http_request("POST", path, chunked, five_mib_chunked + "0\r\n\r\n"), milliseconds(0), 413,
+       "too large"},
+      {"1 TiB announced, nothing sent",
+       http_request("POST", path, headers + "Content-Length: 1099511627776\r\n", ""),
+       milliseconds(0), 413, "too large"},
+      {"a chunked body on GET",
+       http_request("GET", path, "Transfer-Encoding: chunked\r\n", "2\r\n{}\r\n0\r\n\r\n"),
+       milliseconds(0), 411, "length required"},
+  };
+}
 
 // ---------------------------------------------------------------------------
 // MCP over streamable HTTP.
@@ -702,6 +777,7 @@ TEST_CASE("Bad input: every row of the bad input table over MCP streamable HTTP"
        kInvalidRequest,
        "Mcp-Session-Id",
        1},
+      // An unknown session is answered before the body is parsed: no id.
       {"Mcp-Session-Id unknown",
        "POST",
        "/mcp",
@@ -710,7 +786,7 @@ TEST_CASE("Bad input: every row of the bad input table over MCP streamable HTTP"
        404,
        kInvalidRequest,
        "session not found",
-       1},
+       nullptr},
       {"Mcp-Session-Id of 4 KiB",
        "POST",
        "/mcp",
@@ -719,7 +795,7 @@ TEST_CASE("Bad input: every row of the bad input table over MCP streamable HTTP"
        404,
        kInvalidRequest,
        "session not found",
-       1},
+       nullptr},
       {"Origin of another site",
        "POST",
        "/mcp",
@@ -767,12 +843,12 @@ TEST_CASE("Bad input: every row of the bad input table over MCP streamable HTTP"
   const std::string headers = "Accept: application/json, text/event-stream\r\n"
                               "Content-Type: application/json\r\nMcp-Session-Id: " +
                               s.client.session_id + "\r\n";
-  const std::vector<RawRow> raw_rows = {
+  std::vector<RawRow> raw_rows = {
       {"ping sent byte by byte", http_request("POST", "/mcp", headers, kPing), milliseconds(2), 200,
        ""},
       {"truncated JSON sent byte by byte",
        http_request("POST", "/mcp", headers, R"({"jsonrpc":"2.0","id":1,"met)"), milliseconds(2),
-       400, "parse error"},
+       400, "parse error", 1},
       {"5 MiB announced, nothing sent",
        http_request("POST", "/mcp", headers + "Content-Length: 5242880\r\n", ""), milliseconds(0),
        413, "too large"},
@@ -819,7 +895,12 @@ TEST_CASE("Bad input: every row of the bad input table over MCP streamable HTTP"
        milliseconds(0), 406, "Accept"},
       {"a path of 16 KiB", http_request("POST", "/mcp" + std::string(16384, 'p'), headers, kPing),
        milliseconds(0), 414, "too long"},
+      {"a body said to be identity-encoded",
+       http_request("POST", "/mcp", headers + "Content-Encoding: identity\r\n", kPing),
+       milliseconds(0), 200, ""},
   };
+  std::vector<RawRow> hostile_rows = hostile_framing_rows("/mcp", headers, kPing);
+  raw_rows.insert(raw_rows.end(), hostile_rows.begin(), hostile_rows.end());
   for (const RawRow &row : raw_rows) {
     INFO("row: " << row.name);
     RawReply reply = raw_exchange(s.server.port, row.request, row.gap);
@@ -828,7 +909,7 @@ TEST_CASE("Bad input: every row of the bad input table over MCP streamable HTTP"
     if (row.status == 200)
       check_answer(ping_result(1), reply.body);
     else if (!row.mentions.empty())
-      check_answer(rpc_error(row.mentions == "parse error" ? kParseError : kInvalidRequest, nullptr,
+      check_answer(rpc_error(row.mentions == "parse error" ? kParseError : kInvalidRequest, row.id,
                              row.mentions),
                    reply.body);
     s.check_still_serving();
@@ -909,7 +990,7 @@ TEST_CASE("Bad input: every row of the bad input table over MCP stdio", "[bad-in
       {"truncated JSON written byte by byte",
        R"({"jsonrpc":"2.0","id":1,"met)"
        "\n",
-       milliseconds(2), rpc_error(kParseError, nullptr, "parse error")},
+       milliseconds(2), rpc_error(kParseError, 1, "parse error")},
       {"a line of 5 MiB",
        R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":")" + std::string(5 * kMiB, 'a') +
            "\"}}\n",
@@ -1116,14 +1197,14 @@ TEST_CASE("Bad input: every row of the bad input table over the REST API", "[bad
        deep_arrays(kDeep),
        {},
        400,
-       "argument 'body' must be an object"},
+       "the request body is nested deeper than 64 levels"},
       {"body objects 100,000 deep",
        "POST",
        kSecrets,
        R"({"key":"DEEP","nested":)" + deep_objects(kDeep) + "}",
        {},
        400,
-       "argument 'body.nested' is not allowed"},
+       "the request body is nested deeper than 64 levels"},
       {"body.description of 1 MiB",
        "POST",
        kSecrets,
@@ -1205,7 +1286,7 @@ TEST_CASE("Bad input: every row of the bad input table over the REST API", "[bad
   CHECK(fake.requests().size() == rows); // only the good GETs reached Qovery
 
   const std::string json_type = "Content-Type: application/json\r\n";
-  const std::vector<RawRow> raw_rows = {
+  std::vector<RawRow> raw_rows = {
       {"a new secret sent byte by byte",
        http_request("POST", kSecrets, json_type, R"({"key":"SENT_SLOWLY","value":"v"})"),
        milliseconds(2), 201, ""},
@@ -1238,6 +1319,9 @@ TEST_CASE("Bad input: every row of the bad input table over the REST API", "[bad
       {"a path of 16 KiB", http_request("GET", kSecrets + std::string(16384, 'p'), "", ""),
        milliseconds(0), 414, "too long"},
   };
+  std::vector<RawRow> hostile_rows =
+      hostile_framing_rows(kSecrets, json_type, R"({"key":"NEVER_SENT","value":"v"})");
+  raw_rows.insert(raw_rows.end(), hostile_rows.begin(), hostile_rows.end());
   for (const RawRow &row : raw_rows) {
     INFO("row: " << row.name);
     RawReply reply = raw_exchange(server.rest_port, row.request, row.gap);

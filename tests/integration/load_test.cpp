@@ -70,16 +70,6 @@ static_assert(kCallsPerSession < kIdsPerSession / 2);
 /// job's list stays short and the fake's state does not grow.
 constexpr int kCycle = 25;
 
-/// A number from /proc/<pid>/status: "VmRSS" (KiB), "Threads".
-long proc_status(int pid, const std::string &field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with(field + ":"))
-      return std::stol(line.substr(field.size() + 1));
-  return -1;
-}
-
 /// The server's resident set size in KiB.
 long rss_kib(int pid) { return proc_status(pid, "VmRSS"); }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
 #include <poll.h>
 #include <regex>
 #include <spawn.h>
@@ -148,6 +149,21 @@ void Process::close_stdin() {
   if (stdin_fd_ >= 0)
     close(stdin_fd_);
   stdin_fd_ = -1;
+}
+
+void Process::close_stdout() {
+  if (stdout_fd_ >= 0)
+    close(stdout_fd_);
+  stdout_fd_ = -1;
+}
+
+long proc_status(int pid, const std::string &field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with(field + ":"))
+      return std::stol(line.substr(field.size() + 1));
+  return -1;
 }
 
 std::optional<std::string> Process::read_stdout_line(std::chrono::milliseconds timeout) {

@@ -37,6 +37,8 @@ public:
   /// Writes to the child's stdin; closes it with close_stdin().
   void write_stdin(const std::string &data);
   void close_stdin();
+  /// Closes the reading end of the child's stdout, as a client that went away does.
+  void close_stdout();
   /// Reads one line from stdout (without the newline), or nullopt at EOF or timeout.
   std::optional<std::string>
   read_stdout_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -63,5 +65,8 @@ private:
 
 /// The port in a line like "... http://127.0.0.1:43121/mcp"; 0 when none.
 int port_in(const std::string &line);
+
+/// A number from /proc/<pid>/status: "VmRSS", "VmHWM" (KiB), "Threads"; -1 when absent.
+long proc_status(int pid, const std::string &field);
 
 } // namespace test

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <mutex>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <thread>
@@ -85,9 +86,28 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
+int connect_loopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    throw std::runtime_error("cannot create a socket");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int on = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  if (connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+    close(fd);
+    throw std::runtime_error("cannot connect to port " + std::to_string(port));
+  }
+  return fd;
+}
+
 ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
-                             Rest rest) {
-  args.insert(args.begin(), QMCP_SERVER_BIN);
+                             Rest rest, std::vector<std::string> launcher) {
+  if (launcher.empty())
+    launcher.emplace_back(QMCP_SERVER_BIN);
+  args.insert(args.begin(), launcher.begin(), launcher.end());
   args.insert(args.end(), {"--mcp-port", "0", "--rest-port", "0"});
   // A free port can be taken by someone else before the server binds it: try another.
   for (int attempt = 0; attempt < 5; ++attempt) {

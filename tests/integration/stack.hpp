@@ -50,9 +50,12 @@ enum class Rest { kOff, kOn };
 /// unless `rest` is Rest::kOn: then it listens on a free port, `rest_port`.
 class ServerProcess {
 public:
+  /// `launcher`, when given, is the command line that runs the server
+  /// (setpriv, prlimit ..., then the server binary), each execing the next in
+  /// the same process; by default the built server alone.
   explicit ServerProcess(std::vector<std::string> args,
                          std::map<std::string, std::string> env = {{"QOVERY_API_KEY", kApiKey}},
-                         Rest rest = Rest::kOff);
+                         Rest rest = Rest::kOff, std::vector<std::string> launcher = {});
   std::unique_ptr<Process> process;
   int port = 0;
   int rest_port = 0;
@@ -60,6 +63,10 @@ public:
 
 /// A port nothing listens on right now (bound on 127.0.0.1, then released).
 int free_port();
+
+/// A TCP connection to 127.0.0.1:`port` with TCP_NODELAY, as a file
+/// descriptor the caller closes; throws when it cannot connect.
+int connect_loopback(int port);
 
 /// The stdio line (newline included) of a tools/call list-job-secrets for kJobId.
 std::string list_call_line(const nlohmann::json &id);

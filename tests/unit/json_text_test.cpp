@@ -17,18 +17,57 @@ TEST_CASE("JSON text: parses what json::parse parses, to the same value", "[json
   }
 }
 
-TEST_CASE("JSON text: nesting 100,000 deep is parsed and freed without recursion", "[json]") {
-  constexpr std::size_t kDepth = 100000;
-  ParsedJson arrays = parse_json(std::string(kDepth, '[') + std::string(kDepth, ']'));
-  CHECK(arrays.value.is_array());
+TEST_CASE("JSON text: nesting deeper than 64 levels stops the parse as it is reached", "[json]") {
+  auto arrays = [](std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  CHECK(parse_json(arrays(kMaxJsonDepth)).value.is_array());
+  for (std::size_t depth : {kMaxJsonDepth + 1, std::size_t{100000}}) {
+    INFO(depth);
+    ParsedJson deep = parse_json(arrays(depth));
+    CHECK(deep.value.is_discarded());
+    CHECK(deep.limited);
+    CHECK(deep.error == "nested deeper than 64 levels");
+  }
   std::string objects;
-  for (std::size_t i = 0; i < kDepth; ++i)
+  for (std::size_t i = 0; i < 100000; ++i)
     objects += R"({"a":)";
-  objects += "1" + std::string(kDepth, '}');
-  ParsedJson parsed = parse_json(objects);
-  REQUIRE(parsed.value.is_object());
-  CHECK(parsed.value.contains("a"));
-  CHECK(parse_json(std::string(kDepth, '[')).value.is_discarded());
+  ParsedJson parsed = parse_json(objects + "1" + std::string(100000, '}'));
+  CHECK(parsed.value.is_discarded());
+  CHECK(parsed.error == "nested deeper than 64 levels");
+  // Left open, it is the depth that stops it, not the missing end.
+  CHECK(parse_json(std::string(100000, '[')).error == "nested deeper than 64 levels");
+  // Deep in a message, after the id: the id is kept for the answer.
+  ParsedJson message = parse_json(R"({"id":"r-1","params":)" + arrays(200) + "}");
+  CHECK(message.id == "r-1");
+}
+
+TEST_CASE("JSON text: more than 100,000 values stop the parse as they are reached", "[json]") {
+  auto zeros = [](std::size_t count) {
+    std::string text = "[0";
+    for (std::size_t i = 1; i < count; ++i)
+      text += ",0";
+    return text + "]";
+  };
+  // The array itself counts as a value.
+  CHECK(parse_json(zeros(kMaxJsonValues - 1)).value.size() == kMaxJsonValues - 1);
+  ParsedJson many = parse_json(zeros(kMaxJsonValues));
+  CHECK(many.value.is_discarded());
+  CHECK(many.limited);
+  CHECK(many.error == "made of more than 100000 values");
+  std::string members = "{";
+  for (std::size_t i = 0; i < kMaxJsonValues; ++i)
+    members += (i ? ",\"" : "\"") + std::to_string(i) + "\":{}";
+  CHECK(parse_json(members + "}").limited);
+}
+
+TEST_CASE("JSON text: an error keeps the id read before it, and only a JSON-RPC id", "[json]") {
+  CHECK(parse_json(R"({"jsonrpc":"2.0","id":7,"params":{"x":"\ud83d"}})").id == 7);
+  CHECK(parse_json(R"({"id":"a","x":tru})").id == "a");
+  CHECK(parse_json(R"({"x":tru,"id":"a"})").id.is_null());     // after the fault
+  CHECK(parse_json(R"({"id":1.5,"x":tru})").id.is_null());     // not an id
+  CHECK(parse_json(R"({"id":{"a":1},"x":tru})").id.is_null()); // not an id
+  CHECK(parse_json(R"({"id":"\ud83d"})").id.is_null());        // the id itself is bad
+  CHECK(parse_json(R"([{"id":1},tru])").id.is_null());         // not at the root
+  CHECK(parse_json(R"({"id":2})").id.is_null());               // no error: in value
 }
 
 TEST_CASE("JSON text: an error says what and where, and quotes nothing", "[json]") {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <thread>
 
 using nlohmann::json;
 using namespace qovery_mcp;
@@ -208,6 +209,46 @@ TEST_CASE("MCP: sessions have unique random ids, end and expire", "[mcp]") {
   CHECK(short_lived.size() == 0);
 }
 
+TEST_CASE("MCP: a full session store evicts the oldest fresh session, never an established one",
+          "[mcp]") {
+  mcp::SessionStore store(std::chrono::hours(1), 3);
+  auto established = store.create();
+  store.find(established->id()); // notifications/initialized
+  store.find(established->id()); // a real request: established
+  auto fresh_once = store.create();
+  store.find(fresh_once->id()); // notifications/initialized only: still fresh
+  auto fresh = store.create();
+  REQUIRE(store.size() == 3);
+
+  auto newcomer = store.create(); // full: the oldest fresh one goes
+  REQUIRE(newcomer);
+  CHECK(store.size() == 3);
+  CHECK(store.find(fresh_once->id()) == nullptr);
+  CHECK(store.find(established->id()) != nullptr);
+  CHECK(store.find(fresh->id()) != nullptr); // its second use: established now
+  CHECK(store.find(fresh->id()) != nullptr);
+
+  store.find(newcomer->id());
+  store.find(newcomer->id());
+  CHECK(store.create() == nullptr); // all established: nothing to evict
+  CHECK(store.size() == 3);
+  CHECK(store.end(newcomer->id())); // room again
+  CHECK(store.create() != nullptr);
+}
+
+TEST_CASE("MCP: fresh sessions expire sooner than established ones", "[mcp]") {
+  mcp::SessionStore store(std::chrono::hours(1), 100, std::chrono::milliseconds(0));
+  auto established = store.create();
+  store.find(established->id());
+  store.find(established->id());
+  for (int i = 0; i < 10; ++i)
+    store.create();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  CHECK(store.expire_idle() == 10);
+  CHECK(store.size() == 1);
+  CHECK(store.find(established->id()) != nullptr);
+}
+
 TEST_CASE("MCP: message classification", "[mcp]") {
   using mcp::MessageKind;
   CHECK(mcp::classify({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "x"}}) == MessageKind::Request);
@@ -223,10 +264,23 @@ TEST_CASE("MCP: message text that is not JSON, or says a member twice, is refuse
       mcp::parse_message("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"p\xff\"}");
   REQUIRE(broken.error);
   CHECK((*broken.error)["error"]["code"] == mcp::kParseError);
-  CHECK((*broken.error)["id"].is_null());
+  CHECK((*broken.error)["id"] == 1); // read before the fault
   CHECK((*broken.error)["error"]["message"] ==
         "parse error: the message is not valid JSON (invalid string: ill-formed UTF-8 byte at "
         "line 1, column 36)");
+  mcp::ParsedMessage id_broken = mcp::parse_message("{\"jsonrpc\":\"2.0\",\"id\":\"\xff\"}");
+  REQUIRE(id_broken.error);
+  CHECK((*id_broken.error)["id"].is_null());
+
+  mcp::ParsedMessage deep =
+      mcp::parse_message(R"({"jsonrpc":"2.0","id":3,"method":"ping",)"
+                         R"("params":{"x":)" +
+                         std::string(100, '[') + std::string(100, ']') + "}}");
+  REQUIRE(deep.error);
+  CHECK((*deep.error)["id"] == 3);
+  CHECK((*deep.error)["error"]["code"] == mcp::kInvalidRequest);
+  CHECK((*deep.error)["error"]["message"] ==
+        "invalid request: the message is nested deeper than 64 levels");
 
   mcp::ParsedMessage twice = mcp::parse_message(
       R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"a","name":"b"}})");

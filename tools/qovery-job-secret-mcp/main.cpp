@@ -22,6 +22,8 @@
 #include <malloc.h>
 #include <mutex>
 #include <sstream>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <thread>
 
 namespace {
@@ -29,6 +31,8 @@ namespace {
 using namespace qovery_mcp;
 
 constexpr int kConfigError = 2;
+/// How long after --deadline a stopping server waits for connections to end.
+constexpr std::chrono::seconds kStopGrace{5};
 
 struct Options {
   bool sandbox = false;
@@ -51,6 +55,7 @@ struct Options {
   std::string auth_token_file;
   bool allow_unauthenticated = false;
   double session_timeout_seconds = 1800;
+  std::size_t max_sessions = mcp::SessionStore::kDefaultMaxSessions;
   std::string capability_file;
   std::string log_level = "info";
   std::string log_format = "text";
@@ -189,7 +194,8 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
                         "--allow-unauthenticated if something in front of this server "
                         "authenticates its clients");
   mcp::SessionStore sessions(
-      std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)));
+      std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)),
+      options.max_sessions);
   HttpTransport transport(
       server, sessions,
       http_server_options(options, auth_token.value(),
@@ -208,11 +214,23 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
   }
 
   // SIGINT and SIGTERM stop the server from a thread that waits for them.
+  // Calls in flight end within --deadline; a client that keeps a connection
+  // open past that (idle, or sending a byte at a time) does not hold the
+  // process: it exits anyway a few seconds later.
   sigset_t stop_signals = block_stop_signals();
-  std::thread signal_waiter([&] {
+  auto grace =
+      std::chrono::milliseconds(static_cast<long>(options.deadline_seconds * 1000)) + kStopGrace;
+  std::thread signal_waiter([&, grace] {
     int received = 0;
     sigwait(&stop_signals, &received);
     log::info("stopping: no new connections; calls in flight finish first");
+    std::thread([grace] {
+      std::this_thread::sleep_for(grace);
+      log::warning("stopped: connections still open " +
+                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(grace).count()) +
+                   " s after the signal were dropped");
+      std::_Exit(0); // every answer given and audit line written is already on its way or on disk
+    }).detach();
     transport.stop();
     if (rest)
       rest->stop();
@@ -311,18 +329,43 @@ int run(const Options &options) {
 /// thread per HTTP connection, one burst of connections touches them all (16
 /// on 2 cores: about 4 MiB that stays after the burst). Two per core serve
 /// the same threads, whose small blocks come from their own caches anyway.
-/// MALLOC_ARENA_MAX or GLIBC_TUNABLES, when set, still decide.
-void limit_malloc_arenas() {
-  if (std::getenv("MALLOC_ARENA_MAX") != nullptr || std::getenv("GLIBC_TUNABLES") != nullptr)
+///
+/// glibc also raises its mmap threshold (128 KiB at first) up to 32 MiB each
+/// time a large block is freed, after which large blocks come from the
+/// arenas and stay resident when freed: eight 4 MiB request bodies at once
+/// would keep tens of MiB after they ended. A fixed threshold keeps every
+/// block of 256 KiB or more in its own mapping, given back on free.
+/// MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_ or GLIBC_TUNABLES, when set, still decide.
+void tune_malloc() {
+  if (std::getenv("GLIBC_TUNABLES") != nullptr)
     return;
   unsigned cores = std::max(1U, std::thread::hardware_concurrency());
-  mallopt(M_ARENA_MAX, static_cast<int>(2 * cores));
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr)
+    mallopt(M_ARENA_MAX, static_cast<int>(2 * cores));
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr)
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
+/// Keeps secrets out of places they should never reach, before anything is
+/// read: no core dump (RLIMIT_CORE 0, soft and hard, so a crash writes
+/// nothing with the API key, the inbound token or a value in it) and not
+/// dumpable (prctl PR_SET_DUMPABLE 0: other processes of the same user can
+/// neither ptrace it nor read its /proc/<pid>/mem or environ, and no core is
+/// written whatever the limit). SIGPIPE is ignored for every mode: a client or
+/// upstream that closed its end makes a write fail with EPIPE instead of
+/// killing the process (cpp-httplib writes without MSG_NOSIGNAL).
+void protect_process() {
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  std::signal(SIGPIPE, SIG_IGN);
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
-  limit_malloc_arenas();
+  protect_process();
+  tune_malloc();
   CLI::App app{"qovery-job-secret-mcp: an MCP server that lets an AI agent list, add, edit, "
                "delete, alias and override the secrets of a Qovery job.\n\nThe API key is read "
                "from the environment (QOVERY_API_KEY, or QOVERY_API_TOKEN), never from the "
@@ -418,6 +461,13 @@ int main(int argc, char **argv) {
                  "Seconds after which an idle MCP session ends")
       ->envname("QOVERY_MCP_SESSION_TIMEOUT")
       ->check(CLI::Range(1.0, 86400.0 * 7))
+      ->capture_default_str();
+  app.add_option("--max-sessions", options.max_sessions,
+                 "MCP sessions held at once; when full, the oldest session that never got "
+                 "past initialize makes room, else initialize gets 503 (a session that never "
+                 "got past initialize ends after 5 minutes unused)")
+      ->envname("QOVERY_MCP_MAX_SESSIONS")
+      ->check(CLI::Range(1, 10000000))
       ->capture_default_str();
   app.add_option("--capability", options.capability_file,
                  "Naftiko capability YAML to serve instead of the built-in one")
