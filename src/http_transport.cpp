@@ -14,6 +14,8 @@ namespace {
 using nlohmann::json;
 
 constexpr const char *kJson = "application/json";
+/// The MCP endpoint's path pattern, with or without a trailing slash.
+const std::string kEndpoint = "/mcp/?";
 
 bool accepts(const std::string &accept, std::string_view type) {
   std::string_view rest = accept;
@@ -166,13 +168,14 @@ HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessi
                      })}) {
   Impl &impl = *impl_;
   httplib::Server &http = impl.listening.http();
-  impl.listening.on_body("POST", "/mcp",
+  // "/mcp/" is the same endpoint: several clients and proxies add the slash.
+  impl.listening.on_body("POST", kEndpoint,
                          [&impl](const httplib::Request &req, const std::string &body,
                                  httplib::Response &res) { impl.post(req, body, res); });
-  impl.listening.on_body("DELETE", "/mcp",
+  impl.listening.on_body("DELETE", kEndpoint,
                          [&impl](const httplib::Request &req, const std::string &,
                                  httplib::Response &res) { impl.end_session(req, res); });
-  http.Get("/mcp", [](const httplib::Request &, httplib::Response &res) {
+  http.Get(kEndpoint, [](const httplib::Request &, httplib::Response &res) {
     res.set_header("Allow", "POST, DELETE");
     send_error(res, 405, mcp::kInvalidRequest,
                "method not allowed: this server offers no server-to-client SSE stream");
@@ -180,7 +183,7 @@ HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessi
   http.set_error_handler([&impl](const httplib::Request &req, httplib::Response &res) {
     if (!res.body.empty())
       return;
-    if (req.path == "/mcp" && res.status == 404) {
+    if ((req.path == "/mcp" || req.path == "/mcp/") && res.status == 404) {
       res.set_header("Allow", "POST, DELETE");
       send_error(res, 405, mcp::kInvalidRequest, "method not allowed: use POST or DELETE");
       return;

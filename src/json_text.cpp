@@ -164,6 +164,18 @@ ParsedJson parse_json(std::string_view text) {
   return parsed;
 }
 
+void escape_line_separators(std::string &json_text) {
+  // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+  for (std::size_t at = json_text.find("\xE2\x80"); at != std::string::npos;
+       at = json_text.find("\xE2\x80", at + 1)) {
+    if (at + 2 >= json_text.size())
+      return;
+    char last = json_text[at + 2];
+    if (last == '\xA8' || last == '\xA9')
+      json_text.replace(at, 3, last == '\xA8' ? "\\u2028" : "\\u2029");
+  }
+}
+
 std::string name_for_message(std::string_view name, char quote) {
   std::size_t length = code_points(name);
   if (length > kMaxQuotedName)

@@ -208,13 +208,17 @@ std::size_t SessionStore::size() const {
 
 Server::Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info, AuditLog *audit)
     : registry_(registry), upstream_(upstream), info_(std::move(info)), audit_(audit),
-      tools_list_text_(registry.tools_list().dump()) {}
+      tools_list_text_(registry.tools_list().dump()) {
+  escape_line_separators(tools_list_text_);
+}
 
 std::optional<std::string> Server::respond_text(std::string_view text, Session &session) const {
   ParsedMessage parsed = parse_message(text);
-  if (parsed.error)
-    return parsed.error->dump(-1, ' ', false, json::error_handler_t::replace);
-  return respond(parsed.message, session);
+  if (!parsed.error)
+    return respond(parsed.message, session);
+  std::string answer = parsed.error->dump(-1, ' ', false, json::error_handler_t::replace);
+  escape_line_separators(answer);
+  return answer;
 }
 
 std::optional<std::string> Server::respond(const json &message, Session &session) const {
@@ -223,6 +227,7 @@ std::optional<std::string> Server::respond(const json &message, Session &session
   if (!reply)
     return std::nullopt;
   std::string text = reply->dump(-1, ' ', false, json::error_handler_t::replace);
+  escape_line_separators(text);
   // {"id":1,"jsonrpc":"2.0","result":null}: members are written in name
   // order, so the null the list replaces is the last value.
   if (list_elided)
@@ -245,7 +250,8 @@ std::optional<json> Server::dispatch(const json &message, Session &session,
   const std::string &method = message["method"].get_ref<const std::string &>();
   static const json kNoParams = json::object();
   auto params_it = message.find("params");
-  const json &params = params_it == message.end() ? kNoParams : *params_it;
+  // JSON-RPC: params "MAY be omitted"; null is taken as omitted, as for arguments.
+  const json &params = params_it == message.end() || params_it->is_null() ? kNoParams : *params_it;
   if (!params.is_object())
     return error_response(id, kInvalidParams, "invalid params: params must be an object");
   try {

@@ -43,6 +43,12 @@ struct ParsedJson {
 /// an error. `error` never quotes the text, which may hold a secret.
 ParsedJson parse_json(std::string_view text);
 
+/// Rewrites U+2028 and U+2029 in serialized JSON as the escapes \u2028 and
+/// \u2029. JSON allows them raw in strings, but JavaScript's line readers, and
+/// others, end a line at them, which would cut one stdio message in two.
+/// Outside strings JSON is ASCII, so every occurrence is inside a string.
+void escape_line_separators(std::string &json_text);
+
 /// A name a client sent (a method, a tool, a member), for an error message:
 /// whole between `quote`s when it has at most 64 characters, else described
 /// by its length, so that a huge input is not echoed back.

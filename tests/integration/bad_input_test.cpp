@@ -262,8 +262,8 @@ std::vector<MessageRow> message_rows() {
        rpc_error(kInvalidParams, 1, "params must be an object")},
       {"params an array", R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":[1,2]})",
        rpc_error(kInvalidParams, 1, "params must be an object")},
-      {"params null", R"({"jsonrpc":"2.0","id":1,"method":"ping","params":null})",
-       rpc_error(kInvalidParams, 1, "params must be an object")},
+      {"params null, taken as absent", R"({"jsonrpc":"2.0","id":1,"method":"ping","params":null})",
+       ping_result(1)},
       // Batches: MCP 2025-11-25 has none; one error object, id null.
       {"a batch of two pings", "[" + ping + "," + ping + "]",
        rpc_error(kInvalidRequest, nullptr, "batch")},

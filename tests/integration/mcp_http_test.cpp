@@ -374,6 +374,53 @@ TEST_CASE("Server: start-up refuses a missing key and explains", "[server]") {
                      {{"QOVERY_API_KEY", kApiKey}});
   CHECK(plain_http.wait() == 2);
   CHECK(plain_http.stderr_text().find("--api-url") != std::string::npos);
+
+  // The Claude Desktop example's placeholder, as shipped, and pastes gone wrong.
+  for (const auto &[variable, key] : std::vector<std::pair<std::string, std::string>>{
+           {"QOVERY_API_KEY", "<your Qovery API token>"},
+           {"QOVERY_API_KEY", "qov_abc def"},
+           {"QOVERY_API_KEY", "qov_abc\n"},
+           {"QOVERY_API_TOKEN", "<token>"}}) {
+    INFO(key);
+    std::map<std::string, std::string> env = {{"QOVERY_API_KEY", ""}, {"QOVERY_API_TOKEN", ""}};
+    env[variable] = key;
+    Process placeholder({QMCP_SERVER_BIN, "--mcp-port", "0", "--rest-port", "0"}, env);
+    CHECK(placeholder.wait() == 2);
+    std::string said = placeholder.stderr_text();
+    CHECK(said.find(variable + " holds a space or a '<' or '>'") != std::string::npos);
+    CHECK(said.find(key) == std::string::npos);
+  }
+}
+
+TEST_CASE("Server: the instructions start with what a model needs", "[server]") {
+  ServerProcess server({"--sandbox"}, {});
+  McpClient client(server.port);
+  std::string instructions = client.initialize()["result"]["instructions"];
+  CHECK(instructions.starts_with("These tools manage the secrets of one Qovery job"));
+  CHECK(instructions.find("6 operations") == std::string::npos);
+}
+
+TEST_CASE("HTTP: /mcp/ is the same endpoint as /mcp", "[http]") {
+  ServerProcess server({"--sandbox"}, {});
+  McpClient client(server.port);
+  client.initialize();
+  httplib::Headers headers = {{"Accept", "application/json, text/event-stream"},
+                              {"Mcp-Session-Id", client.session_id}};
+  auto ping = client.http.Post("/mcp/", headers, R"({"jsonrpc":"2.0","id":1,"method":"ping"})",
+                               "application/json");
+  REQUIRE(ping);
+  CHECK(ping->status == 200);
+  CHECK(json::parse(ping->body)["result"] == json::object());
+  auto get = client.http.Get("/mcp/", headers);
+  REQUIRE(get);
+  CHECK(get->status == 405);
+  auto ended = client.http.Delete("/mcp/", headers);
+  REQUIRE(ended);
+  CHECK(ended->status == 200);
+  CHECK(client.post(json{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "ping"}}).status == 404);
+  auto other = client.http.Post("/mcp//", headers, "{}", "application/json");
+  REQUIRE(other);
+  CHECK(other->status == 404);
 }
 
 TEST_CASE("Server: --sandbox serves every tool with no account", "[server]") {

@@ -118,3 +118,13 @@ TEST_CASE("JSON text: a long name is described, not quoted", "[json]") {
     accents += "\xc3\xa9";
   CHECK(name_for_message(accents) == "\"" + accents + "\"");
 }
+
+TEST_CASE("JSON text: U+2028 and U+2029 are written as escapes", "[json]") {
+  std::string text = json{{"s", "a\u2028b\u2029c\u2027d\u20ACe"}}.dump(-1, ' ', false);
+  escape_line_separators(text);
+  CHECK(text == "{\"s\":\"a\\u2028b\\u2029c\u2027d\u20ACe\"}");
+  CHECK(json::parse(text)["s"] == "a\u2028b\u2029c\u2027d\u20ACe");
+  std::string cut = "\xE2\x80";
+  escape_line_separators(cut); // a truncated sequence at the end is left alone
+  CHECK(cut == "\xE2\x80");
+}

@@ -116,6 +116,36 @@ TEST_CASE("MCP: ping, tools/list and logging/setLevel", "[mcp]") {
   CHECK(f.request("logging/setLevel", {{"level", "loud"}})["error"]["code"] == mcp::kInvalidParams);
 }
 
+TEST_CASE("MCP: params null is taken as absent", "[mcp]") {
+  Fixture f;
+  json ping = {{"jsonrpc", "2.0"}, {"id", 3}, {"method", "ping"}, {"params", nullptr}};
+  CHECK((*f.server.handle(ping, f.session))["result"] == json::object());
+  json list = {{"jsonrpc", "2.0"}, {"id", 4}, {"method", "tools/list"}, {"params", nullptr}};
+  CHECK((*f.server.handle(list, f.session))["result"]["tools"].size() == 1);
+  json array = {{"jsonrpc", "2.0"}, {"id", 5}, {"method", "ping"}, {"params", json::array()}};
+  CHECK((*f.server.handle(array, f.session))["error"]["code"] == mcp::kInvalidParams);
+}
+
+TEST_CASE("MCP: answers never carry a raw U+2028 or U+2029", "[mcp]") {
+  Fixture f;
+  // The lines of a stdio client end at them; a method name is echoed in the error.
+  for (const char *text :
+       {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\u2028b\u2029c\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":\"\u2028\",\"method\":\"ping\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\",\"params\":\u2028}"}) {
+    INFO(text);
+    std::optional<std::string> answer = f.server.respond_text(text, f.session);
+    REQUIRE(answer);
+    CHECK(answer->find("\xE2\x80\xA8") == std::string::npos);
+    CHECK(answer->find("\xE2\x80\xA9") == std::string::npos);
+    CHECK(json::parse(*answer).is_object());
+  }
+  std::optional<std::string> unknown =
+      f.server.respond_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\u2028b\"}", f.session);
+  CHECK(json::parse(*unknown)["error"]["message"] == "method not found: \"a\u2028b\"");
+  CHECK(unknown->find("a\\u2028b") != std::string::npos);
+}
+
 TEST_CASE("MCP: tools/call goes to the upstream and returns its JSON", "[mcp]") {
   Fixture f;
   json reply =

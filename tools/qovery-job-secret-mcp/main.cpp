@@ -92,13 +92,20 @@ Result<std::unique_ptr<HttpUpstream>> make_upstream(const Options &options,
   Result<AuthScheme> scheme = parse_auth_scheme(options.auth_scheme);
   if (!scheme)
     return Failure::failure("--auth-scheme: " + scheme.error());
-  std::string key = env_or_empty(capability.api_key_env);
+  std::string variable = capability.api_key_env;
+  std::string key = env_or_empty(variable);
   if (key.empty())
-    key = env_or_empty("QOVERY_API_TOKEN");
+    key = env_or_empty(variable = "QOVERY_API_TOKEN");
   if (key.empty())
     return Failure::failure("no API key: set " + capability.api_key_env +
                             " to a Qovery API token (or run with --sandbox to try the tools "
                             "without an account)");
+  // A token never holds these; a key that does is a placeholder left as
+  // shipped ("<your Qovery API token>") or a paste gone wrong.
+  if (key.find_first_of(" \t\r\n<>") != std::string::npos)
+    return Failure::failure(variable +
+                            " holds a space or a '<' or '>', which no Qovery token has: is it "
+                            "still the placeholder of an example? Set it to a Qovery API token");
   HttpUpstreamConfig config;
   config.base_url = options.api_url.empty() ? capability.base_uri : options.api_url;
   config.api_key = std::move(key);
@@ -304,9 +311,10 @@ int run(const Options &options) {
     upstream = std::move(http.value());
   }
 
-  std::string instructions = capability->description;
-  if (auto guidance = resource("server-instructions.md"))
-    instructions += "\n\n" + std::string(*guidance);
+  // What a model needs to use the tools; the capability's own description
+  // is a catalogue sentence ("6 operations. Lead operation: ...").
+  auto guidance = resource("server-instructions.md");
+  std::string instructions = guidance ? std::string(*guidance) : capability->description;
   std::unique_ptr<AuditLog> audit;
   if (!options.audit_log.empty()) {
     Result<std::unique_ptr<AuditLog>> opened = AuditLog::open(options.audit_log);
