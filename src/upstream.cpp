@@ -1,5 +1,7 @@
 #include "qovery_mcp/upstream.hpp"
 
+#include "socket_watchdog.hpp"
+
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/text.hpp"
 
@@ -14,6 +16,7 @@
 #include <arpa/inet.h>
 #include <cctype>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -67,60 +70,6 @@ std::string authorization_value(std::string_view key, AuthScheme scheme) {
   std::string value = bearer ? "Bearer " : "Token ";
   value += key;
   return value;
-}
-
-bool RetryPolicy::retryable(std::string_view method, const UpstreamResponse &response) {
-  if (method != "GET" && method != "PUT" && method != "DELETE")
-    return false;
-  switch (response.error) {
-  case UpstreamError::None:
-    return response.status == 429 || response.status == 502 || response.status == 503 ||
-           response.status == 504;
-  case UpstreamError::Connection:
-  case UpstreamError::Timeout:
-    return true;
-  case UpstreamError::Unresolved:
-  case UpstreamError::Tls:
-  case UpstreamError::Other:
-    return false;
-  }
-  return false;
-}
-
-std::chrono::milliseconds RetryPolicy::backoff_ceiling(int attempt) const {
-  std::chrono::milliseconds ceiling = base_delay;
-  for (int n = 1; n < attempt && ceiling < max_delay; ++n)
-    ceiling *= 2;
-  return std::min(ceiling, max_delay);
-}
-
-std::optional<std::chrono::milliseconds>
-RetryPolicy::next_delay(std::string_view method, const UpstreamResponse &response,
-                        std::optional<std::chrono::milliseconds> retry_after, int attempt,
-                        std::chrono::milliseconds time_left, double jitter) const {
-  if (!retryable(method, response))
-    return std::nullopt;
-  std::chrono::milliseconds delay =
-      retry_after ? *retry_after
-                  : std::chrono::duration_cast<std::chrono::milliseconds>(
-                        backoff_ceiling(attempt) * std::clamp(jitter, 0.0, 1.0));
-  if (delay + min_attempt_time > time_left)
-    return std::nullopt;
-  return delay;
-}
-
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view header) {
-  while (!header.empty() && (header.front() == ' ' || header.front() == '\t'))
-    header.remove_prefix(1);
-  while (!header.empty() && (header.back() == ' ' || header.back() == '\t'))
-    header.remove_suffix(1);
-  if (header.empty() || header.size() > 9 ||
-      !std::all_of(header.begin(), header.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  long seconds = 0;
-  for (char c : header)
-    seconds = seconds * 10 + (c - '0');
-  return std::chrono::seconds(seconds);
 }
 
 namespace {
@@ -380,6 +329,24 @@ std::string format_duration(std::chrono::milliseconds duration) {
   return std::to_string(ms) + " ms";
 }
 
+/// "8 MiB", "64 KiB", or "1000 bytes".
+std::string format_size(std::uint64_t bytes) {
+  if (bytes != 0 && bytes % (1024 * 1024) == 0)
+    return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  if (bytes != 0 && bytes % 1024 == 0)
+    return std::to_string(bytes / 1024) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+/// A header value an untrusted peer chose, fit for a message: printable
+/// ASCII only, at most 32 characters.
+std::string printable_excerpt(std::string_view text) {
+  std::string excerpt;
+  for (char c : text.substr(0, 32))
+    excerpt += is_control(c) || static_cast<unsigned char>(c) > 0x7e ? '?' : c;
+  return excerpt;
+}
+
 /// True when an idle keep-alive connection can carry a request: nothing is
 /// waiting to be read on it. A server that closed it left an EOF or, over
 /// TLS, a close_notify alert; httplib 0.11.4 only notices the EOF.
@@ -420,6 +387,29 @@ struct Attempt {
   std::optional<std::chrono::milliseconds> retry_after;
 };
 
+/// How long after the deadline the watchdog ends an attempt still reading.
+/// httplib's read timeout, cut to the time left, ends a silent server first
+/// and reports it as "no response"; the watchdog ends what still trickles.
+constexpr std::chrono::milliseconds kDeadlineGrace{200};
+
+/// One attempt: its client and time limits, and what its hooks saw while
+/// httplib read the answer.
+struct Reading {
+  httplib::ClientImpl *client = nullptr;
+  std::chrono::steady_clock::time_point deadline_at;
+  /// The longest silence httplib waits for; cut to the time left once a TLS
+  /// handshake is done.
+  std::chrono::milliseconds read_timeout{0};
+  /// Ends at the deadline plus kDeadlineGrace.
+  WatchedAttempt watch;
+  std::string body;
+  bool headers_received = false;
+  /// Why the hooks cancelled the read: the answer was refused.
+  std::optional<UpstreamResponse> refusal;
+  /// The content receiver found the deadline passed.
+  bool deadline_passed = false;
+};
+
 /// The time from now until `deadline`, never negative; rounded up, so that
 /// the first attempt gets the whole of a deadline as its timeout.
 std::chrono::milliseconds time_until(std::chrono::steady_clock::time_point deadline) {
@@ -428,13 +418,29 @@ std::chrono::milliseconds time_until(std::chrono::steady_clock::time_point deadl
   return std::max(left, std::chrono::milliseconds(0));
 }
 
+/// An SSL_CTX info callback: once the handshake is done, the attempt's read
+/// timeout becomes at most the time left, so that a handshake that took
+/// long cannot carry the wait for a response past the deadline. The SSL_CTX's
+/// app data is the Reading of the attempt under way.
+void on_tls_progress(const SSL *ssl, int where, int) {
+  if ((where & SSL_CB_HANDSHAKE_DONE) == 0)
+    return;
+  auto *reading = static_cast<Reading *>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  if (reading == nullptr)
+    return;
+  reading->read_timeout =
+      std::max(std::chrono::milliseconds(1),
+               std::min(reading->read_timeout, time_until(reading->deadline_at)));
+  reading->client->set_read_timeout(reading->read_timeout);
+}
+
 /// A number drawn uniformly from [0, 1], for the backoff's jitter.
 double draw_jitter() {
   thread_local std::mt19937_64 random{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(random);
 }
 
-/// What went wrong with an attempt, for the log line announcing the next one.
+/// How an attempt ended, for the log line of a call that retried.
 std::string attempt_outcome(const UpstreamResponse &response) {
   if (response.error != UpstreamError::None)
     return response.error_message;
@@ -460,12 +466,23 @@ struct HttpUpstream::Impl {
   std::shared_future<std::vector<Certificate>> system_trusted;
   std::string cert_dir;
 
+  std::size_t max_answer_bytes;
+
   std::mutex idle_mutex;
   std::vector<std::unique_ptr<httplib::ClientImpl>> idle; ///< most recently used last
+  SocketWatchdog watchdog;
 
   UpstreamResponse send(const UpstreamRequest &request);
-  /// Sends `request` once, waiting at most `time_left` for connection and answer.
-  Attempt send_once(httplib::Request request, std::chrono::milliseconds time_left);
+  /// Sends `request` once, waiting at most `time_left` for connection and
+  /// silence, and ending it at `deadline_at` however the answer trickles in.
+  Attempt send_once(httplib::Request request, std::chrono::steady_clock::time_point deadline_at);
+  /// Why an answer whose status and headers are `response` is refused before
+  /// its body is read: a Content-Encoding not offered, or a Content-Length over the limit.
+  std::optional<UpstreamResponse> refuse_headers(const httplib::Response &response) const;
+  /// The answer's body grew past the limit.
+  UpstreamResponse too_large() const;
+  /// The deadline ended an attempt; `headers_received` tells whether an answer had begun.
+  UpstreamResponse deadline_passed(bool headers_received) const;
   std::unique_ptr<httplib::ClientImpl> acquire();
   void release(std::unique_ptr<httplib::ClientImpl> client);
   std::unique_ptr<httplib::ClientImpl> make_client() const;
@@ -504,8 +521,12 @@ std::unique_ptr<httplib::ClientImpl> HttpUpstream::Impl::make_client() const {
     tls->set_ca_cert_store(make_trust_store());
     // OpenSSL checks the name as part of verifying the chain, before httplib's
     // own check (whose IP address comparison in 0.11.4 reads past the SAN).
+    // The subject CN is never taken for a host name (RFC 9525 section 6.3);
+    // httplib's own check falls back to it, but only runs once this one passed.
     X509_VERIFY_PARAM *param = SSL_CTX_get0_param(tls->ssl_context());
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+                                               X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+    SSL_CTX_set_info_callback(tls->ssl_context(), on_tls_progress);
     if (is_ip_literal(url.host))
       X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str());
     else
@@ -518,6 +539,7 @@ std::unique_ptr<httplib::ClientImpl> HttpUpstream::Impl::make_client() const {
   client->set_tcp_nodelay(true);
   client->set_follow_location(false);
   client->set_url_encode(false);
+  client->set_decompress(false);
   return client;
 }
 
@@ -610,43 +632,128 @@ UpstreamResponse HttpUpstream::Impl::send(const UpstreamRequest &request) {
   }
 
   auto deadline_at = std::chrono::steady_clock::now() + deadline;
+  std::string first_outcome;
   for (int attempt = 1;; ++attempt) {
     // httplib adds headers to the request it sends: each attempt gets a copy.
-    Attempt result = send_once(req, time_until(deadline_at));
+    Attempt result = send_once(req, deadline_at);
     result.response.attempts = attempt;
     std::optional<std::chrono::milliseconds> delay =
         retry.next_delay(request.method, result.response, result.retry_after, attempt,
                          time_until(deadline_at), draw_jitter());
-    if (!delay)
+    if (!delay) {
+      // One line per call that retried, however many attempts it made.
+      if (attempt > 1) {
+        std::string outcome = attempt_outcome(result.response);
+        log::warning("upstream: " + request.method + " " + req.path + ": " + outcome + " after " +
+                     std::to_string(attempt) + " attempts" +
+                     (outcome == first_outcome ? "" : " (the first: " + first_outcome + ")"));
+      }
       return std::move(result.response);
-    log::warning("upstream: " + request.method + " " + req.path + ": " +
-                 attempt_outcome(result.response) + "; attempt " + std::to_string(attempt + 1) +
-                 " in " + format_duration(*delay));
+    }
+    if (attempt == 1)
+      first_outcome = attempt_outcome(result.response);
     std::this_thread::sleep_for(*delay);
   }
 }
 
+std::optional<UpstreamResponse>
+HttpUpstream::Impl::refuse_headers(const httplib::Response &response) const {
+  for (std::size_t i = 0; i < response.get_header_value_count("Content-Encoding"); ++i) {
+    std::string encoding = response.get_header_value("Content-Encoding", i);
+    if (!encoding.empty() && to_lower(encoding) != "identity")
+      return failure(UpstreamError::BadAnswer, authority + " answered with Content-Encoding " +
+                                                   printable_excerpt(encoding) +
+                                                   ", which was not asked for");
+  }
+  auto length = response.get_header_value<std::uint64_t>("Content-Length");
+  if (length > max_answer_bytes)
+    return failure(UpstreamError::BadAnswer, "the answer from " + authority + " announces " +
+                                                 std::to_string(length) + " bytes, more than the " +
+                                                 format_size(max_answer_bytes) + " limit");
+  return std::nullopt;
+}
+
+UpstreamResponse HttpUpstream::Impl::too_large() const {
+  return failure(UpstreamError::BadAnswer, "the answer from " + authority + " is larger than the " +
+                                               format_size(max_answer_bytes) + " limit");
+}
+
+UpstreamResponse HttpUpstream::Impl::deadline_passed(bool headers_received) const {
+  if (headers_received)
+    return failure(UpstreamError::Timeout, "the answer from " + authority +
+                                               " did not complete within " +
+                                               format_duration(deadline));
+  return failure(UpstreamError::Timeout,
+                 "no complete answer from " + authority + " within " + format_duration(deadline));
+}
+
 Attempt HttpUpstream::Impl::send_once(httplib::Request request,
-                                      std::chrono::milliseconds time_left) {
+                                      std::chrono::steady_clock::time_point deadline_at) {
+  auto time_left = time_until(deadline_at);
   auto attempt_connect_timeout = std::min(connect_timeout, time_left);
   auto attempt_read_timeout = std::min(read_timeout, time_left);
   auto client = acquire();
   client->set_connection_timeout(attempt_connect_timeout);
   client->set_read_timeout(attempt_read_timeout);
+
+  Reading reading;
+  reading.client = client.get();
+  reading.deadline_at = deadline_at;
+  reading.read_timeout = attempt_read_timeout;
+  reading.watch.until = deadline_at + kDeadlineGrace;
+  SSL_CTX *tls_context =
+      url.tls ? static_cast<httplib::SSLClient &>(*client).ssl_context() : nullptr;
+  if (tls_context)
+    SSL_CTX_set_app_data(tls_context, &reading);
+  request.response_handler = [this, &reading](const httplib::Response &response) {
+    reading.headers_received = true;
+    reading.refusal = refuse_headers(response);
+    if (reading.refusal)
+      return false;
+    reading.body.reserve(
+        static_cast<std::size_t>(response.get_header_value<std::uint64_t>("Content-Length")));
+    return true;
+  };
+  request.content_receiver = [this, &reading](const char *data, std::size_t length, std::uint64_t,
+                                              std::uint64_t) {
+    if (length > max_answer_bytes - reading.body.size()) {
+      reading.refusal = too_large();
+      return false;
+    }
+    if (std::chrono::steady_clock::now() >= reading.watch.until) {
+      reading.deadline_passed = true;
+      return false;
+    }
+    reading.body.append(data, length);
+    return true;
+  };
+  // A new connection replaces the pooled one: the watchdog follows it.
+  client->set_socket_options(
+      [this, &reading](socket_t socket) { watchdog.follow(reading.watch, socket); });
+  watchdog.watch(reading.watch, client->is_socket_open() ? client->socket() : -1);
+
   httplib::Response res;
   auto error = httplib::Error::Success;
   auto started = std::chrono::steady_clock::now();
   bool sent = client->send(request, res, error);
   auto elapsed = std::chrono::steady_clock::now() - started;
+  bool expired = watchdog.unwatch(reading.watch);
+  client->set_socket_options(nullptr);
+  if (tls_context)
+    SSL_CTX_set_app_data(tls_context, nullptr);
 
   Attempt result;
   if (sent) {
     result.response.status = res.status;
-    result.response.body = std::move(res.body);
+    result.response.body = std::move(reading.body);
     result.retry_after = parse_retry_after(res.get_header_value("Retry-After"));
+  } else if (reading.refusal) {
+    result.response = std::move(*reading.refusal);
+  } else if (expired || reading.deadline_passed) {
+    result.response = deadline_passed(reading.headers_received);
   } else {
     result.response =
-        describe(*client, error, elapsed, attempt_connect_timeout, attempt_read_timeout);
+        describe(*client, error, elapsed, attempt_connect_timeout, reading.read_timeout);
   }
   release(std::move(client));
   return result;
@@ -665,6 +772,10 @@ Result<std::unique_ptr<HttpUpstream>> HttpUpstream::create(HttpUpstreamConfig co
   if (config.retry.base_delay.count() < 0 || config.retry.max_delay.count() < 0 ||
       config.retry.min_attempt_time.count() <= 0)
     return Created::failure("retry delays must not be negative, nor the minimum attempt time zero");
+  if (config.retry.max_attempts < 1)
+    return Created::failure("the number of attempts per call must be at least 1");
+  if (config.max_answer_bytes == 0)
+    return Created::failure("the answer size limit must be positive");
 
   auto impl = std::make_unique<Impl>();
   if (!config.ca_file.empty()) {
@@ -688,6 +799,8 @@ Result<std::unique_ptr<HttpUpstream>> HttpUpstream::create(HttpUpstreamConfig co
       {"Host", default_port ? host : impl->authority},
       {"Authorization", authorization_value(config.api_key, config.auth_scheme)},
       {"Accept", "application/json"},
+      // Nothing is decompressed: an encoded answer is refused, so none is offered.
+      {"Accept-Encoding", "identity"},
       {"User-Agent", kUserAgent},
   };
   impl->connect_timeout = config.connect_timeout;
@@ -695,6 +808,7 @@ Result<std::unique_ptr<HttpUpstream>> HttpUpstream::create(HttpUpstreamConfig co
   impl->deadline = config.deadline;
   impl->retry = config.retry;
   impl->max_idle_connections = config.max_idle_connections;
+  impl->max_answer_bytes = config.max_answer_bytes;
 
   ignore_sigpipe();
   return std::unique_ptr<HttpUpstream>(new HttpUpstream(std::move(impl)));

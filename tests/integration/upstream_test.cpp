@@ -1,5 +1,7 @@
 #include "qovery_mcp/upstream.hpp"
 
+#include "qovery_mcp/text.hpp"
+
 #include <catch2/catch.hpp>
 #include <httplib.h>
 #include <openssl/pem.h>
@@ -7,15 +9,19 @@
 
 #include <arpa/inet.h>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <netinet/in.h>
 #include <optional>
+#include <poll.h>
 #include <set>
+#include <string_view>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -235,6 +241,225 @@ void serve_echo(TestServer &server) {
                          "application/json");
   };
   server.http().Get(".*", echo).Post(".*", echo).Put(".*", echo).Delete(".*", echo);
+}
+
+/// A raw TCP server on 127.0.0.1 that answers with whatever bytes a test
+/// scripts, however hostile: `answer(server, socket, n)` writes the answer to
+/// the n-th request (1-based, counted over all connections) and returns
+/// whether the connection stays open for another. One thread serves one
+/// connection at a time; it ends when the client leaves or the server is destroyed.
+class HostileServer {
+public:
+  using Answer = std::function<bool(HostileServer &server, int socket, int request)>;
+
+  explicit HostileServer(Answer answer)
+      : answer_(std::move(answer)), listener_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    REQUIRE(listener_ >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener_, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr *>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~HostileServer() {
+    stopping_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+  HostileServer(const HostileServer &) = delete;
+  HostileServer &operator=(const HostileServer &) = delete;
+
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string authority() const { return "127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_; }
+  /// The bytes the answers managed to write so far.
+  std::size_t bytes_written() const { return bytes_written_; }
+  /// The head (request line and headers) of the last request.
+  std::string last_request() {
+    std::lock_guard lock(mutex_);
+    return last_request_;
+  }
+  /// Waits until the server has finished with `count` connections (at most 10 s).
+  bool wait_for_closed(int count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] { return closed_ >= count; });
+  }
+
+  /// Writes `data`; false once the client is gone or the server stops.
+  bool write(int socket, std::string_view data) {
+    while (!data.empty()) {
+      if (!wait_for(socket, POLLOUT))
+        return false;
+      ssize_t sent = ::send(socket, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent < 0 && (errno == EAGAIN || errno == EINTR))
+        continue;
+      if (sent <= 0)
+        return false;
+      bytes_written_ += static_cast<std::size_t>(sent);
+      data.remove_prefix(static_cast<std::size_t>(sent));
+    }
+    return true;
+  }
+  /// Writes `data` one byte per `interval`; false as write().
+  bool trickle(int socket, std::string_view data, std::chrono::milliseconds interval) {
+    for (char byte : data) {
+      if (!write(socket, std::string_view(&byte, 1)))
+        return false;
+      std::this_thread::sleep_for(interval);
+    }
+    return true;
+  }
+  /// Keeps the connection open, writing nothing, until the client leaves.
+  void hold(int socket) {
+    char buffer[4096];
+    while (wait_for(socket, POLLIN) && ::recv(socket, buffer, sizeof buffer, 0) > 0) {
+    }
+  }
+
+private:
+  /// Waits until `socket` is ready for `events`; false when the server stops
+  /// or the socket failed.
+  bool wait_for(int socket, short events) {
+    while (!stopping_) {
+      pollfd entry{socket, events, 0};
+      int ready = ::poll(&entry, 1, 20);
+      if (ready > 0)
+        return (entry.revents & (POLLERR | POLLNVAL)) == 0;
+      if (ready < 0 && errno != EINTR)
+        return false;
+    }
+    return false;
+  }
+  void run() {
+    while (!stopping_) {
+      if (!wait_for(listener_, POLLIN))
+        continue;
+      int connection = ::accept(listener_, nullptr, nullptr);
+      if (connection < 0)
+        continue;
+      serve(connection);
+      ::close(connection);
+      {
+        std::lock_guard lock(mutex_);
+        ++closed_;
+      }
+      changed_.notify_all();
+    }
+  }
+  /// Reads request heads (the upstream's requests here have no body) and
+  /// answers each as the test scripted.
+  void serve(int connection) {
+    std::string received;
+    char buffer[4096];
+    for (;;) {
+      auto end = received.find("\r\n\r\n");
+      if (end == std::string::npos) {
+        if (!wait_for(connection, POLLIN))
+          return;
+        ssize_t got = ::recv(connection, buffer, sizeof buffer, 0);
+        if (got <= 0)
+          return;
+        received.append(buffer, static_cast<std::size_t>(got));
+        continue;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        last_request_ = received.substr(0, end);
+      }
+      received.erase(0, end + 4);
+      if (!answer_(*this, connection, ++requests_))
+        return;
+    }
+  }
+
+  Answer answer_;
+  int listener_;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> requests_{0};
+  std::atomic<std::size_t> bytes_written_{0};
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int closed_ = 0;
+  std::string last_request_;
+  std::thread thread_;
+};
+
+/// An HTTP/1.1 200 answer head with `headers` (each ending in CRLF).
+std::string answer_head(const std::string &headers, int status = 200) {
+  return "HTTP/1.1 " + std::to_string(status) + " Whatever\r\n" + headers + "\r\n";
+}
+
+/// A chunked body's chunk.
+std::string chunk(std::string_view data) {
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  return size + std::string(data) + "\r\n";
+}
+
+/// Sends stderr to a temporary file until destroyed, for a test to read
+/// what was logged.
+class StderrCapture {
+public:
+  StderrCapture() : file_(std::tmpfile()), saved_(::dup(STDERR_FILENO)) {
+    REQUIRE(file_);
+    REQUIRE(saved_ >= 0);
+    std::fflush(stderr);
+    REQUIRE(::dup2(::fileno(file_), STDERR_FILENO) >= 0);
+  }
+  ~StderrCapture() {
+    restore();
+    std::fclose(file_);
+  }
+  StderrCapture(const StderrCapture &) = delete;
+  StderrCapture &operator=(const StderrCapture &) = delete;
+
+  /// Restores stderr and returns what was written to it meanwhile.
+  std::string text() {
+    restore();
+    std::string captured;
+    std::rewind(file_);
+    char buffer[4096];
+    while (std::size_t got = std::fread(buffer, 1, sizeof buffer, file_))
+      captured.append(buffer, got);
+    return captured;
+  }
+
+private:
+  void restore() {
+    if (saved_ < 0)
+      return;
+    std::fflush(stderr);
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+    saved_ = -1;
+  }
+  FILE *file_;
+  int saved_;
+};
+
+/// The lines of `text` that hold `part`.
+std::vector<std::string> lines_with(const std::string &text, const std::string &part) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos)
+      end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (line.find(part) != std::string::npos)
+      lines.push_back(line);
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::chrono::steady_clock::duration elapsed_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::steady_clock::now() - start;
 }
 
 } // namespace
@@ -522,7 +747,7 @@ TEST_CASE("Upstream: a server slower than the read timeout is a timeout, reporte
   int port = server.start();
   auto config = tls_config_for(port);
   config.read_timeout = 300ms;
-  config.deadline = 300ms; // one attempt
+  config.retry.max_attempts = 1;
   auto upstream = make_upstream(config);
 
   auto started = std::chrono::steady_clock::now();
@@ -675,5 +900,274 @@ TEST_CASE("Upstream: the key never appears in an error message", "[upstream]") {
     CHECK(failure.error_message.find(key) == std::string::npos);
     CHECK(failure.error_message.find(kJwt) == std::string::npos);
     CHECK(failure.error_message.find("qov_") == std::string::npos);
+  }
+}
+
+TEST_CASE("Upstream: a body growing past the size limit is refused as soon as it passes it",
+          "[upstream]") {
+  constexpr std::size_t kServed = 50 * 1024 * 1024;
+  const std::string block(64 * 1024, 'x');
+  struct Case {
+    const char *name;
+    std::string head;
+    std::function<std::string(const std::string &)> frame;
+  };
+  for (const auto &[name, head, frame] :
+       {Case{"chunked", "Transfer-Encoding: chunked\r\n", chunk},
+        Case{"until the connection closes", "Connection: close\r\n",
+             [](const std::string &data) { return data; }}}) {
+    INFO(name);
+    HostileServer server([&](HostileServer &self, int socket, int) {
+      if (!self.write(socket, answer_head(head)))
+        return false;
+      for (std::size_t sent = 0; sent < kServed; sent += block.size())
+        if (!self.write(socket, frame(block)))
+          return false;
+      return false;
+    });
+    auto config = config_for(server.base_url());
+    config.max_answer_bytes = 1024 * 1024;
+    auto started = std::chrono::steady_clock::now();
+    auto response = make_upstream(config)->send({"GET", "/job/1/secret", ""});
+    CHECK(elapsed_since(started) < 5s);
+    CHECK(response.error == UpstreamError::BadAnswer);
+    CHECK(response.error_message ==
+          "the answer from " + server.authority() + " is larger than the 1 MiB limit");
+    CHECK(response.body.empty());
+    CHECK(response.attempts == 1);
+    // The client hung up long before the server could write it all.
+    REQUIRE(server.wait_for_closed(1));
+    CHECK(server.bytes_written() < kServed);
+  }
+}
+
+TEST_CASE("Upstream: a body of exactly the size limit is accepted, one byte more is not",
+          "[upstream]") {
+  constexpr std::size_t kLimit = 64 * 1024;
+  for (bool chunked : {false, true}) {
+    for (std::size_t size : {kLimit, kLimit + 1}) {
+      INFO((chunked ? "chunked, " : "with Content-Length, ") << size << " bytes");
+      const std::string body(size, 'b');
+      HostileServer server([&](HostileServer &self, int socket, int) {
+        if (chunked)
+          return self.write(socket, answer_head("Transfer-Encoding: chunked\r\n") + chunk(body) +
+                                        "0\r\n\r\n");
+        return self.write(socket,
+                          answer_head("Content-Length: " + std::to_string(size) + "\r\n") + body);
+      });
+      auto config = config_for(server.base_url());
+      config.max_answer_bytes = kLimit;
+      auto response = make_upstream(config)->send({"GET", "/job/1/secret", ""});
+      if (size == kLimit) {
+        CHECK(response.error == UpstreamError::None);
+        CHECK(response.status == 200);
+        CHECK(response.body == body);
+      } else {
+        CHECK(response.error == UpstreamError::BadAnswer);
+        CHECK(response.error_message.find("64 KiB limit") != std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("Upstream: a Content-Length over the size limit is refused before the body is read",
+          "[upstream]") {
+  constexpr std::size_t kServed = 50 * 1024 * 1024;
+  const std::string block(64 * 1024, 'x');
+  for (std::uint64_t announced :
+       {std::uint64_t{kMaxAnswerBytes} + 1, std::uint64_t{kServed}, std::uint64_t{1} << 62}) {
+    INFO("Content-Length: " << announced);
+    HostileServer server([&](HostileServer &self, int socket, int) {
+      if (!self.write(socket, answer_head("Content-Length: " + std::to_string(announced) + "\r\n")))
+        return false;
+      for (std::size_t sent = 0; sent < kServed; sent += block.size())
+        if (!self.write(socket, block))
+          return false;
+      return false;
+    });
+    auto started = std::chrono::steady_clock::now();
+    auto response = make_upstream(config_for(server.base_url()))->send({"GET", "/job", ""});
+    CHECK(elapsed_since(started) < 5s);
+    CHECK(response.error == UpstreamError::BadAnswer);
+    CHECK(response.error_message == "the answer from " + server.authority() + " announces " +
+                                        std::to_string(announced) +
+                                        " bytes, more than the 8 MiB limit");
+    REQUIRE(server.wait_for_closed(1));
+    CHECK(server.bytes_written() < kServed);
+  }
+}
+
+TEST_CASE("Upstream: an encoded answer is refused, never decompressed", "[upstream]") {
+  // {"results":[]} compressed with gzip.
+  const std::string gzipped("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff\xab\x56\x2a\x4a\x2d\x2e\xcd"
+                            "\x29\x29\x56\xb2\x8a\x8e\xad\x05\x00\x0a\x27\x7c\x9e\x0e\x00\x00\x00",
+                            34);
+  for (const char *encoding : {"gzip", "deflate", "br", "GZIP", "x-gzip"}) {
+    INFO(encoding);
+    HostileServer server([&](HostileServer &self, int socket, int) {
+      return self.write(socket, answer_head("Content-Encoding: " + std::string(encoding) +
+                                            "\r\nContent-Length: 34\r\n") +
+                                    gzipped);
+    });
+    auto response = make_upstream(config_for(server.base_url()))->send({"GET", "/job", ""});
+    CHECK(response.error == UpstreamError::BadAnswer);
+    CHECK(response.status == 0);
+    CHECK(response.body.empty());
+    CHECK(response.error_message == server.authority() + " answered with Content-Encoding " +
+                                        encoding + ", which was not asked for");
+    auto request = to_lower(server.last_request());
+    CHECK(request.find("\r\naccept-encoding: identity") != std::string::npos);
+    CHECK(request.find("gzip") == std::string::npos);
+  }
+  SECTION("identity is no encoding") {
+    HostileServer server([&](HostileServer &self, int socket, int) {
+      return self.write(socket,
+                        answer_head("Content-Encoding: identity\r\nContent-Length: 2\r\n") + "{}");
+    });
+    auto response = make_upstream(config_for(server.base_url()))->send({"GET", "/job", ""});
+    CHECK(response.error == UpstreamError::None);
+    CHECK(response.body == "{}");
+  }
+}
+
+TEST_CASE("Upstream: the deadline ends an answer that trickles in, saying so", "[upstream]") {
+  // httplib's read timeout starts again with each byte: only the deadline ends these.
+  struct Case {
+    const char *name;
+    std::string head;
+    std::string trickled;
+    std::string message;
+  };
+  const std::string endless(100, 'a');
+  for (const auto &[name, head, trickled, message] : {
+           Case{"the status line", "", "HTTP/1.1 200 OK\r\nX-Slow: " + endless,
+                "no complete answer"},
+           Case{"the headers", "HTTP/1.1 200 OK\r\n", "X-Slow: " + endless, "no complete answer"},
+           Case{"the body", answer_head("Content-Length: 1000\r\n"), endless,
+                "the answer did not complete"},
+           Case{"a chunked body", answer_head("Transfer-Encoding: chunked\r\n"),
+                chunk(endless) + chunk(endless), "the answer did not complete"},
+       }) {
+    INFO(name);
+    HostileServer server([&](HostileServer &self, int socket, int) {
+      if (self.write(socket, head) && self.trickle(socket, trickled, 200ms))
+        self.hold(socket);
+      return false;
+    });
+    auto config = config_for(server.base_url());
+    config.read_timeout = 10s;
+    config.deadline = 1s;
+    auto started = std::chrono::steady_clock::now();
+    auto response = make_upstream(config)->send({"GET", "/job", ""});
+    auto elapsed = elapsed_since(started);
+    CHECK(response.error == UpstreamError::Timeout);
+    CHECK(response.error_message ==
+          (message == "no complete answer"
+               ? "no complete answer from " + server.authority() + " within 1 s"
+               : "the answer from " + server.authority() + " did not complete within 1 s"));
+    CHECK(response.attempts == 1);
+    CHECK(elapsed >= 900ms);
+    CHECK(elapsed < 5s);
+  }
+}
+
+TEST_CASE("Upstream: a silent server gets no response within the time left before the deadline",
+          "[upstream]") {
+  HostileServer server([](HostileServer &self, int socket, int) {
+    self.hold(socket);
+    return false;
+  });
+  auto config = config_for(server.base_url());
+  config.read_timeout = 10s;
+  config.deadline = 500ms;
+  auto started = std::chrono::steady_clock::now();
+  auto response = make_upstream(config)->send({"GET", "/job", ""});
+  CHECK(response.error == UpstreamError::Timeout);
+  CHECK(response.error_message == "no response from " + server.authority() + " within 500 ms");
+  CHECK(elapsed_since(started) < 5s);
+}
+
+TEST_CASE("Upstream: a huge header block is ended by the deadline", "[upstream]") {
+  constexpr std::size_t kServed = 64 * 1024 * 1024;
+  const std::string line = "X-Pad: " + std::string(1000, 'p') + "\r\n";
+  const std::string unending(64 * 1024, 'p');
+  for (bool one_line : {false, true}) {
+    INFO((one_line ? "one endless line" : "many lines"));
+    HostileServer server([&](HostileServer &self, int socket, int) {
+      if (!self.write(socket, "HTTP/1.1 200 OK\r\n" + std::string(one_line ? "X-Pad: " : "")))
+        return false;
+      std::string block;
+      while (block.size() < 64 * 1024)
+        block += one_line ? unending : line;
+      for (std::size_t sent = 0; sent < kServed; sent += block.size())
+        if (!self.write(socket, block))
+          return false;
+      self.hold(socket);
+      return false;
+    });
+    auto config = config_for(server.base_url());
+    config.read_timeout = 10s;
+    config.deadline = 1s;
+    auto started = std::chrono::steady_clock::now();
+    auto response = make_upstream(config)->send({"GET", "/job", ""});
+    CHECK(response.error == UpstreamError::Timeout);
+    CHECK(response.error_message ==
+          "no complete answer from " + server.authority() + " within 1 s");
+    CHECK(elapsed_since(started) < 5s);
+  }
+}
+
+TEST_CASE("Upstream: Retry-After: 0 neither hammers the API nor floods the log", "[upstream]") {
+  for (int status : {503, 429}) {
+    INFO("HTTP " << status);
+    HostileServer server([&](HostileServer &self, int socket, int) {
+      return self.write(socket, answer_head("Retry-After: 0\r\nContent-Length: 0\r\n", status));
+    });
+    auto config = config_for(server.base_url());
+    config.deadline = 5s;
+    auto upstream = make_upstream(config);
+    StderrCapture log;
+    auto started = std::chrono::steady_clock::now();
+    auto response = upstream->send({"GET", "/job/1/secret", ""});
+    auto elapsed = elapsed_since(started);
+    auto logged = log.text();
+
+    CHECK(response.error == UpstreamError::None);
+    CHECK(response.status == status);
+    CHECK(response.attempts == 4);
+    CHECK(server.requests() == 4);
+    // Each retry waited at least half its backoff ceiling: 50 + 100 + 200 ms.
+    CHECK(elapsed >= 350ms);
+    CHECK(elapsed < 5s);
+    auto lines = lines_with(logged, "upstream: GET /job/1/secret");
+    REQUIRE(lines.size() == 1);
+    CHECK(lines.front().find("HTTP " + std::to_string(status) + " after 4 attempts") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("Upstream: a certificate naming the host only in its subject CN is refused",
+          "[upstream]") {
+  // RFC 9525 section 6.3: no fallback to the CN when the certificate has no subjectAltName.
+  struct Case {
+    std::string cert;
+    std::string host;
+    std::string reason;
+  };
+  for (const auto &[cert, host, reason] :
+       {Case{"cn-only", "localhost", "hostname mismatch"},
+        Case{"cn-only-ip", "127.0.0.1", "IP address mismatch"}}) {
+    INFO(cert);
+    TestServer server(cert);
+    serve_echo(server);
+    auto port = std::to_string(server.start());
+    auto config = config_for("https://" + host + ":" + port);
+    config.ca_file = kCertDir + "/ca.pem";
+    auto response = make_upstream(config)->send({"GET", "/job", ""});
+    CHECK(response.error == UpstreamError::Tls);
+    CHECK(response.error_message == "TLS handshake with " + host + ":" + port +
+                                        " failed: certificate verification failed (" + reason +
+                                        ")");
+    CHECK(server.connections_seen() == 0);
   }
 }

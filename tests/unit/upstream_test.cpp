@@ -227,6 +227,21 @@ TEST_CASE("Upstream: create refuses non-positive timeouts", "[upstream]") {
   CHECK(create_error(config) == "connect and read timeouts and the deadline must be positive");
 }
 
+TEST_CASE("Upstream: create refuses no attempt and no room for an answer", "[upstream]") {
+  auto config = config_for("https://api.qovery.com");
+  config.retry.max_attempts = 0;
+  CHECK(create_error(config) == "the number of attempts per call must be at least 1");
+  config.retry.max_attempts = 1;
+  CHECK(create_error(config).empty());
+  config.max_answer_bytes = 0;
+  CHECK(create_error(config) == "the answer size limit must be positive");
+}
+
+TEST_CASE("Upstream: the answer size limit is 8 MiB by default", "[upstream]") {
+  CHECK(kMaxAnswerBytes == 8u * 1024 * 1024);
+  CHECK(HttpUpstreamConfig().max_answer_bytes == kMaxAnswerBytes);
+}
+
 TEST_CASE("Upstream: create reads --ca-file and names it when it is unusable", "[upstream]") {
   auto config = config_for("https://api.qovery.com");
   SECTION("a PEM certificate is accepted") {
@@ -336,11 +351,12 @@ TEST_CASE("Retry: POST is never retried", "[upstream][retry]") {
   CHECK_FALSE(RetryPolicy::retryable("PATCH", answered(503)));
 }
 
-TEST_CASE("Retry: success, other 4xx and 5xx, TLS and other failures are final",
+TEST_CASE("Retry: success, other 4xx and 5xx, TLS, refused answers and other failures are final",
           "[upstream][retry]") {
   for (int status : {200, 201, 204, 400, 401, 403, 404, 409, 422, 500, 501, 505})
     CHECK_FALSE(RetryPolicy::retryable("GET", answered(status)));
   CHECK_FALSE(RetryPolicy::retryable("GET", failed(UpstreamError::Tls)));
+  CHECK_FALSE(RetryPolicy::retryable("GET", failed(UpstreamError::BadAnswer)));
   CHECK_FALSE(RetryPolicy::retryable("GET", failed(UpstreamError::Unresolved)));
   CHECK_FALSE(RetryPolicy::retryable("DELETE", failed(UpstreamError::Other)));
 }
@@ -355,21 +371,56 @@ TEST_CASE("Retry: the backoff doubles from the base and stops at the cap", "[ups
   CHECK(policy.backoff_ceiling(1000) == milliseconds(2000));
 }
 
-TEST_CASE("Retry: full jitter waits anywhere from zero to the ceiling", "[upstream][retry]") {
+TEST_CASE("Retry: equal jitter waits from half the ceiling to the ceiling, never at once",
+          "[upstream][retry]") {
   RetryPolicy policy;
+  policy.max_attempts = 10;
   const milliseconds plenty(30000);
   for (int attempt : {1, 3, 8}) {
     INFO("attempt " << attempt);
+    auto ceiling = policy.backoff_ceiling(attempt);
     CHECK(policy.next_delay("GET", answered(503), std::nullopt, attempt, plenty, 0.0) ==
-          milliseconds(0));
-    CHECK(policy.next_delay("GET", answered(503), std::nullopt, attempt, plenty, 1.0) ==
-          policy.backoff_ceiling(attempt));
-    auto half = policy.next_delay("GET", answered(503), std::nullopt, attempt, plenty, 0.5);
-    REQUIRE(half);
-    CHECK(*half == policy.backoff_ceiling(attempt) / 2);
+          ceiling / 2);
+    CHECK(policy.next_delay("GET", answered(503), std::nullopt, attempt, plenty, 1.0) == ceiling);
+    auto middle = policy.next_delay("GET", answered(503), std::nullopt, attempt, plenty, 0.5);
+    REQUIRE(middle);
+    CHECK(*middle == ceiling * 3 / 4);
   }
-  // A jitter outside [0, 1] cannot push the wait past the ceiling.
+  // A jitter outside [0, 1] cannot push the wait past the ceiling nor under the floor.
   CHECK(policy.next_delay("GET", answered(503), std::nullopt, 1, plenty, 7.0) == milliseconds(100));
+  CHECK(policy.next_delay("GET", answered(503), std::nullopt, 1, plenty, -3.0) == milliseconds(50));
+}
+
+TEST_CASE("Retry: Retry-After shorter than the backoff, 0 included, waits the backoff",
+          "[upstream][retry]") {
+  RetryPolicy policy; // 100 ms base: the first backoff is 50 to 100 ms
+  const milliseconds plenty(30000);
+  for (int status : {429, 503}) {
+    INFO("HTTP " << status);
+    CHECK(policy.next_delay("GET", answered(status), milliseconds(0), 1, plenty, 0.0) ==
+          milliseconds(50));
+    CHECK(policy.next_delay("GET", answered(status), milliseconds(0), 1, plenty, 1.0) ==
+          milliseconds(100));
+    CHECK(policy.next_delay("GET", answered(status), milliseconds(0), 3, plenty, 0.0) ==
+          milliseconds(200));
+    CHECK(policy.next_delay("DELETE", answered(status), milliseconds(30), 2, plenty, 1.0) ==
+          milliseconds(200));
+  }
+}
+
+TEST_CASE("Retry: a call makes at most max_attempts attempts", "[upstream][retry]") {
+  RetryPolicy policy;
+  REQUIRE(policy.max_attempts == 4);
+  const milliseconds plenty(30000);
+  for (const auto &response : {answered(503), answered(429), failed(UpstreamError::Timeout)}) {
+    for (auto retry_after : {std::optional<milliseconds>(), std::optional(milliseconds(0))}) {
+      CHECK(policy.next_delay("GET", response, retry_after, 3, plenty, 0.5));
+      CHECK_FALSE(policy.next_delay("GET", response, retry_after, 4, plenty, 0.5));
+      CHECK_FALSE(policy.next_delay("GET", response, retry_after, 40, plenty, 0.5));
+    }
+  }
+  policy.max_attempts = 1;
+  CHECK_FALSE(policy.next_delay("GET", answered(503), std::nullopt, 1, plenty, 0.5));
 }
 
 TEST_CASE("Retry: final answers get no delay", "[upstream][retry]") {
@@ -385,7 +436,7 @@ TEST_CASE("Retry: Retry-After is honoured when it fits the deadline, else the an
   RetryPolicy policy; // an attempt needs at least 100 ms
   CHECK(policy.next_delay("GET", answered(429), milliseconds(1000), 1, milliseconds(30000), 0.0) ==
         milliseconds(1000));
-  CHECK(policy.next_delay("PUT", answered(503), milliseconds(5000), 9, milliseconds(5100), 0.0) ==
+  CHECK(policy.next_delay("PUT", answered(503), milliseconds(5000), 3, milliseconds(5100), 0.0) ==
         milliseconds(5000));
   CHECK_FALSE(
       policy.next_delay("GET", answered(429), milliseconds(5000), 1, milliseconds(5099), 0.0));
