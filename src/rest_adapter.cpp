@@ -235,9 +235,11 @@ RestReply RestRouter::handle(std::string_view method, std::string_view path,
   Result<UpstreamRequest> request = registry_.prepare(*tool, arguments.value());
   if (!request)
     return rest_error(400, request.error());
-  return reply_for(
-      *tool, arguments.value(),
-      send_call(upstream_, *tool->spec, arguments.value(), request.value(), {"rest", {}}, audit_));
+  Result<UpstreamResponse> response =
+      send_call(upstream_, *tool->spec, arguments.value(), request.value(), {"rest", {}}, audit_);
+  if (!response)
+    return rest_error(503, response.error());
+  return reply_for(*tool, arguments.value(), response.value());
 }
 
 struct RestAdapter::Impl {

@@ -405,7 +405,10 @@ json ToolRegistry::call(const Tool &tool, const json &arguments, const Sender &s
   if (!request)
     return tool_error(request.error() + ". Fix the arguments and call " + tool.spec->name +
                       " again.");
-  return to_result(tool, arguments, send(request.value()));
+  Result<UpstreamResponse> response = send(request.value());
+  if (!response)
+    return tool_error(response.error());
+  return to_result(tool, arguments, response.value());
 }
 
 } // namespace qovery_mcp

@@ -64,7 +64,8 @@ public:
 
   /// The answer to one request; `path` decoded, without the query string.
   /// Sends nothing upstream unless the request is valid and its tool selected.
-  /// A body must be JSON and say so in `content_type` (else 415).
+  /// A body must be JSON and say so in `content_type` (else 415). A change
+  /// whose audit line cannot be written gets 503 and is not sent.
   RestReply handle(std::string_view method, std::string_view path, const std::string &body,
                    std::string_view content_type = "application/json") const;
 

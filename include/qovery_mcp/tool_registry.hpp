@@ -67,9 +67,11 @@ public:
                            const UpstreamResponse &response) const;
 
   /// Sends a prepared request; the adapter's way to the Upstream (send_call).
-  using Sender = std::function<UpstreamResponse(const UpstreamRequest &)>;
+  /// A failure means nothing was sent; its message says why and what to do.
+  using Sender = std::function<Result<UpstreamResponse>(const UpstreamRequest &)>;
 
-  /// prepare, send, to_result: the whole of a tools/call.
+  /// prepare, send, to_result: the whole of a tools/call. A failed send is a
+  /// tool error with the sender's message.
   nlohmann::json call(const Tool &tool, const nlohmann::json &arguments, const Sender &send) const;
 
 private:

@@ -222,6 +222,32 @@ TEST_CASE("Router: the upstream's answer is the reply, projected", "[rest]") {
   CHECK(created.body == R"({"id":"x"})");
 }
 
+TEST_CASE("Router: a change whose audit line cannot be written gets 503, sends nothing", "[rest]") {
+  auto audit = AuditLog::open("/dev/full"); // opens; every write fails with ENOSPC
+  REQUIRE(audit);
+  Rest r;
+  RestRouter router(r.capability, r.registry, r.upstream, audit.value().get());
+  std::string secrets = "/v1/job/" + kJob + "/secret";
+  for (const auto &[method, path, body] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"POST", secrets, R"({"key":"A","value":"v"})"},
+           {"PUT", secrets + "/" + kSecret, R"({"key":"B","value":"w"})"},
+           {"DELETE", secrets + "/" + kSecret, ""},
+           {"POST", secrets + "/" + kSecret + "/alias", R"({"key":"C"})"},
+           {"POST", secrets + "/" + kSecret + "/override", R"({"value":"x"})"}}) {
+    INFO(method << " " << path);
+    RestReply refused = router.handle(method, path, body);
+    CHECK(refused.status == 503);
+    CHECK(error_of(refused).starts_with(
+        "the audit log could not be written (No space left on device), so the change was not "
+        "sent to Qovery and nothing changed."));
+  }
+  CHECK(r.upstream.sent.empty());
+  // Reads are not audited: they keep working.
+  CHECK(router.handle("GET", secrets, "").status == 200);
+  CHECK(r.upstream.sent.size() == 1);
+}
+
 TEST_CASE("Router: invalid requests get 400 naming the problem, and send nothing", "[rest]") {
   Rest r;
   std::string secrets = "/v1/job/" + kJob + "/secret";

@@ -291,6 +291,19 @@ TEST_CASE("Registry: sent_values finds every value of the body, longest first", 
   CHECK(redact("a-a", {"a"}) == "[redacted]-[redacted]");
 }
 
+TEST_CASE("Registry: a send that fails is a tool error, and nothing is answered for it",
+          "[registry]") {
+  Registry r;
+  json result = r.registry.call(
+      r.tool("add-secret-job"),
+      {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", "never-sent"}}}},
+      [](const UpstreamRequest &) {
+        return Result<UpstreamResponse>::failure("the audit log could not be written");
+      });
+  CHECK(result["isError"] == true);
+  CHECK(text_of(result) == "the audit log could not be written");
+}
+
 TEST_CASE("Registry: selection by read-only and by name", "[registry]") {
   auto capability = parse_capability(*resource("capability.naftiko.yaml"));
   auto read_only = ToolRegistry::create(capability.value(), resource, {true, {}});
