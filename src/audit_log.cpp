@@ -35,6 +35,31 @@ json string_argument(const json &arguments, const char *name) {
 
 bool changes_state(const ToolSpec &tool) { return tool.operation->method != "GET"; }
 
+/// A create makes a new secret (add, alias, override): its id is in the answer.
+bool creates(const ToolSpec &tool) { return tool.operation->method == "POST"; }
+
+/// The members both lines of a call carry. For a create, `secretId` (the new
+/// secret's) is null until the answer names it, and the path's secretId, if
+/// any, is the alias's or override's target.
+json audit_base(const ToolSpec &tool, const json &arguments, CallOrigin origin,
+                std::string_view phase) {
+  auto body = arguments.find("body");
+  json entry = {
+      {"phase", phase},
+      {"time", log::utc_timestamp()},
+      {"session", session_label(origin.session)},
+      {"adapter", origin.adapter},
+      {"tool", tool.name},
+      {"jobId", string_argument(arguments, "jobId")},
+      {"secretId", creates(tool) ? json(nullptr) : string_argument(arguments, "secretId")},
+      {"key", body != arguments.end() && body->is_object() ? string_argument(*body, "key")
+                                                           : json(nullptr)},
+  };
+  if (creates(tool) && arguments.contains("secretId"))
+    entry["targetSecretId"] = string_argument(arguments, "secretId");
+  return entry;
+}
+
 } // namespace
 
 Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string &path) {
@@ -47,7 +72,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string &path) {
 
 AuditLog::~AuditLog() { ::close(fd_); }
 
-bool AuditLog::append(const json &entry) {
+std::optional<std::string> AuditLog::append(const json &entry) {
   std::string line = entry.dump(-1, ' ', false, json::error_handler_t::replace) + '\n';
   std::lock_guard lock(mutex_);
   std::size_t written = 0;
@@ -56,48 +81,55 @@ bool AuditLog::append(const json &entry) {
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
-      log::error("audit log " + path_ + ": write failed: " + std::strerror(errno));
-      return false;
+      std::string reason = n < 0 ? std::strerror(errno) : "nothing was written";
+      log::error("audit log " + path_ + ": write failed: " + reason);
+      return reason;
     }
     written += static_cast<std::size_t>(n);
   }
   if (::fdatasync(fd_) != 0) {
-    log::error("audit log " + path_ + ": sync failed: " + std::strerror(errno));
-    return false;
+    std::string reason = std::strerror(errno);
+    log::error("audit log " + path_ + ": sync failed: " + reason);
+    return reason;
   }
-  return true;
+  return std::nullopt;
+}
+
+json audit_intent(const ToolSpec &tool, const json &arguments, CallOrigin origin) {
+  return audit_base(tool, arguments, origin, "intent");
 }
 
 json audit_entry(const ToolSpec &tool, const json &arguments, const UpstreamResponse &response,
                  CallOrigin origin) {
-  json secret_id = string_argument(arguments, "secretId");
-  if (secret_id.is_null() && response.status >= 200 && response.status < 300) {
+  json entry = audit_base(tool, arguments, origin, "outcome");
+  if (creates(tool) && response.error == UpstreamError::None && response.status >= 200 &&
+      response.status < 300) {
     json created = json::parse(response.body, nullptr, false);
     if (created.is_object())
-      secret_id = string_argument(created, "id");
+      entry["secretId"] = string_argument(created, "id");
   }
-  auto body = arguments.find("body");
-  return {
-      {"time", log::utc_timestamp()},
-      {"session", session_label(origin.session)},
-      {"adapter", origin.adapter},
-      {"tool", tool.name},
-      {"jobId", string_argument(arguments, "jobId")},
-      {"secretId", secret_id},
-      {"key", body != arguments.end() && body->is_object() ? string_argument(*body, "key")
-                                                           : json(nullptr)},
-      {"outcome", outcome(response)},
-      {"upstreamStatus",
-       response.error == UpstreamError::None ? json(response.status) : json(nullptr)},
-      {"attempts", response.attempts},
-  };
+  entry["outcome"] = outcome(response);
+  entry["upstreamStatus"] =
+      response.error == UpstreamError::None ? json(response.status) : json(nullptr);
+  entry["attempts"] = response.attempts;
+  return entry;
 }
 
-UpstreamResponse send_call(Upstream &upstream, const ToolSpec &tool, const json &arguments,
-                           const UpstreamRequest &request, CallOrigin origin, AuditLog *audit) {
+Result<UpstreamResponse> send_call(Upstream &upstream, const ToolSpec &tool, const json &arguments,
+                                   const UpstreamRequest &request, CallOrigin origin,
+                                   AuditLog *audit) {
+  const bool audited = audit != nullptr && changes_state(tool);
+  if (audited) {
+    if (std::optional<std::string> failure = audit->append(audit_intent(tool, arguments, origin)))
+      return Result<UpstreamResponse>::failure(
+          "the audit log could not be written (" + *failure +
+          "), so the change was not sent to Qovery and nothing changed. The user must fix the "
+          "server's --audit-log file; until then no change can be made, and secrets can still "
+          "be listed.");
+  }
   auto started = std::chrono::steady_clock::now();
   UpstreamResponse response = upstream.send(request);
-  if (audit != nullptr && changes_state(tool))
+  if (audited)
     audit->append(audit_entry(tool, arguments, response, origin));
   if (log::enabled(log::Level::Debug)) {
     auto elapsed = std::chrono::steady_clock::now() - started;

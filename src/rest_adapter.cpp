@@ -106,6 +106,41 @@ std::string http_error_message(const httplib::Request &req, int status,
   return "the HTTP request could not be read, or its method is not supported";
 }
 
+/// Every string of `document`, member names included, with `values` redacted.
+void redact_strings(json &document, const std::vector<std::string> &values) {
+  std::vector<json *> pending{&document};
+  while (!pending.empty()) {
+    json &node = *pending.back();
+    pending.pop_back();
+    if (node.is_string()) {
+      node = redact(node.get_ref<const std::string &>(), values);
+      continue;
+    }
+    if (node.is_array()) {
+      for (json &element : node)
+        pending.push_back(&element);
+      continue;
+    }
+    if (!node.is_object())
+      continue;
+    auto &members = node.get_ref<json::object_t &>();
+    if (std::any_of(members.begin(), members.end(), [&values](const auto &member) {
+          return redact(member.first, values) != member.first;
+        })) {
+      json::object_t renamed;
+      for (auto &[name, value] : members)
+        renamed.emplace(redact(name, values), std::move(value));
+      members = std::move(renamed);
+    }
+    for (auto &member : members)
+      pending.push_back(&member.second);
+  }
+}
+
+std::string dump(const json &document) {
+  return document.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 void write_reply(httplib::Response &res, const RestReply &reply) {
   res.status = reply.status;
   if (!reply.allow.empty())
@@ -138,11 +173,11 @@ RouteMatch match_route(const std::vector<RestRoute> &routes, std::string_view me
 }
 
 RestReply rest_error(int status, std::string_view message) {
-  return {
-      status, json{{"error", message}}.dump(-1, ' ', false, json::error_handler_t::replace), {}};
+  return {status, dump(json{{"error", message}}), {}};
 }
 
-RestReply reply_for(const UpstreamResponse &response) {
+RestReply reply_for(const ToolRegistry::Tool &tool, const json &arguments,
+                    const UpstreamResponse &response) {
   if (response.error == UpstreamError::Timeout)
     return rest_error(504, "Qovery did not answer in time: " + response.error_message);
   if (response.error != UpstreamError::None)
@@ -153,10 +188,20 @@ RestReply reply_for(const UpstreamResponse &response) {
       return rest_error(response.status, "Qovery answered HTTP " + status + " with no body");
     return {response.status, {}, {}};
   }
-  if (!json::accept(response.body))
-    return rest_error(response.status >= 400 ? response.status : 502,
-                      "Qovery answered HTTP " + status + " with a body that is not JSON");
-  return {response.status, response.body, {}};
+  bool failed = response.status >= 400;
+  std::vector<std::string> values = failed ? sent_values(arguments) : std::vector<std::string>{};
+  // An error that cannot quote a value passes through as it came.
+  if (failed && values.empty() && json::accept(response.body))
+    return {response.status, response.body, {}};
+  Result<json> answer = parse_answer(response.body);
+  if (!answer)
+    return rest_error(failed ? response.status : 502,
+                      "Qovery answered HTTP " + status + " with " + answer.error());
+  if (failed) {
+    redact_strings(answer.value(), values);
+    return {response.status, dump(answer.value()), {}};
+  }
+  return {response.status, dump(tool.output.project(std::move(answer.value()))), {}};
 }
 
 RestRouter::RestRouter(const Capability &capability, const ToolRegistry &registry,
@@ -192,8 +237,11 @@ RestReply RestRouter::handle(std::string_view method, std::string_view path,
   Result<UpstreamRequest> request = registry_.prepare(*tool, arguments.value());
   if (!request)
     return rest_error(400, request.error());
-  return reply_for(
-      send_call(upstream_, *tool->spec, arguments.value(), request.value(), {"rest", {}}, audit_));
+  Result<UpstreamResponse> response =
+      send_call(upstream_, *tool->spec, arguments.value(), request.value(), {"rest", {}}, audit_);
+  if (!response)
+    return rest_error(503, response.error());
+  return reply_for(*tool, arguments.value(), response.value());
 }
 
 struct RestAdapter::Impl {

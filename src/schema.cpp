@@ -93,6 +93,13 @@ struct Schema::Node {
   std::optional<std::size_t> min_properties;
 
   const Node *items = nullptr;
+
+  /// With a $ref: the properties declared here and along the $ref chain (the
+  /// nearest declaration of a name wins) and the nearest `items`, merged once
+  /// at compile time for project(). Without one, project() reads `properties`
+  /// and `items` themselves.
+  std::map<std::string, const Node *, std::less<>> chain_properties;
+  const Node *chain_items = nullptr;
 };
 
 namespace {
@@ -174,6 +181,7 @@ public:
       compile_into(*definition.node, *definition.schema, child_pointer("/$defs", name));
     const Node *root = compile_new(document, "");
     check_ref_cycles();
+    merge_ref_chains();
     return root;
   }
 
@@ -415,6 +423,20 @@ private:
     }
   }
 
+  /// Fills chain_properties and chain_items of every node with a $ref. Runs
+  /// after check_ref_cycles, so every chain ends.
+  void merge_ref_chains() {
+    for (Node &node : nodes_) {
+      if (node.ref == nullptr)
+        continue;
+      for (const Node *link = &node; link != nullptr; link = link->ref) {
+        node.chain_properties.insert(link->properties.begin(), link->properties.end());
+        if (node.chain_items == nullptr)
+          node.chain_items = link->items;
+      }
+    }
+  }
+
   std::deque<Node> &nodes_;
   std::map<std::string, Definition, std::less<>> definitions_;
 };
@@ -650,6 +672,45 @@ std::optional<ValidationError> check(const Node &node, const json &instance, con
   return std::nullopt;
 }
 
+/// What project() uses where the schema declares nothing: an object there
+/// loses every member.
+const Node kNothingDeclared{};
+
+/// Whether no instance conforms to `node`: it is, or its $ref chain reaches,
+/// the schema `false`.
+bool accepts_nothing(const Node &node) {
+  for (const Node *link = &node; link != nullptr; link = link->ref)
+    if (link->rejects_everything)
+      return true;
+  return false;
+}
+
+void project_onto(const Node &node, json &instance) {
+  if (instance.is_object()) {
+    const auto &declared = node.ref ? node.chain_properties : node.properties;
+    auto &members = instance.get_ref<json::object_t &>();
+    for (auto member = members.begin(); member != members.end();) {
+      const auto property = declared.find(member->first);
+      if (property == declared.end() || accepts_nothing(*property->second)) {
+        member = members.erase(member);
+        continue;
+      }
+      project_onto(*property->second, member->second);
+      ++member;
+    }
+    return;
+  }
+  if (!instance.is_array())
+    return;
+  const Node *items = node.ref ? node.chain_items : node.items;
+  if (items != nullptr && accepts_nothing(*items)) {
+    instance.get_ref<json::array_t &>().clear();
+    return;
+  }
+  for (json &element : instance)
+    project_onto(items != nullptr ? *items : kNothingDeclared, element);
+}
+
 } // namespace
 
 Schema::Schema(std::shared_ptr<const Node> root, std::shared_ptr<const nlohmann::json> doc)
@@ -669,6 +730,11 @@ Result<Schema> Schema::compile(const nlohmann::json &document) {
 
 std::optional<ValidationError> Schema::validate(const nlohmann::json &instance) const {
   return check(*root_, instance, nullptr, false);
+}
+
+nlohmann::json Schema::project(nlohmann::json instance) const {
+  project_onto(*root_, instance);
+  return instance;
 }
 
 const nlohmann::json &Schema::document() const { return *document_; }

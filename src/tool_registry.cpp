@@ -106,15 +106,17 @@ std::string argument_text(const json &value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-/// Qovery's own explanation from an error body like {"status":409,"detail":"..."}.
-std::string upstream_detail(const std::string &body) {
+/// Qovery's own explanation from an error body like {"status":409,"detail":"..."},
+/// with the values the call sent redacted (before it is cut: a cut value
+/// would leave its beginning).
+std::string upstream_detail(const std::string &body, const json &arguments) {
   json parsed = json::parse(body, nullptr, false);
   if (!parsed.is_object())
     return {};
   for (const char *field : {"detail", "message", "error"}) {
     auto it = parsed.find(field);
     if (it != parsed.end() && it->is_string()) {
-      std::string detail = it->get<std::string>();
+      std::string detail = redact(it->get_ref<const std::string &>(), sent_values(arguments));
       if (detail.size() > 300) {
         // Cut between code points: a cut inside one leaves text that is not
         // UTF-8, which the HTTP transport then fails to serialize.
@@ -159,15 +161,14 @@ std::string status_advice(int status) {
   }
 }
 
-/// Qovery's answers are a few levels deep. Serializing JSON recurses once per
-/// level, so a much deeper answer (200 KB of "[[[...") would overflow the stack.
-constexpr int kMaxAnswerDepth = 64;
-
 /// Said of a change whose request may have reached Qovery without an answer.
 constexpr const char *kOutcomeUnknown = " The change may or may not have been applied: list the "
                                         "job's secrets to check before trying again.";
 
-json success(json structured) {
+/// A success: `answer` projected onto the tool's output schema, as
+/// structuredContent and as the same JSON in a text block.
+json success(const ToolRegistry::Tool &tool, json answer) {
+  json structured = tool.output.project(std::move(answer));
   json result = {{"content", json::array({{{"type", "text"}, {"text", structured.dump()}}})}};
   if (structured.is_object())
     result["structuredContent"] = std::move(structured);
@@ -175,6 +176,82 @@ json success(json structured) {
 }
 
 } // namespace
+
+Result<json> parse_answer(const std::string &body) {
+  int depth = 0;
+  json parsed = json::parse(
+      body,
+      [&depth](int level, json::parse_event_t, json &) {
+        depth = std::max(depth, level);
+        return true;
+      },
+      false);
+  if (parsed.is_discarded())
+    return Result<json>::failure("a body that is not JSON");
+  if (depth > kMaxAnswerDepth)
+    return Result<json>::failure("JSON nested deeper than " + std::to_string(kMaxAnswerDepth) +
+                                 " levels");
+  return parsed;
+}
+
+std::vector<std::string> sent_values(const json &arguments) {
+  std::vector<std::string> values;
+  auto body = arguments.find("body");
+  if (body == arguments.end())
+    return values;
+  auto add = [&values](std::string form) {
+    if (!form.empty() && std::find(values.begin(), values.end(), form) == values.end())
+      values.push_back(std::move(form));
+  };
+  // An explicit stack: the body's depth is whatever the caller sent.
+  std::vector<const json *> pending{&*body};
+  while (!pending.empty()) {
+    const json &node = *pending.back();
+    pending.pop_back();
+    if (node.is_array()) {
+      for (const json &element : node)
+        pending.push_back(&element);
+      continue;
+    }
+    if (!node.is_object())
+      continue;
+    for (auto member = node.begin(); member != node.end(); ++member) {
+      if (member.key() == "value" && member->is_string()) {
+        const std::string escaped = member->dump(-1, ' ', false, json::error_handler_t::replace);
+        const std::string ascii = member->dump(-1, ' ', true, json::error_handler_t::replace);
+        add(member->get<std::string>());
+        add(escaped.substr(1, escaped.size() - 2));
+        add(ascii.substr(1, ascii.size() - 2));
+        continue;
+      }
+      pending.push_back(&*member);
+    }
+  }
+  std::stable_sort(values.begin(), values.end(),
+                   [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
+  return values;
+}
+
+std::string redact(std::string_view text, const std::vector<std::string> &values) {
+  static constexpr std::string_view kRedacted = "[redacted]";
+  if (values.empty())
+    return std::string(text);
+  std::string out;
+  out.reserve(text.size());
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::string_view rest = text.substr(at);
+    auto match = std::find_if(values.begin(), values.end(),
+                              [rest](const std::string &value) { return rest.starts_with(value); });
+    if (match != values.end()) {
+      out += kRedacted;
+      at += match->size();
+      continue;
+    }
+    out += text[at++];
+  }
+  return out;
+}
 
 json tool_error(std::string message) {
   return {{"content", json::array({{{"type", "text"}, {"text", std::move(message)}}})},
@@ -299,7 +376,7 @@ json ToolRegistry::to_result(const Tool &tool, const json &arguments,
   }
   if (response.status < 200 || response.status >= 300) {
     std::string message = "Qovery answered HTTP " + std::to_string(response.status) + attempts;
-    if (std::string detail = upstream_detail(response.body); !detail.empty())
+    if (std::string detail = upstream_detail(response.body, arguments); !detail.empty())
       message += ": " + detail;
     message += ". " + status_advice(response.status);
     // A gateway's 5xx can come after the change was applied.
@@ -313,25 +390,14 @@ json ToolRegistry::to_result(const Tool &tool, const json &arguments,
       structured["deleted"] = true;
     for (const auto &param : operation.path_params)
       structured[param] = arguments.at(param);
-    return success(std::move(structured));
+    return success(tool, std::move(structured));
   }
-  int depth = 0;
-  json structured = json::parse(
-      response.body,
-      [&depth](int level, json::parse_event_t, json &) {
-        depth = std::max(depth, level);
-        return true;
-      },
-      false);
-  if (structured.is_discarded())
-    return tool_error("Qovery answered HTTP " + std::to_string(response.status) +
-                      " with a body that is not JSON." +
+  Result<json> answer = parse_answer(response.body);
+  if (!answer)
+    return tool_error("Qovery answered HTTP " + std::to_string(response.status) + " with " +
+                      answer.error() + "." +
                       (changes_state ? kOutcomeUnknown : " Try the call again."));
-  if (depth > kMaxAnswerDepth)
-    return tool_error("Qovery answered HTTP " + std::to_string(response.status) +
-                      " with JSON nested deeper than " + std::to_string(kMaxAnswerDepth) +
-                      " levels." + (changes_state ? kOutcomeUnknown : " Try the call again."));
-  return success(std::move(structured));
+  return success(tool, std::move(answer.value()));
 }
 
 json ToolRegistry::call(const Tool &tool, const json &arguments, const Sender &send) const {
@@ -339,7 +405,10 @@ json ToolRegistry::call(const Tool &tool, const json &arguments, const Sender &s
   if (!request)
     return tool_error(request.error() + ". Fix the arguments and call " + tool.spec->name +
                       " again.");
-  return to_result(tool, arguments, send(request.value()));
+  Result<UpstreamResponse> response = send(request.value());
+  if (!response)
+    return tool_error(response.error());
+  return to_result(tool, arguments, response.value());
 }
 
 } // namespace qovery_mcp

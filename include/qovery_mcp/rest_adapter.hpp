@@ -42,11 +42,15 @@ struct RestReply {
 /// An error answer: `status` with the body `{"error": message}`.
 RestReply rest_error(int status, std::string_view message);
 
-/// The REST answer for an upstream's answer: Qovery's status and JSON body
-/// unchanged; an error status without a body gets a JSON error naming it;
-/// a body that is not JSON, an unreachable upstream or a TLS failure give
-/// 502, and a timeout 504.
-RestReply reply_for(const UpstreamResponse &response);
+/// The REST answer for the upstream's answer to `tool` called with
+/// `arguments`: Qovery's status; a 2xx JSON body projected onto the tool's
+/// output schema (no `value`, no undeclared member), an error JSON body with
+/// every value the call sent replaced by "[redacted]" in each of its strings.
+/// An error status without a body gets a JSON error naming it; a body that
+/// is not JSON (or nested too deep), an unreachable upstream or a TLS
+/// failure give 502, and a timeout 504.
+RestReply reply_for(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                    const UpstreamResponse &response);
 
 /// The REST API of a capability without the sockets: a request goes to the
 /// operation of its route, through the tool that calls the same operation
@@ -60,7 +64,8 @@ public:
 
   /// The answer to one request; `path` decoded, without the query string.
   /// Sends nothing upstream unless the request is valid and its tool selected.
-  /// A body must be JSON and say so in `content_type` (else 415).
+  /// A body must be JSON and say so in `content_type` (else 415). A change
+  /// whose audit line cannot be written gets 503 and is not sent.
   RestReply handle(std::string_view method, std::string_view path, const std::string &body,
                    std::string_view content_type = "application/json") const;
 

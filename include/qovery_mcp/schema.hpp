@@ -40,6 +40,16 @@ public:
   /// nullopt when `instance` conforms, else the first error found.
   std::optional<ValidationError> validate(const nlohmann::json &instance) const;
 
+  /// `instance` projected onto the schema: every object member it does not
+  /// declare under `properties` (here, through `items` and `$ref`) is removed
+  /// at any depth, whatever `additionalProperties` says, and so is a member
+  /// declared with the schema `false`; scalars are kept as they are. This is
+  /// how an answer never passes a member the output schema does not promise
+  /// (a secret's `value`). Linear in `instance`, in place on the value given
+  /// (move it in to avoid a copy); recurses once per level of nesting, so
+  /// callers bound the depth as for validate.
+  nlohmann::json project(nlohmann::json instance) const;
+
   /// The document it was compiled from (for tools/list).
   const nlohmann::json &document() const;
 

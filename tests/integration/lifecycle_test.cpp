@@ -62,10 +62,12 @@ TEST_CASE("Lifecycle: SIGTERM lets the call in flight finish, audits it, exits 0
   CHECK(result["structuredContent"]["key"] == "SLOW");
   CHECK(server.process->wait(std::chrono::seconds(15)) == 0);
   auto lines = audit.json_lines();
-  REQUIRE(lines.size() == 1);
-  CHECK(lines[0]["tool"] == "add-secret-job");
-  CHECK(lines[0]["outcome"] == "ok");
-  CHECK(lines[0]["secretId"] == result["structuredContent"]["id"]);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0]["phase"] == "intent");
+  CHECK(lines[1]["phase"] == "outcome");
+  CHECK(lines[1]["tool"] == "add-secret-job");
+  CHECK(lines[1]["outcome"] == "ok");
+  CHECK(lines[1]["secretId"] == result["structuredContent"]["id"]);
   // Stopped means stopped: nobody is listening any more.
   httplib::Client late("127.0.0.1", server.port);
   late.set_connection_timeout(std::chrono::seconds(1));
@@ -97,7 +99,9 @@ TEST_CASE("Lifecycle: on stdio, SIGTERM answers the message in flight, then exit
   CHECK(reply["id"] == 7);
   CHECK(reply["result"]["structuredContent"]["key"] == "SLOW");
   CHECK(server.wait(std::chrono::seconds(10)) == 0);
-  CHECK(audit.json_lines().size() == 1);
+  auto lines = audit.json_lines();
+  REQUIRE(lines.size() == 2); // the intent, and the outcome written before the answer
+  CHECK(lines[1]["outcome"] == "ok");
 }
 
 TEST_CASE("Lifecycle: SIGINT while idle on stdio exits 0 at once", "[lifecycle]") {
@@ -131,21 +135,107 @@ TEST_CASE("Lifecycle: the audit log records MCP and REST changes, never a value"
   text << in.rdbuf();
   CHECK(text.str().find(kValue) == std::string::npos);
   auto lines = audit.json_lines();
-  REQUIRE(lines.size() == 3);
-  CHECK(lines[0]["adapter"] == "mcp");
-  CHECK(lines[0]["session"] == client.session_id.substr(0, 8));
-  CHECK(lines[0]["key"] == "VIA_MCP");
-  CHECK(lines[0]["secretId"] == added["structuredContent"]["id"]);
-  CHECK(lines[0]["upstreamStatus"] == 201);
-  CHECK(lines[1]["adapter"] == "rest");
-  CHECK(lines[1]["key"] == "VIA_REST");
-  CHECK(lines[2]["outcome"] == "rejected");
-  CHECK(lines[2]["upstreamStatus"] == 409);
-  for (const auto &line : lines) {
-    CHECK(line["jobId"] == kJobId);
-    CHECK(line["tool"] == "add-secret-job");
-    CHECK(line.contains("time"));
+  REQUIRE(lines.size() == 6); // an intent, then an outcome, per change
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    INFO(lines[i].dump());
+    CHECK(lines[i]["phase"] == (i % 2 == 0 ? "intent" : "outcome"));
+    CHECK(lines[i].contains("upstreamStatus") == (i % 2 == 1));
+    CHECK(lines[i]["jobId"] == kJobId);
+    CHECK(lines[i]["tool"] == "add-secret-job");
+    CHECK(lines[i].contains("time"));
   }
+  CHECK(lines[0]["adapter"] == "mcp");
+  CHECK(lines[0]["key"] == "VIA_MCP");
+  CHECK(lines[1]["adapter"] == "mcp");
+  CHECK(lines[1]["session"] == client.session_id.substr(0, 8));
+  CHECK(lines[1]["key"] == "VIA_MCP");
+  CHECK(lines[1]["secretId"] == added["structuredContent"]["id"]);
+  CHECK(lines[1]["upstreamStatus"] == 201);
+  CHECK(lines[3]["adapter"] == "rest");
+  CHECK(lines[3]["key"] == "VIA_REST");
+  CHECK(lines[3]["secretId"] == json::parse(posted->body)["id"]);
+  CHECK(lines[5]["outcome"] == "rejected");
+  CHECK(lines[5]["upstreamStatus"] == 409);
+}
+
+TEST_CASE("Lifecycle: an alias or override is audited with its target and its new id",
+          "[lifecycle]") {
+  FakeQoveryProcess fake;
+  TempPath audit;
+  ServerProcess server(
+      {"--api-url", fake.url(), "--ca-file", kCertDir + "/ca.pem", "--audit-log", audit.path},
+      {{"QOVERY_API_KEY", kApiKey}}, Rest::kOn);
+  McpClient client(server.port);
+  client.initialize();
+  json alias = client.call(
+      "create-secret-alias-job-level",
+      {{"jobId", kJobId}, {"secretId", kProjectSecretId}, {"body", {{"key", "AUDITED_ALIAS"}}}});
+  REQUIRE_FALSE(alias.contains("isError"));
+  httplib::Client rest("127.0.0.1", server.rest_port);
+  auto overridden =
+      rest.Post(("/v1/job/" + kJobId + "/secret/" + kEnvironmentSecretId + "/override").c_str(),
+                json{{"value", kValue}}.dump(), "application/json");
+  REQUIRE(overridden);
+  REQUIRE(overridden->status == 201);
+
+  auto lines = audit.json_lines();
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0]["phase"] == "intent");
+  CHECK(lines[0]["targetSecretId"] == kProjectSecretId);
+  CHECK(lines[0]["secretId"].is_null());
+  CHECK(lines[1]["tool"] == "create-secret-alias-job-level");
+  CHECK(lines[1]["targetSecretId"] == kProjectSecretId);
+  CHECK(lines[1]["secretId"] == alias["structuredContent"]["id"]);
+  CHECK(lines[1]["secretId"] != kProjectSecretId);
+  CHECK(lines[3]["tool"] == "create-secret-override-job-level");
+  CHECK(lines[3]["adapter"] == "rest");
+  CHECK(lines[3]["targetSecretId"] == kEnvironmentSecretId);
+  CHECK(lines[3]["secretId"] == json::parse(overridden->body)["id"]);
+  CHECK(lines[3]["secretId"] != kEnvironmentSecretId);
+}
+
+TEST_CASE("Lifecycle: an audit log that cannot be written refuses changes, sends nothing",
+          "[lifecycle]") {
+  FakeQoveryProcess fake;
+  ServerProcess server(
+      {"--api-url", fake.url(), "--ca-file", kCertDir + "/ca.pem", "--audit-log", "/dev/full"},
+      {{"QOVERY_API_KEY", kApiKey}}, Rest::kOn);
+  McpClient client(server.port);
+  client.initialize();
+  fake.clear_requests();
+  const std::string refusal = "the audit log could not be written (No space left on device), so "
+                              "the change was not sent to Qovery and nothing changed.";
+
+  json added = client.call("add-secret-job", add_arguments("NEVER_ADDED"));
+  CHECK(added["isError"] == true);
+  CHECK(added["content"][0]["text"].get<std::string>().starts_with(refusal));
+  json removed = client.call("delete-secret-job", {{"jobId", kJobId}, {"secretId", kJobSecretId}});
+  CHECK(removed["isError"] == true);
+
+  httplib::Client rest("127.0.0.1", server.rest_port);
+  auto posted =
+      rest.Post(("/v1/job/" + kJobId + "/secret").c_str(),
+                json{{"key", "NEVER_ADDED"}, {"value", kValue}}.dump(), "application/json");
+  REQUIRE(posted);
+  CHECK(posted->status == 503);
+  CHECK(json::parse(posted->body)["error"].get<std::string>().starts_with(refusal));
+  auto edited = rest.Put(("/v1/job/" + kJobId + "/secret/" + kJobSecretId).c_str(),
+                         json{{"key", "EDITED"}, {"value", kValue}}.dump(), "application/json");
+  REQUIRE(edited);
+  CHECK(edited->status == 503);
+  CHECK(fake.requests().empty());
+
+  // Reads are not audited: they keep working, and show that nothing changed.
+  json listed = client.call("list-job-secrets", {{"jobId", kJobId}});
+  REQUIRE_FALSE(listed.contains("isError"));
+  for (const auto &secret : listed["structuredContent"]["results"])
+    CHECK(secret["key"] != "NEVER_ADDED");
+  auto got = rest.Get(("/v1/job/" + kJobId + "/secret").c_str());
+  REQUIRE(got);
+  CHECK(got->status == 200);
+  CHECK(fake.requests().size() == 2);
+  CHECK(server.process->stderr_text().find("audit log /dev/full: write failed") !=
+        std::string::npos);
 }
 
 TEST_CASE("Lifecycle: an audit log that cannot be opened stops the start, naming it",

@@ -109,7 +109,7 @@ private:
 TEST_CASE("REST: every route end to end against fake-qovery over HTTPS", "[rest]") {
   Stack s;
 
-  // list: Qovery's body unchanged, inherited scopes included.
+  // list: Qovery's body, inherited scopes included (the schema declares all the fake sends).
   HttpReply list = s.client.send("GET", kSecrets);
   CHECK(list.status == 200);
   CHECK(list.header("Content-Type") == "application/json");
@@ -125,7 +125,7 @@ TEST_CASE("REST: every route end to end against fake-qovery over HTTPS", "[rest]
   auto qovery =
       direct.Get(("/job/" + kJobId + "/secret").c_str(), {{"Authorization", "Token " + kApiKey}});
   REQUIRE(qovery);
-  CHECK(list.body == qovery->body);
+  CHECK(list.json() == json::parse(qovery->body));
   s.fake.clear_requests();
 
   HttpReply list_again = s.client.send("GET", kSecrets);
@@ -253,6 +253,81 @@ TEST_CASE("REST: Qovery's error answers pass through", "[rest]") {
   CHECK(unauthorized.status == 401);
   CHECK(unauthorized.json()["status"] == 401);
   CHECK(unauthorized.body.find(kApiKey) == std::string::npos);
+}
+
+TEST_CASE("REST and MCP: a value in Qovery's answer never passes, at any depth", "[rest]") {
+  Stack s;
+  McpClient mcp(s.server.port);
+  mcp.initialize();
+  const std::vector<std::string> leaks = {"answer-item-v4lue", "answer-alias-v4lue",
+                                          "answer-token-v4lue", "answer-echo-v4lue"};
+  for (const auto &leak : leaks)
+    record_secret(leak); // the secret scan also watches the servers' output for them
+  const json secret = {{"id", kJobSecretId},
+                       {"created_at", "2026-03-02T09:14:07Z"},
+                       {"key", "DB_PASSWORD"},
+                       {"scope", "JOB"}};
+  json listed = secret;
+  listed["value"] = leaks[0];
+  listed["aliased_secret"] = {{"id", kProjectSecretId}, {"key", "PG"}, {"value", leaks[1]}};
+  listed["internal_token"] = leaks[2];
+  json expected_item = secret;
+  expected_item["aliased_secret"] = {{"id", kProjectSecretId}, {"key", "PG"}};
+  const json list_answer = {{"results", {listed, secret}}};
+  const json expected_list = {{"results", {expected_item, secret}}};
+  json echo = secret;
+  echo["value"] = leaks[3];
+
+  auto no_leak = [&leaks](const std::string &text) {
+    for (const auto &leak : leaks)
+      CHECK(text.find(leak) == std::string::npos);
+  };
+
+  s.fake.inject_fault({{"body", list_answer.dump()}, {"count", 2}});
+  json result = mcp.call("list-job-secrets", {{"jobId", kJobId}});
+  CHECK(result["structuredContent"] == expected_list);
+  CHECK(json::parse(result["content"][0]["text"].get<std::string>()) == expected_list);
+  no_leak(result.dump());
+  HttpReply got = s.client.send("GET", kSecrets);
+  CHECK(got.status == 200);
+  CHECK(got.json() == expected_list);
+  no_leak(got.body);
+
+  s.fake.inject_fault({{"body", echo.dump()}, {"status", 201}, {"count", 2}});
+  json added = mcp.call("add-secret-job",
+                        {{"jobId", kJobId}, {"body", {{"key", "ECHOED"}, {"value", leaks[3]}}}});
+  CHECK(added["structuredContent"] == secret);
+  no_leak(added.dump());
+  HttpReply posted = s.client.send_json("POST", kSecrets, {{"key", "ECHOED"}, {"value", leaks[3]}});
+  CHECK(posted.status == 201);
+  CHECK(posted.json() == secret);
+  no_leak(posted.body);
+}
+
+TEST_CASE("REST and MCP: Qovery's detail quoting the sent value is redacted", "[rest]") {
+  Stack s;
+  McpClient mcp(s.server.port);
+  mcp.initialize();
+  const std::string value = "quoted-back-v4lue";
+  const json body = {{"key", "QUOTED"}, {"value", value}};
+  const json error = {{"status", 400},
+                      {"detail", "Invalid body: " + body.dump()},
+                      {"errors", {{{"rejected", value}}}}};
+  s.fake.inject_fault({{"status", 400}, {"body", error.dump()}, {"count", 2}});
+
+  json added = mcp.call("add-secret-job", {{"jobId", kJobId}, {"body", body}});
+  CHECK(added["isError"] == true);
+  std::string text = added["content"][0]["text"];
+  CHECK(text.starts_with(
+      R"(Qovery answered HTTP 400: Invalid body: {"key":"QUOTED","value":"[redacted]"}.)"));
+  CHECK(text.find(value) == std::string::npos);
+
+  HttpReply posted = s.client.send_json("POST", kSecrets, body);
+  CHECK(posted.status == 400);
+  CHECK(posted.json() == json{{"status", 400},
+                              {"detail", R"(Invalid body: {"key":"QUOTED","value":"[redacted]"})"},
+                              {"errors", {{{"rejected", "[redacted]"}}}}});
+  CHECK(posted.body.find(value) == std::string::npos);
 }
 
 TEST_CASE("REST: unknown paths get 404, other methods 405 with Allow", "[rest]") {

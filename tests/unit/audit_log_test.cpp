@@ -73,6 +73,7 @@ TEST_CASE("Audit: an entry names the call and its outcome, never the value", "[a
                            UpstreamError::None, ""};
   json entry =
       audit_entry(s.tool("add-secret-job"), arguments, created, {"mcp", "0123456789abcdef"});
+  CHECK(entry["phase"] == "outcome");
   CHECK(entry["tool"] == "add-secret-job");
   CHECK(entry["adapter"] == "mcp");
   CHECK(entry["session"] == "01234567"); // enough to tell sessions apart, not to use one
@@ -102,16 +103,64 @@ TEST_CASE("Audit: an entry names the call and its outcome, never the value", "[a
   CHECK(lost["attempts"] == 3);
 }
 
+TEST_CASE("Audit: the intent names the call before it is sent, with no outcome", "[audit]") {
+  Stack s;
+  json arguments = {{"jobId", kJob}, {"body", {{"key", "DB_PASSWORD"}, {"value", kValue}}}};
+  json intent = audit_intent(s.tool("add-secret-job"), arguments, {"rest", ""});
+  CHECK(intent["phase"] == "intent");
+  CHECK(intent["adapter"] == "rest");
+  CHECK(intent["jobId"] == kJob);
+  CHECK(intent["key"] == "DB_PASSWORD");
+  CHECK(intent["secretId"].is_null()); // the new secret has no id yet
+  CHECK_FALSE(intent.contains("targetSecretId"));
+  CHECK_FALSE(intent.contains("outcome"));
+  CHECK_FALSE(intent.contains("upstreamStatus"));
+  CHECK(intent.dump().find(kValue) == std::string::npos);
+
+  json edit = audit_intent(s.tool("edit-secret-belonging-job"),
+                           {{"jobId", kJob},
+                            {"secretId", FakeQovery::kJobSecretId},
+                            {"body", {{"key", "K"}, {"value", kValue}}}},
+                           {"mcp", "stdio"});
+  CHECK(edit["secretId"] == FakeQovery::kJobSecretId);
+  CHECK_FALSE(edit.contains("targetSecretId"));
+}
+
+TEST_CASE("Audit: an alias or override records its target and the new secret", "[audit]") {
+  Stack s;
+  const std::string created_id = "77777777-7777-4777-8777-777777777777";
+  UpstreamResponse created{201, R"({"id":")" + created_id + R"(","key":"ALIAS_KEY"})",
+                           UpstreamError::None, ""};
+  for (const auto &[tool, body] : std::vector<std::pair<std::string, json>>{
+           {"create-secret-alias-job-level", {{"key", "ALIAS_KEY"}}},
+           {"create-secret-override-job-level", {{"value", kValue}}}}) {
+    INFO(tool);
+    json arguments = {{"jobId", kJob}, {"secretId", FakeQovery::kProjectSecretId}, {"body", body}};
+    json intent = audit_intent(s.tool(tool), arguments, {"mcp", "stdio"});
+    CHECK(intent["targetSecretId"] == FakeQovery::kProjectSecretId);
+    CHECK(intent["secretId"].is_null());
+    json outcome = audit_entry(s.tool(tool), arguments, created, {"mcp", "stdio"});
+    CHECK(outcome["targetSecretId"] == FakeQovery::kProjectSecretId);
+    CHECK(outcome["secretId"] == created_id);
+    // Refused: nothing was created, so there is no new id.
+    json refused =
+        audit_entry(s.tool(tool), arguments, {400, R"({"id":"not-this"})", UpstreamError::None, ""},
+                    {"mcp", "stdio"});
+    CHECK(refused["targetSecretId"] == FakeQovery::kProjectSecretId);
+    CHECK(refused["secretId"].is_null());
+  }
+}
+
 TEST_CASE("Audit: the log appends whole lines, across openings", "[audit]") {
   TempFile file;
   {
     auto audit = AuditLog::open(file.path);
     REQUIRE(audit);
-    CHECK(audit.value()->append({{"n", 1}}));
+    CHECK(audit.value()->append({{"n", 1}}) == std::nullopt);
   }
   auto audit = AuditLog::open(file.path);
   REQUIRE(audit);
-  CHECK(audit.value()->append({{"n", 2}}));
+  CHECK(audit.value()->append({{"n", 2}}) == std::nullopt);
   auto lines = file.lines();
   REQUIRE(lines.size() == 2);
   CHECK(lines[0]["n"] == 1);
@@ -143,29 +192,75 @@ TEST_CASE("Audit: every MCP change is recorded before the answer, reads are not"
                    {{"jobId", kJob}, {"body", {{"key", "NEW_KEY"}, {"value", kValue}}}}),
       session);
   REQUIRE(added);
-  // The line is on disk by the time the answer exists.
+  // The intent and the outcome are on disk by the time the answer exists.
   auto lines = file.lines();
-  REQUIRE(lines.size() == 1);
+  REQUIRE(lines.size() == 2);
   std::string new_id = (*added)["result"]["structuredContent"]["id"];
-  CHECK(lines[0]["secretId"] == new_id);
-  CHECK(lines[0]["session"] == "stdio");
-  CHECK(lines[0]["outcome"] == "ok");
+  CHECK(lines[0]["phase"] == "intent");
+  CHECK(lines[0]["secretId"].is_null());
+  CHECK(lines[1]["phase"] == "outcome");
+  CHECK(lines[1]["secretId"] == new_id);
+  CHECK(lines[1]["session"] == "stdio");
+  CHECK(lines[1]["outcome"] == "ok");
 
   server.handle(call_message("add-secret-job",
                              {{"jobId", kJob}, {"body", {{"key", "NEW_KEY"}, {"value", kValue}}}}),
                 session);
   server.handle(call_message("delete-secret-job", {{"jobId", kJob}, {"secretId", new_id}}),
                 session);
+  auto alias = server.handle(
+      call_message("create-secret-alias-job-level", {{"jobId", kJob},
+                                                     {"secretId", FakeQovery::kProjectSecretId},
+                                                     {"body", {{"key", "ALIASED"}}}}),
+      session);
+  REQUIRE(alias);
   lines = file.lines();
-  REQUIRE(lines.size() == 3);
-  CHECK(lines[1]["outcome"] == "rejected"); // the key exists: 409
-  CHECK(lines[1]["upstreamStatus"] == 409);
-  CHECK(lines[2]["tool"] == "delete-secret-job");
-  CHECK(lines[2]["upstreamStatus"] == 204);
+  REQUIRE(lines.size() == 8);
+  CHECK(lines[3]["outcome"] == "rejected"); // the key exists: 409
+  CHECK(lines[3]["upstreamStatus"] == 409);
+  CHECK(lines[4]["phase"] == "intent");
+  CHECK(lines[4]["secretId"] == new_id);
+  CHECK(lines[5]["tool"] == "delete-secret-job");
+  CHECK(lines[5]["secretId"] == new_id);
+  CHECK(lines[5]["upstreamStatus"] == 204);
+  CHECK(lines[7]["tool"] == "create-secret-alias-job-level");
+  CHECK(lines[7]["targetSecretId"] == FakeQovery::kProjectSecretId);
+  CHECK(lines[7]["secretId"] == (*alias)["result"]["structuredContent"]["id"]);
+  CHECK(lines[7]["secretId"] != FakeQovery::kProjectSecretId);
 
   // Arguments that fail validation never reach Qovery, so nothing changed.
   server.handle(call_message("add-secret-job", {{"jobId", "not-a-uuid"}}), session);
-  CHECK(file.lines().size() == 3);
+  CHECK(file.lines().size() == 8);
+}
+
+TEST_CASE("Audit: a change whose intent cannot be written is refused and never sent", "[audit]") {
+  Stack s;
+  auto audit = AuditLog::open("/dev/full"); // opens; every write fails with ENOSPC
+  REQUIRE(audit);
+  mcp::Server server(s.registry, s.upstream, {"n", "t", "v", ""}, audit.value().get());
+  mcp::Session session("stdio");
+  auto added = server.handle(
+      call_message("add-secret-job",
+                   {{"jobId", kJob}, {"body", {{"key", "NEVER_SENT"}, {"value", kValue}}}}),
+      session);
+  REQUIRE(added);
+  const json &result = (*added)["result"];
+  CHECK(result["isError"] == true);
+  CHECK(result["content"][0]["text"] ==
+        "the audit log could not be written (No space left on device), so the change was not "
+        "sent to Qovery and nothing changed. The user must fix the server's --audit-log file; "
+        "until then no change can be made, and secrets can still be listed.");
+  auto removed = server.handle(
+      call_message("delete-secret-job", {{"jobId", kJob}, {"secretId", FakeQovery::kJobSecretId}}),
+      session);
+  REQUIRE(removed);
+  CHECK((*removed)["result"]["isError"] == true);
+  CHECK(s.fake.recorded().empty());
+
+  auto listed = server.handle(call_message("list-job-secrets", {{"jobId", kJob}}), session);
+  REQUIRE(listed);
+  CHECK_FALSE((*listed)["result"].contains("isError"));
+  CHECK(s.fake.recorded().size() == 1);
 }
 
 TEST_CASE("Audit: REST changes are recorded with their adapter", "[audit]") {
@@ -179,8 +274,13 @@ TEST_CASE("Audit: REST changes are recorded with their adapter", "[audit]") {
   CHECK(reply.status == 201);
   router.handle("GET", "/v1/job/" + kJob + "/secret", "");
   auto lines = file.lines();
-  REQUIRE(lines.size() == 1);
-  CHECK(lines[0]["adapter"] == "rest");
-  CHECK(lines[0]["key"] == "REST_KEY");
-  CHECK(lines[0]["session"] == "");
+  REQUIRE(lines.size() == 2);
+  for (const auto &line : lines) {
+    CHECK(line["adapter"] == "rest");
+    CHECK(line["key"] == "REST_KEY");
+    CHECK(line["session"] == "");
+  }
+  CHECK(lines[0]["phase"] == "intent");
+  CHECK(lines[1]["phase"] == "outcome");
+  CHECK(lines[1]["secretId"] == json::parse(reply.body)["id"]);
 }

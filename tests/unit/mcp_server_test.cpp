@@ -44,7 +44,7 @@ capability:
 
 const char *kInput = R"({"type":"object","properties":{"jobId":{"type":"string","format":"uuid"}},
   "required":["jobId"],"additionalProperties":false})";
-const char *kOutput = R"({"type":"object"})";
+const char *kOutput = R"({"type":"object","properties":{"results":{"type":"array"}}})";
 
 struct Fixture {
   Capability capability = std::move(parse_capability(kCapability).value());

@@ -44,6 +44,15 @@ UpstreamResponse failed(UpstreamError error, std::string message) {
   return {0, "", error, std::move(message)};
 }
 
+/// reply_for as the router calls it, for `tool` called with `arguments`.
+RestReply reply(const UpstreamResponse &response, const std::string &tool = "add-secret-job",
+                const json &arguments = {{"jobId", kJob}}) {
+  static const Rest r;
+  const ToolRegistry::Tool *found = r.registry.find(tool);
+  REQUIRE(found != nullptr);
+  return reply_for(*found, arguments, response);
+}
+
 } // namespace
 
 TEST_CASE("Routes: each path and method finds its route and its segments", "[rest]") {
@@ -91,40 +100,89 @@ TEST_CASE("Routes: unknown paths match nothing", "[rest]") {
 
 TEST_CASE("Replies: Qovery's status and JSON body pass through unchanged", "[rest]") {
   std::string secret = R"({"id":"x","key":"A","scope":"JOB"})";
-  RestReply created = reply_for(answered(201, secret));
+  RestReply created = reply(answered(201, secret));
   CHECK(created.status == 201);
   CHECK(created.body == secret);
 
-  RestReply deleted = reply_for(answered(204, ""));
+  RestReply deleted = reply(answered(204, ""));
   CHECK(deleted.status == 204);
   CHECK(deleted.body.empty());
 
   std::string conflict = R"({"status":409,"detail":"Variable already exists: A"})";
-  CHECK(reply_for(answered(409, conflict)).body == conflict);
-  CHECK(reply_for(answered(409, conflict)).status == 409);
+  CHECK(reply(answered(409, conflict)).body == conflict);
+  CHECK(reply(answered(409, conflict)).status == 409);
+}
+
+TEST_CASE("Replies: a success body is projected onto the tool's output schema", "[rest]") {
+  const std::string secret = R"("created_at":"2026-03-02T09:14:07Z","id":"x","key":"A",)"
+                             R"("scope":"JOB")";
+  RestReply list = reply(
+      answered(200, R"({"results":[{)" + secret +
+                        R"(,"value":"leak-1","aliased_secret":{"id":"y","value":"leak-2"}},{)" +
+                        secret + R"(,"internal_token":"leak-3"}],"value":"leak-4"})"),
+      "list-job-secrets");
+  CHECK(list.status == 200);
+  CHECK(list.body ==
+        R"({"results":[{"aliased_secret":{"id":"y"},)" + secret + "},{" + secret + "}]}");
+
+  RestReply echo = reply(answered(201, "{" + secret + R"(,"value":"leak-5"})"));
+  CHECK(echo.status == 201);
+  CHECK(echo.body == "{" + secret + "}");
+
+  RestReply deep =
+      reply(answered(200, std::string(100, '[') + std::string(100, ']')), "list-job-secrets");
+  CHECK(deep.status == 502);
+  CHECK(error_of(deep) == "Qovery answered HTTP 200 with JSON nested deeper than 64 levels");
+}
+
+TEST_CASE("Replies: an error body quoting a sent value is redacted in every string", "[rest]") {
+  const json arguments = {{"jobId", kJob},
+                          {"body", {{"key", "K"}, {"value", "rest-s3cret-value"}}}};
+  const json quoted = {
+      {"status", 400},
+      {"detail", R"(Invalid body: {"key":"K","value":"rest-s3cret-value"})"},
+      {"errors", {{{"field", "value"}, {"rejected", "rest-s3cret-value"}}}},
+      {"rest-s3cret-value", "as a member name"},
+  };
+  RestReply redacted = reply(answered(400, quoted.dump()), "add-secret-job", arguments);
+  CHECK(redacted.status == 400);
+  CHECK(json::parse(redacted.body) ==
+        json{{"status", 400},
+             {"detail", R"(Invalid body: {"key":"K","value":"[redacted]"})"},
+             {"errors", {{{"field", "value"}, {"rejected", "[redacted]"}}}},
+             {"[redacted]", "as a member name"}});
+
+  RestReply edit = reply(answered(422, R"({"message":"rest-s3cret-value? no"})"),
+                         "edit-secret-belonging-job", arguments);
+  CHECK(edit.status == 422);
+  CHECK(edit.body == R"({"message":"[redacted]? no"})");
+
+  // Without a value sent, Qovery's error passes through byte for byte.
+  const std::string spaced = R"({ "status": 404, "detail": "not found" })";
+  CHECK(reply(answered(404, spaced), "delete-secret-job").body == spaced);
 }
 
 TEST_CASE("Replies: an error status without a JSON body gets a JSON error", "[rest]") {
-  RestReply empty = reply_for(answered(401, ""));
+  RestReply empty = reply(answered(401, ""));
   CHECK(empty.status == 401);
   CHECK(error_of(empty) == "Qovery answered HTTP 401 with no body");
 
-  RestReply html = reply_for(answered(503, "<html>busy</html>"));
+  RestReply html = reply(answered(503, "<html>busy</html>"));
   CHECK(html.status == 503);
   CHECK(error_of(html) == "Qovery answered HTTP 503 with a body that is not JSON");
 
-  RestReply bad_success = reply_for(answered(200, "<html>"));
+  RestReply bad_success = reply(answered(200, "<html>"));
   CHECK(bad_success.status == 502);
   CHECK(error_of(bad_success) == "Qovery answered HTTP 200 with a body that is not JSON");
 }
 
 TEST_CASE("Replies: transport failures give 502, timeouts 504", "[rest]") {
-  RestReply refused = reply_for(failed(UpstreamError::Connection, "could not connect to h:1"));
+  RestReply refused = reply(failed(UpstreamError::Connection, "could not connect to h:1"));
   CHECK(refused.status == 502);
   CHECK(error_of(refused) == "could not complete the call to Qovery: could not connect to h:1");
-  CHECK(reply_for(failed(UpstreamError::Tls, "TLS handshake with h:1 failed")).status == 502);
-  CHECK(reply_for(failed(UpstreamError::Other, "request to h:1 failed")).status == 502);
-  RestReply slow = reply_for(failed(UpstreamError::Timeout, "no response from h:1 within 0.5 s"));
+  CHECK(reply(failed(UpstreamError::Tls, "TLS handshake with h:1 failed")).status == 502);
+  CHECK(reply(failed(UpstreamError::Other, "request to h:1 failed")).status == 502);
+  RestReply slow = reply(failed(UpstreamError::Timeout, "no response from h:1 within 0.5 s"));
   CHECK(slow.status == 504);
   CHECK(error_of(slow) == "Qovery did not answer in time: no response from h:1 within 0.5 s");
 }
@@ -156,12 +214,38 @@ TEST_CASE("Router: each route sends its operation's request", "[rest]") {
   }
 }
 
-TEST_CASE("Router: the upstream's answer is the reply", "[rest]") {
+TEST_CASE("Router: the upstream's answer is the reply, projected", "[rest]") {
   Rest r;
-  r.upstream.answer = answered(201, R"({"id":"x"})");
-  RestReply reply = r.router.handle("POST", "/v1/job/" + kJob + "/secret", R"({"key":"A"})");
-  CHECK(reply.status == 201);
-  CHECK(reply.body == R"({"id":"x"})");
+  r.upstream.answer = answered(201, R"({"id":"x","value":"router-v4lue"})");
+  RestReply created = r.router.handle("POST", "/v1/job/" + kJob + "/secret", R"({"key":"A"})");
+  CHECK(created.status == 201);
+  CHECK(created.body == R"({"id":"x"})");
+}
+
+TEST_CASE("Router: a change whose audit line cannot be written gets 503, sends nothing", "[rest]") {
+  auto audit = AuditLog::open("/dev/full"); // opens; every write fails with ENOSPC
+  REQUIRE(audit);
+  Rest r;
+  RestRouter router(r.capability, r.registry, r.upstream, audit.value().get());
+  std::string secrets = "/v1/job/" + kJob + "/secret";
+  for (const auto &[method, path, body] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"POST", secrets, R"({"key":"A","value":"v"})"},
+           {"PUT", secrets + "/" + kSecret, R"({"key":"B","value":"w"})"},
+           {"DELETE", secrets + "/" + kSecret, ""},
+           {"POST", secrets + "/" + kSecret + "/alias", R"({"key":"C"})"},
+           {"POST", secrets + "/" + kSecret + "/override", R"({"value":"x"})"}}) {
+    INFO(method << " " << path);
+    RestReply refused = router.handle(method, path, body);
+    CHECK(refused.status == 503);
+    CHECK(error_of(refused).starts_with(
+        "the audit log could not be written (No space left on device), so the change was not "
+        "sent to Qovery and nothing changed."));
+  }
+  CHECK(r.upstream.sent.empty());
+  // Reads are not audited: they keep working.
+  CHECK(router.handle("GET", secrets, "").status == 200);
+  CHECK(r.upstream.sent.size() == 1);
 }
 
 TEST_CASE("Router: invalid requests get 400 naming the problem, and send nothing", "[rest]") {

@@ -692,6 +692,95 @@ TEST_CASE("Schema: delete-secret-job output", "[schema]") {
   require_error(schema, {{"deleted", true}, {"jobId", kJobId}}, "secretId", "is required");
 }
 
+TEST_CASE("Schema: project keeps declared members and drops the rest at any depth", "[schema]") {
+  const Schema schema = compile(json::parse(R"({
+    "type": "object", "additionalProperties": true,
+    "properties": {
+      "name": {"type": "string"},
+      "tags": {"type": "array", "items": {"type": "object", "properties": {"label": {}}}},
+      "owner": {"type": ["object", "null"], "properties": {"id": {"type": "string"}}},
+      "any": true,
+      "never": false
+    }
+  })"));
+  const json instance = json::parse(R"({
+    "name": "n", "value": "top-secret", "internal_token": {"value": "deep"},
+    "tags": [{"label": "a", "value": "x"}, {"label": null}, "plain", 3],
+    "owner": {"id": "o", "value": "y", "nested": {"value": "z"}},
+    "any": {"value": "w", "list": [{"value": "v"}]},
+    "never": "dropped"
+  })");
+  CHECK(schema.project(instance) == json::parse(R"({
+    "name": "n",
+    "tags": [{"label": "a"}, {"label": null}, "plain", 3],
+    "owner": {"id": "o"},
+    "any": {}
+  })"));
+  // Scalars and null are kept as they are, even where the type differs.
+  CHECK(schema.project({{"owner", nullptr}, {"name", 7}}) == json{{"owner", nullptr}, {"name", 7}});
+  CHECK(schema.project("text") == "text");
+  CHECK(schema.project(json::array({{{"value", "v"}}})) == json::array({json::object()}));
+  // A declared member keeps its name; an undeclared one goes even when it is the only one.
+  CHECK(schema.project({{"value", "v"}}) == json::object());
+}
+
+TEST_CASE("Schema: project follows $ref, recursion and $ref beside properties", "[schema]") {
+  const Schema tree = compile(json::parse(R"({
+    "$ref": "#/$defs/Node", "properties": {"root": {"const": true}},
+    "$defs": {
+      "Node": {"$ref": "#/$defs/Named", "properties": {
+        "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}}},
+      "Named": {"properties": {"name": {"type": "string"}}}
+    }
+  })"));
+  const json instance = json::parse(R"({
+    "root": true, "name": "a", "value": "v1",
+    "children": [{"name": "b", "value": "v2", "children": [{"name": "c", "secret": "v3"}]}]
+  })");
+  CHECK(tree.project(instance) == json::parse(R"({"root": true, "name": "a",
+                        "children": [{"name": "b", "children": [{"name": "c"}]}]})"));
+
+  const Schema nothing = compile(json::parse(R"({"properties": {"list": {"items": false}}})"));
+  CHECK(nothing.project({{"list", {1, 2}}}) == json{{"list", json::array()}});
+}
+
+TEST_CASE("Schema: project onto every output schema drops values and undeclared members",
+          "[schema]") {
+  json aliased = qovery_secret("ENVIRONMENT", "POSTGRES_PASSWORD");
+  aliased["value"] = "projected-out-1";
+  json secret = qovery_secret("JOB", "DB_PASSWORD");
+  secret["value"] = "projected-out-2";
+  secret["internal_token"] = "projected-out-3";
+  secret["aliased_secret"] = aliased;
+  secret["overridden_secret"] = {{"id", kSecretId}, {"key", "K"}, {"value", "projected-out-4"}};
+
+  json expected = qovery_secret("JOB", "DB_PASSWORD");
+  expected.erase("is_secret_manager_reference");
+  json expected_alias = qovery_secret("ENVIRONMENT", "POSTGRES_PASSWORD");
+  for (const char *undeclared :
+       {"is_secret_manager_reference", "created_at", "updated_at", "service_id", "service_name",
+        "service_type", "owned_by", "aliased_secret", "overridden_secret"})
+    expected_alias.erase(undeclared);
+  expected["aliased_secret"] = expected_alias;
+  expected["overridden_secret"] = {{"id", kSecretId}, {"key", "K"}};
+
+  for (const auto tool : kSecretTools) {
+    INFO(tool);
+    const json projected = tool_schema(tool, "output").project(secret);
+    CHECK(projected == expected);
+    CHECK(projected.dump().find("projected-out") == std::string::npos);
+  }
+  const json list =
+      tool_schema("list-job-secrets", "output")
+          .project({{"results", {secret, secret}}, {"next", {{"value", "projected-out-5"}}}});
+  CHECK(list == json{{"results", {expected, expected}}});
+
+  const json deleted = {{"deleted", true}, {"jobId", kJobId}, {"secretId", kSecretId}};
+  json noisy = deleted;
+  noisy["value"] = "projected-out-6";
+  CHECK(tool_schema("delete-secret-job", "output").project(noisy) == deleted);
+}
+
 TEST_CASE("Schema: tool arguments", "[schema]") {
   struct Case {
     std::string_view tool;

@@ -189,6 +189,121 @@ TEST_CASE("Registry: a successful answer is structured content and the same text
   CHECK(json::parse(text_of(result)) == json::parse(body));
 }
 
+TEST_CASE("Registry: a success never passes a value or an undeclared member", "[registry]") {
+  Registry r;
+  const std::string secret = R"("id":"55555555-5555-4555-8555-555555555555","key":"DB_PASSWORD",)"
+                             R"("scope":"JOB","created_at":"2026-03-02T09:14:07Z")";
+  const std::string alias =
+      R"({"id":"22222222-2222-4222-8222-222222222222","key":"POSTGRES_PASSWORD","scope":)"
+      R"("ENVIRONMENT","variable_type":"VALUE","mount_path":null,"value":"leak-alias-1"})";
+  struct Case {
+    std::string tool;
+    json arguments;
+    std::string body;
+    json expected;
+  };
+  const json job = {{"jobId", kJob}};
+  const json add = {{"jobId", kJob}, {"body", {{"key", "DB_PASSWORD"}, {"value", "leak-echo-2"}}}};
+  std::vector<Case> cases = {
+      {"list-job-secrets", job,
+       R"({"results":[{)" + secret + R"(,"value":"leak-item-3","aliased_secret":)" + alias +
+           R"(},{)" + secret + R"(,"internal_token":"leak-token-4"}],"next":{"value":"leak-5"}})",
+       json::parse(R"({"results":[{)" + secret +
+                   R"(,"aliased_secret":{"id":"22222222-2222-4222-8222-222222222222",)"
+                   R"("key":"POSTGRES_PASSWORD","scope":"ENVIRONMENT","variable_type":"VALUE",)"
+                   R"("mount_path":null}},{)" +
+                   secret + "}]}")},
+      {"add-secret-job", add, "{" + secret + R"(,"value":"leak-echo-2"})",
+       json::parse("{" + secret + "}")},
+      {"create-secret-override-job-level",
+       {{"jobId", kJob}, {"secretId", kSecret}, {"body", {{"value", "leak-override-6"}}}},
+       "{" + secret + R"(,"overridden_secret":{"value":"leak-override-6","key":"K"}})",
+       json::parse("{" + secret + R"(,"overridden_secret":{"key":"K"}})")},
+  };
+  for (const auto &c : cases) {
+    INFO(c.tool);
+    json result =
+        r.registry.to_result(r.tool(c.tool), c.arguments, {200, c.body, UpstreamError::None, ""});
+    CHECK_FALSE(result.contains("isError"));
+    CHECK(result["structuredContent"] == c.expected);
+    CHECK(json::parse(text_of(result)) == c.expected);
+    CHECK(result.dump().find("leak-") == std::string::npos);
+  }
+}
+
+TEST_CASE("Registry: Qovery's detail never quotes a value the call sent", "[registry]") {
+  Registry r;
+  const auto &add = r.tool("add-secret-job");
+  auto detail_of = [&](const json &arguments, const json &body) {
+    json result = r.registry.to_result(add, arguments, {400, body.dump(), UpstreamError::None, ""});
+    CHECK(result["isError"] == true);
+    return text_of(result);
+  };
+  json args = {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", "hunter2-s3cret"}}}};
+  CHECK(detail_of(args, {{"detail", R"(Invalid body: {"key":"K","value":"hunter2-s3cret"})"}})
+            .starts_with(
+                R"(Qovery answered HTTP 400: Invalid body: {"key":"K","value":"[redacted]"}.)"));
+  CHECK(detail_of(args, {{"message", "hunter2-s3cret is too weak"}})
+            .starts_with("Qovery answered HTTP 400: [redacted] is too weak."));
+  CHECK(detail_of(args, {{"error", "twice: hunter2-s3cret hunter2-s3cret"}})
+            .starts_with("Qovery answered HTTP 400: twice: [redacted] [redacted]."));
+
+  // A value that JSON text escapes is found as sent and as escaped.
+  json quoted = {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", "a\"b\\c\né"}}}};
+  std::string escaped = detail_of(
+      quoted,
+      {{"detail",
+        "as text: a\"b\\c\né; as JSON: \"a\\\"b\\\\c\\né\"; ascii: a\\\"b\\\\c\\n\\u00e9"}});
+  CHECK(escaped.starts_with(
+      R"(Qovery answered HTTP 400: as text: [redacted]; as JSON: "[redacted]"; ascii: [redacted].)"));
+
+  // A short value is redacted too; an empty one matches nothing.
+  json short_value = {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", "ab"}}}};
+  CHECK(detail_of(short_value, {{"detail", "value ab is too short"}})
+            .starts_with("Qovery answered HTTP 400: value [redacted] is too short."));
+  json empty_value = {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", ""}}}};
+  CHECK(detail_of(empty_value, {{"detail", "value is empty"}})
+            .starts_with("Qovery answered HTTP 400: value is empty."));
+
+  // Redacted before the detail is cut at 300 bytes, so no beginning of a value remains.
+  json long_detail = {{"detail", std::string(295, '.') + "hunter2-s3cret and more"}};
+  std::string cut = detail_of(args, long_detail);
+  CHECK(cut.find("hunter") == std::string::npos);
+  CHECK(cut.starts_with("Qovery answered HTTP 400: " + std::string(295, '.') + "[reda..."));
+}
+
+TEST_CASE("Registry: sent_values finds every value of the body, longest first", "[registry]") {
+  json arguments = {{"jobId", kJob},
+                    {"body",
+                     {{"key", "K"},
+                      {"value", "top-value"},
+                      {"nested", {{"value", "nested-value-longer"}, {"list", {{{"value", "x"}}}}}},
+                      {"other", {{"value", 12}}},
+                      {"empty", {{"value", ""}}}}}};
+  CHECK(sent_values(arguments) ==
+        std::vector<std::string>{"nested-value-longer", "top-value", "x"});
+  CHECK(sent_values({{"jobId", kJob}}).empty());
+  CHECK(sent_values({{"value", "not in a body"}}).empty());
+
+  // One pass, longest match first: "ab" inside "abc" does not cut the longer one.
+  CHECK(redact("abc ab a", {"abc", "ab"}) == "[redacted] [redacted] a");
+  CHECK(redact("nothing here", {}) == "nothing here");
+  CHECK(redact("a-a", {"a"}) == "[redacted]-[redacted]");
+}
+
+TEST_CASE("Registry: a send that fails is a tool error, and nothing is answered for it",
+          "[registry]") {
+  Registry r;
+  json result = r.registry.call(
+      r.tool("add-secret-job"),
+      {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", "never-sent"}}}},
+      [](const UpstreamRequest &) {
+        return Result<UpstreamResponse>::failure("the audit log could not be written");
+      });
+  CHECK(result["isError"] == true);
+  CHECK(text_of(result) == "the audit log could not be written");
+}
+
 TEST_CASE("Registry: selection by read-only and by name", "[registry]") {
   auto capability = parse_capability(*resource("capability.naftiko.yaml"));
   auto read_only = ToolRegistry::create(capability.value(), resource, {true, {}});
