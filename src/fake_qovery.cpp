@@ -133,17 +133,6 @@ std::string new_uuid_v4(std::mt19937_64 &random) {
   return uuid;
 }
 
-bool is_uuid(std::string_view text) {
-  if (text.size() != 36)
-    return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash_position ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i])))
-      return false;
-  }
-  return true;
-}
-
 /// `text` as a JSON string for an error message, cut to 200 bytes.
 std::string json_quoted(std::string_view text) {
   return Json(std::string(text.substr(0, 200)))
