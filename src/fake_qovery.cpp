@@ -1,8 +1,9 @@
 #include "qovery_mcp/fake_qovery.hpp"
 
+#include "qovery_mcp/result.hpp"
 #include "qovery_mcp/text.hpp"
 
-#include "qovery_mcp/result.hpp"
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -58,13 +59,12 @@ std::string type_name(VariableType type) {
   return "VALUE";
 }
 
-/// A secret as the fake stores it: with its value, which is never returned.
+/// A secret as the fake stores it: its metadata, never its value.
 struct StoredSecret {
   std::string id;
   std::string key;
   Scope scope = Scope::Job;
   VariableType type = VariableType::Value;
-  std::string value;
   std::optional<std::string> mount_path;
   std::optional<std::string> description;
   std::optional<bool> enable_interpolation_in_file;
@@ -74,13 +74,12 @@ struct StoredSecret {
   std::string target_id;
 };
 
-StoredSecret seeded_secret(std::string id, std::string key, Scope scope, std::string value,
+StoredSecret seeded_secret(std::string id, std::string key, Scope scope,
                            std::optional<std::string> description, std::string created_at) {
   StoredSecret secret;
   secret.id = std::move(id);
   secret.key = std::move(key);
   secret.scope = scope;
-  secret.value = std::move(value);
   secret.description = std::move(description);
   secret.created_at = std::move(created_at);
   return secret;
@@ -89,14 +88,12 @@ StoredSecret seeded_secret(std::string id, std::string key, Scope scope, std::st
 std::vector<StoredSecret> seeded_secrets() {
   return {
       seeded_secret(FakeQovery::kProjectSecretId, "DATABASE_PASSWORD", Scope::Project,
-                    "fake-database-password", "password of the project's main database",
-                    "2026-01-05T09:30:00.000000Z"),
+                    "password of the project's main database", "2026-01-05T09:30:00.000000Z"),
       seeded_secret(FakeQovery::kEnvironmentSecretId, "STRIPE_API_KEY", Scope::Environment,
-                    "sk_test_fake", std::nullopt, "2026-01-06T10:15:00.000000Z"),
+                    std::nullopt, "2026-01-06T10:15:00.000000Z"),
       seeded_secret(FakeQovery::kBuiltInSecretId, "QOVERY_POSTGRESQL_Z8F3A2B1C_PASSWORD",
-                    Scope::BuiltIn, "fake-postgresql-password", std::nullopt,
-                    "2026-01-05T09:31:00.000000Z"),
-      seeded_secret(FakeQovery::kJobSecretId, "JOB_SIGNING_KEY", Scope::Job, "fake-signing-key",
+                    Scope::BuiltIn, std::nullopt, "2026-01-05T09:31:00.000000Z"),
+      seeded_secret(FakeQovery::kJobSecretId, "JOB_SIGNING_KEY", Scope::Job,
                     "signs the job's reports", "2026-01-07T14:00:00.000000Z"),
   };
 }
@@ -136,26 +133,10 @@ std::string new_uuid_v4(std::mt19937_64 &random) {
   return uuid;
 }
 
-bool is_uuid(std::string_view text) {
-  if (text.size() != 36)
-    return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash_position ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i])))
-      return false;
-  }
-  return true;
-}
-
 /// `text` as a JSON string for an error message, cut to 200 bytes.
 std::string json_quoted(std::string_view text) {
   return Json(std::string(text.substr(0, 200)))
       .dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-FakeResponse error_response(int status, const std::string &detail) {
-  OrderedJson body = {{"status", status}, {"detail", detail}};
-  return {status, body.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
 FakeResponse json_response(int status, const OrderedJson &body) {
@@ -164,27 +145,6 @@ FakeResponse json_response(int status, const OrderedJson &body) {
 
 template <typename T> OrderedJson nullable(const std::optional<T> &value) {
   return value ? OrderedJson(*value) : OrderedJson(nullptr);
-}
-
-/// The "Token"/"Bearer" word of an Authorization header, "" when absent and
-/// "other" otherwise: never any part of the credential itself.
-std::string auth_scheme_of(std::string_view authorization) {
-  if (authorization.empty())
-    return "";
-  if (authorization.starts_with("Token "))
-    return "Token";
-  if (authorization.starts_with("Bearer "))
-    return "Bearer";
-  return "other";
-}
-
-/// Checked independently of authorization_value() so that a mistake there
-/// shows up as a 401 in the tests instead of being mirrored here.
-bool is_authorized(const std::optional<std::string> &api_key, const std::string &authorization) {
-  if (!api_key)
-    return true;
-  std::string expected = (looks_like_jwt(*api_key) ? "Bearer " : "Token ") + *api_key;
-  return authorization == expected;
 }
 
 enum class Action { List, Create, Edit, Delete, CreateAlias, CreateOverride };
@@ -213,7 +173,7 @@ std::vector<std::string_view> path_segments(std::string_view path) {
 /// wrong method) answer.
 std::variant<Route, FakeResponse> match_route(const FakeRequest &request) {
   auto not_found = [&] {
-    return error_response(404, "no such resource: " + json_quoted(request.path));
+    return qovery_error_response(404, "no such resource: " + json_quoted(request.path));
   };
   std::vector<std::string_view> segments = path_segments(request.path);
   bool well_formed = segments.size() >= 3 && segments.size() <= 5 && segments[0] == "job" &&
@@ -246,8 +206,9 @@ std::variant<Route, FakeResponse> match_route(const FakeRequest &request) {
                    segments.size() > 3 ? std::string(segments[3]) : std::string()};
     allowed_methods += (allowed_methods.empty() ? "" : ", ") + std::string(candidate.method);
   }
-  return error_response(405, "method " + json_quoted(request.method) + " is not allowed on " +
-                                 json_quoted(request.path) + "; allowed: " + allowed_methods);
+  return qovery_error_response(405, "method " + json_quoted(request.method) +
+                                        " is not allowed on " + json_quoted(request.path) +
+                                        "; allowed: " + allowed_methods);
 }
 
 /// The fields a request body may carry; which ones a route reads depends on
@@ -269,7 +230,8 @@ constexpr unsigned kValueFields = kValue | kDescription | kEnableInterpolation;
 /// absent and fields outside the route's schema are ignored.
 struct BodyFields {
   std::optional<std::string> key;
-  std::optional<std::string> value;
+  /// Whether a `value` was given: its text is checked to be a string, never kept.
+  bool value_given = false;
   std::optional<std::string> mount_path;
   std::optional<std::string> description;
   std::optional<bool> enable_interpolation_in_file;
@@ -287,11 +249,11 @@ Result<BodyFields> parse_body(const std::string &body, unsigned known_fields) {
   struct StringField {
     Field field;
     const char *name;
-    std::optional<std::string> *slot;
+    std::optional<std::string> *slot; ///< nullptr for `value`, which is not kept
   };
   const std::array<StringField, 4> string_fields{
       {{kKey, "key", &fields.key},
-       {kValue, "value", &fields.value},
+       {kValue, "value", nullptr},
        {kMountPath, "mount_path", &fields.mount_path},
        {kDescription, "description", &fields.description}}};
   for (const StringField &string_field : string_fields) {
@@ -301,7 +263,10 @@ Result<BodyFields> parse_body(const std::string &body, unsigned known_fields) {
     if (!it->is_string())
       return Failure::failure("field '" + std::string(string_field.name) +
                               "' must be a string, got " + it->type_name());
-    *string_field.slot = it->get<std::string>();
+    if (string_field.slot == nullptr)
+      fields.value_given = true;
+    else
+      *string_field.slot = it->get<std::string>();
   }
   auto interpolation = json.find("enable_interpolation_in_file");
   if ((known_fields & kEnableInterpolation) && interpolation != json.end() &&
@@ -337,83 +302,11 @@ std::optional<std::string> key_problem(const std::string &key) {
   return std::nullopt;
 }
 
-/// The answer a fault with a status or a body replaces the real one with.
-FakeResponse injected_response(const FakeFault &fault) {
-  FakeResponse response = fault.status != 0
-                              ? error_response(fault.status, "fault injected by the test")
-                              : FakeResponse{};
-  if (fault.body)
-    response.body = *fault.body;
-  response.retry_after = fault.retry_after;
-  return response;
-}
-
-/// `value` when it is an integer from `min` to `max`.
-std::optional<int> integer_in(const Json &value, int min, int max) {
-  if (!value.is_number_integer())
-    return std::nullopt;
-  auto number = value.get<long long>();
-  if (number < min || number > max)
-    return std::nullopt;
-  return static_cast<int>(number);
-}
-
 } // namespace
 
-Result<FakeFault> parse_fake_fault(const Json &json) {
-  using Failure = Result<FakeFault>;
-  if (!json.is_object())
-    return Failure::failure("a fault must be a JSON object");
-  struct IntegerField {
-    std::string_view name;
-    int min;
-    int max;
-  };
-  static constexpr std::array<IntegerField, 4> kIntegerFields{{{"status", 100, 599},
-                                                               {"retry_after", 0, 86400},
-                                                               {"delay_ms", 0, 600000},
-                                                               {"count", 1, 1000000}}};
-  FakeFault fault;
-  for (const auto &[name, value] : json.items()) {
-    if (name == "reset") {
-      if (!value.is_boolean())
-        return Failure::failure("field 'reset' must be a boolean");
-      fault.reset = value.get<bool>();
-      continue;
-    }
-    if (name == "body") {
-      if (!value.is_string())
-        return Failure::failure("field 'body' must be a string");
-      fault.body = value.get<std::string>();
-      continue;
-    }
-    // An init-capture: clang 14 cannot capture a structured binding.
-    auto field = std::find_if(
-        kIntegerFields.begin(), kIntegerFields.end(),
-        [&key = name](const IntegerField &candidate) { return candidate.name == key; });
-    if (field == kIntegerFields.end())
-      return Failure::failure("unknown field '" + name +
-                              "' (fields: status, retry_after, delay_ms, reset, body, count)");
-    std::optional<int> number = integer_in(value, field->min, field->max);
-    if (!number)
-      return Failure::failure("field '" + name + "' must be an integer from " +
-                              std::to_string(field->min) + " to " + std::to_string(field->max));
-    if (name == "status")
-      fault.status = *number;
-    else if (name == "retry_after")
-      fault.retry_after = *number;
-    else if (name == "delay_ms")
-      fault.delay = std::chrono::milliseconds(*number);
-    else
-      fault.count = *number;
-  }
-  if (fault.retry_after && fault.status == 0)
-    return Failure::failure("'retry_after' needs a status");
-  if (fault.status == 0 && !fault.body && !fault.reset && fault.delay.count() == 0)
-    return Failure::failure("a fault needs status, body, reset or delay_ms");
-  if (fault.reset && (fault.status != 0 || fault.body))
-    return Failure::failure("'reset' closes the connection: it takes no status or body");
-  return fault;
+FakeResponse qovery_error_response(int status, const std::string &detail) {
+  OrderedJson body = {{"status", status}, {"detail", detail}};
+  return {status, body.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
 struct FakeQovery::State {
@@ -431,11 +324,11 @@ struct FakeQovery::State {
   std::optional<FakeResponse> refuse_key(const std::optional<std::string> &key,
                                          const std::string &except_id = {}) const {
     if (!key)
-      return error_response(400, "field 'key' is required");
+      return qovery_error_response(400, "field 'key' is required");
     if (auto problem = key_problem(*key))
-      return error_response(400, *problem);
+      return qovery_error_response(400, *problem);
     if (job_key_taken(*key, except_id))
-      return error_response(409, "Variable already exists: " + *key);
+      return qovery_error_response(409, "Variable already exists: " + *key);
     return std::nullopt;
   }
 
@@ -499,13 +392,12 @@ struct FakeQovery::State {
   FakeResponse create(const std::string &body) {
     auto fields = parse_body(body, kSecretRequestFields);
     if (!fields)
-      return error_response(400, fields.error());
+      return qovery_error_response(400, fields.error());
     if (auto refusal = refuse_key(fields->key))
       return *refusal;
     StoredSecret secret;
     secret.key = *fields->key;
     secret.type = fields->mount_path ? VariableType::File : VariableType::Value;
-    secret.value = fields->value.value_or("");
     secret.mount_path = fields->mount_path;
     secret.description = fields->description;
     secret.enable_interpolation_in_file = fields->enable_interpolation_in_file;
@@ -513,29 +405,29 @@ struct FakeQovery::State {
   }
 
   /// A PUT replaces the description and enable_interpolation_in_file (absent
-  /// is null) and keeps the stored value when none is given.
+  /// is null); a value given replaces Qovery's, which the fake does not keep.
   FakeResponse edit(StoredSecret &secret, const std::string &body) {
     auto fields = parse_body(body, kSecretEditRequestFields);
     if (!fields)
-      return error_response(400, fields.error());
+      return qovery_error_response(400, fields.error());
     if (secret.scope == Scope::BuiltIn)
-      return error_response(400, "can't edit a BUILT_IN secret");
+      return qovery_error_response(400, "can't edit a BUILT_IN secret");
     if (secret.scope != Scope::Job)
-      return error_response(400, "secret " + secret.key + " belongs to the " +
-                                     scope_name(secret.scope) +
-                                     " scope: edit it there, or override it at the job level");
+      return qovery_error_response(
+          400, "secret " + secret.key + " belongs to the " + scope_name(secret.scope) +
+                   " scope: edit it there, or override it at the job level");
     if (secret.type == VariableType::Override && fields->key && *fields->key != secret.key)
-      return error_response(400, "can't change the key of an override: it keeps the key of the "
-                                 "secret it overrides (" +
-                                     secret.key + ")");
-    if (secret.type == VariableType::Alias && fields->value)
-      return error_response(400, "can't change the value of an alias: it takes the value of the "
-                                 "secret it aliases");
+      return qovery_error_response(400,
+                                   "can't change the key of an override: it keeps the key of the "
+                                   "secret it overrides (" +
+                                       secret.key + ")");
+    if (secret.type == VariableType::Alias && fields->value_given)
+      return qovery_error_response(400,
+                                   "can't change the value of an alias: it takes the value of the "
+                                   "secret it aliases");
     if (auto refusal = refuse_key(fields->key, secret.id))
       return *refusal;
     secret.key = *fields->key;
-    if (fields->value)
-      secret.value = *fields->value;
     secret.description = fields->description;
     secret.enable_interpolation_in_file = fields->enable_interpolation_in_file;
     secret.updated_at = now_rfc3339();
@@ -547,10 +439,10 @@ struct FakeQovery::State {
   /// one never has aliases or overrides to cascade to.
   FakeResponse remove(const StoredSecret &secret) {
     if (secret.scope == Scope::BuiltIn)
-      return error_response(400, "can't delete a BUILT_IN secret");
+      return qovery_error_response(400, "can't delete a BUILT_IN secret");
     if (secret.scope != Scope::Job)
-      return error_response(400, "secret " + secret.key + " belongs to the " +
-                                     scope_name(secret.scope) + " scope: delete it there");
+      return qovery_error_response(400, "secret " + secret.key + " belongs to the " +
+                                            scope_name(secret.scope) + " scope: delete it there");
     std::string id = secret.id;
     std::erase_if(secrets, [&](const StoredSecret &candidate) { return candidate.id == id; });
     return {204, ""};
@@ -559,20 +451,21 @@ struct FakeQovery::State {
   FakeResponse create_alias(const StoredSecret &target, const std::string &body) {
     auto fields = parse_body(body, kKeyFields);
     if (!fields)
-      return error_response(400, fields.error());
+      return qovery_error_response(400, fields.error());
     if (target.type == VariableType::Alias)
-      return error_response(400, "Can't create an alias on an alias (" + target.key +
-                                     "): create it on the secret that " + target.key + " aliases");
+      return qovery_error_response(400, "Can't create an alias on an alias (" + target.key +
+                                            "): create it on the secret that " + target.key +
+                                            " aliases");
     if (target.scope == Scope::Job)
-      return error_response(400, "Can't create an alias on a secret of the same scope (JOB). "
-                                 "Aliases can only be created from one scope to a lower scope. " +
-                                     std::string(kScopeHierarchy));
+      return qovery_error_response(400,
+                                   "Can't create an alias on a secret of the same scope (JOB). "
+                                   "Aliases can only be created from one scope to a lower scope. " +
+                                       std::string(kScopeHierarchy));
     if (auto refusal = refuse_key(fields->key))
       return *refusal;
     StoredSecret alias;
     alias.key = *fields->key;
     alias.type = VariableType::Alias;
-    alias.value = target.value;
     alias.description = fields->description;
     alias.enable_interpolation_in_file = fields->enable_interpolation_in_file;
     alias.target_id = target.id;
@@ -582,19 +475,19 @@ struct FakeQovery::State {
   FakeResponse create_override(const StoredSecret &target, const std::string &body) {
     auto fields = parse_body(body, kValueFields);
     if (!fields)
-      return error_response(400, fields.error());
+      return qovery_error_response(400, fields.error());
     if (target.scope != Scope::Project && target.scope != Scope::Environment)
-      return error_response(400, "Can't create an override on a " + scope_name(target.scope) +
-                                     " secret: only PROJECT and ENVIRONMENT secrets can be "
-                                     "overridden at the job level. Overrides can only be created "
-                                     "from one scope to a lower scope. " +
-                                     kScopeHierarchy);
+      return qovery_error_response(400,
+                                   "Can't create an override on a " + scope_name(target.scope) +
+                                       " secret: only PROJECT and ENVIRONMENT secrets can be "
+                                       "overridden at the job level. Overrides can only be created "
+                                       "from one scope to a lower scope. " +
+                                       kScopeHierarchy);
     if (job_key_taken(target.key))
-      return error_response(409, "Variable already exists: " + target.key);
+      return qovery_error_response(409, "Variable already exists: " + target.key);
     StoredSecret override_secret;
     override_secret.key = target.key;
     override_secret.type = VariableType::Override;
-    override_secret.value = fields->value.value_or("");
     override_secret.description = fields->description;
     override_secret.enable_interpolation_in_file = fields->enable_interpolation_in_file;
     override_secret.target_id = target.id;
@@ -604,7 +497,7 @@ struct FakeQovery::State {
   /// The real answer to `request`: 401 unless `authorized`, then the route's.
   FakeResponse respond(const FakeRequest &request, bool authorized) {
     if (!authorized)
-      return error_response(401, "Access token is missing or invalid");
+      return qovery_error_response(401, "Access token is missing or invalid");
     auto route = match_route(request);
     if (auto *refusal = std::get_if<FakeResponse>(&route))
       return *refusal;
@@ -613,17 +506,18 @@ struct FakeQovery::State {
 
   FakeResponse answer(const Route &route, const std::string &body) {
     if (!is_uuid(route.job_id))
-      return error_response(400, "jobId must be a UUID, got " + json_quoted(route.job_id));
+      return qovery_error_response(400, "jobId must be a UUID, got " + json_quoted(route.job_id));
     bool has_secret_id = route.action != Action::List && route.action != Action::Create;
     if (has_secret_id && !is_uuid(route.secret_id))
-      return error_response(400, "secretId must be a UUID, got " + json_quoted(route.secret_id));
+      return qovery_error_response(400,
+                                   "secretId must be a UUID, got " + json_quoted(route.secret_id));
     if (to_lower(route.job_id) != FakeQovery::kJobId)
-      return error_response(404, "job not found: " + route.job_id);
+      return qovery_error_response(404, "job not found: " + route.job_id);
     StoredSecret *secret = nullptr;
     if (has_secret_id) {
       secret = find(to_lower(route.secret_id));
       if (!secret)
-        return error_response(404, "secret not found: " + route.secret_id);
+        return qovery_error_response(404, "secret not found: " + route.secret_id);
     }
     switch (route.action) {
     case Action::List:
@@ -639,7 +533,7 @@ struct FakeQovery::State {
     case Action::CreateOverride:
       return create_override(*secret, body);
     }
-    return error_response(500, "unhandled route");
+    return qovery_error_response(500, "unhandled route");
   }
 };
 
@@ -649,52 +543,24 @@ FakeQovery::FakeQovery(FakeQoveryOptions options)
 FakeQovery::~FakeQovery() = default;
 
 FakeResponse FakeQovery::handle(const FakeRequest &request) {
+  bool authorized = authorizes(request.authorization);
   std::lock_guard lock(mutex_);
-  bool authorized = is_authorized(options_.api_key, request.authorization);
-  recorded_.push_back({request.method, request.path, auth_scheme_of(request.authorization),
-                       authorized, request.body});
-  FakeFault fault; // none unless one is waiting
-  if (!faults_.empty()) {
-    fault = faults_.front();
-    if (--faults_.front().count == 0)
-      faults_.pop_front();
-  }
-  FakeResponse response;
-  if (fault.reset)
-    response.reset = true;
-  else if (fault.status != 0 || fault.body)
-    response = injected_response(fault);
-  else
-    response = state_->respond(request, authorized);
-  response.delay = fault.delay;
-  return response;
+  return state_->respond(request, authorized);
 }
 
-void FakeQovery::inject(const FakeFault &fault) {
-  std::lock_guard lock(mutex_);
-  faults_.push_back(fault);
-}
-
-void FakeQovery::clear_faults() {
-  std::lock_guard lock(mutex_);
-  faults_.clear();
-}
-
-std::vector<RecordedRequest> FakeQovery::recorded() const {
-  std::lock_guard lock(mutex_);
-  return recorded_;
-}
-
-void FakeQovery::clear_recorded() {
-  std::lock_guard lock(mutex_);
-  recorded_.clear();
+/// Checked independently of authorization_value() so that a mistake there
+/// shows up as a 401 in the tests instead of being mirrored here.
+bool FakeQovery::authorizes(std::string_view authorization) const {
+  if (!options_.api_key)
+    return true;
+  std::string expected =
+      (looks_like_jwt(*options_.api_key) ? "Bearer " : "Token ") + *options_.api_key;
+  return authorization == expected;
 }
 
 void FakeQovery::reset() {
   std::lock_guard lock(mutex_);
   state_->secrets = seeded_secrets();
-  recorded_.clear();
-  faults_.clear();
 }
 
 UpstreamResponse SandboxUpstream::send(const UpstreamRequest &request) {

@@ -1,6 +1,7 @@
 #include "qovery_mcp/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace qovery_mcp {
 
@@ -33,6 +34,17 @@ std::string to_upper(std::string_view text) {
     if (c >= 'a' && c <= 'z')
       c = static_cast<char>(c - 'a' + 'A');
   return out;
+}
+
+bool is_uuid(std::string_view text) {
+  if (text.size() != 36)
+    return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash_position ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i])))
+      return false;
+  }
+  return true;
 }
 
 } // namespace qovery_mcp

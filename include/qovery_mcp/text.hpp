@@ -15,5 +15,8 @@ std::string to_upper(std::string_view text);
 std::string media_type(std::string_view value);
 /// The number of UTF-8 code points in `text` (bytes that do not continue one).
 std::size_t code_points(std::string_view text);
+/// Whether `text` is a UUID: 8-4-4-4-12 hexadecimal digits, either case (ids
+/// in paths and arguments; any version).
+bool is_uuid(std::string_view text);
 
 } // namespace qovery_mcp

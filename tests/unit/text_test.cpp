@@ -16,3 +16,13 @@ TEST_CASE("Text: a media type loses its parameters and blanks and is lower-cased
   CHECK(media_type(" \ttext/event-stream ") == "text/event-stream");
   CHECK(media_type("") == "");
 }
+
+TEST_CASE("Text: a UUID is 8-4-4-4-12 hexadecimal digits, either case", "[text]") {
+  CHECK(is_uuid("11111111-1111-4111-8111-111111111111"));
+  CHECK(is_uuid("AAAAAAAA-bbbb-0000-ffff-123456789abc"));
+  CHECK_FALSE(is_uuid(""));
+  CHECK_FALSE(is_uuid("11111111-1111-4111-8111-11111111111g"));
+  CHECK_FALSE(is_uuid("11111111-1111-4111-8111-1111111111111"));
+  CHECK_FALSE(is_uuid("111111111-111-4111-8111-111111111111"));
+  CHECK_FALSE(is_uuid("11111111_1111_4111_8111_111111111111"));
+}

@@ -1,10 +1,14 @@
 // fake-qovery: Qovery's job-secret API, in memory, over HTTP(S), for the
-// integration tests. The API itself is FakeQovery (src/fake_qovery.cpp); this
-// file only puts it behind cpp-httplib and adds the /_fake test controls:
+// integration tests. The API itself is FakeQovery (src/fake_qovery.cpp, which
+// --sandbox reuses); request recording and fault injection are this program's
+// (controls.cpp); this file puts them behind cpp-httplib with the /_fake test
+// controls:
 //   GET/DELETE /_fake/requests   what the fake received / forget it
 //   POST /_fake/reset            back to the seeded state
 //   POST /_fake/faults           inject a fault ({"status":503,"count":2}, see parse_fake_fault)
 //   DELETE /_fake/faults         no more faults
+
+#include "controls.hpp"
 
 #include "qovery_mcp/fake_qovery.hpp"
 #include "qovery_mcp/http_server.hpp"
@@ -75,9 +79,9 @@ void print_error(const std::string &message) {
 
 /// The recorded requests as the /_fake/requests JSON array: bodies parsed
 /// when they are JSON, kept as strings otherwise.
-std::string recorded_json(const std::vector<qovery_mcp::RecordedRequest> &requests) {
+std::string recorded_json(const std::vector<fake_qovery::RecordedRequest> &requests) {
   nlohmann::json array = nlohmann::json::array();
-  for (const qovery_mcp::RecordedRequest &request : requests) {
+  for (const fake_qovery::RecordedRequest &request : requests) {
     nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
     array.push_back({{"method", request.method},
                      {"path", request.path},
@@ -118,7 +122,7 @@ void json_error(httplib::Response &response, int status, const std::string &mess
   response.set_content(nlohmann::json{{"error", message}}.dump(), "application/json");
 }
 
-void add_routes(httplib::Server &server, qovery_mcp::FakeQovery &fake, int delay_ms,
+void add_routes(httplib::Server &server, fake_qovery::FakeControls &fake, int delay_ms,
                 SecretRecorder *secrets) {
   server.Get("/_fake/requests", [&fake](const httplib::Request &, httplib::Response &response) {
     response.set_content(recorded_json(fake.recorded()), "application/json");
@@ -133,7 +137,7 @@ void add_routes(httplib::Server &server, qovery_mcp::FakeQovery &fake, int delay
   });
   server.Post("/_fake/faults", [&fake](const httplib::Request &request,
                                        httplib::Response &response) {
-    auto fault = qovery_mcp::parse_fake_fault(nlohmann::json::parse(request.body, nullptr, false));
+    auto fault = fake_qovery::parse_fake_fault(nlohmann::json::parse(request.body, nullptr, false));
     if (!fault)
       return json_error(response, 400, fault.error());
     fake.inject(fault.value());
@@ -150,7 +154,7 @@ void add_routes(httplib::Server &server, qovery_mcp::FakeQovery &fake, int delay
       secrets->record_body(request.body);
     if (delay_ms > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    qovery_mcp::FakeResponse answer = fake.handle(
+    fake_qovery::ControlledResponse answer = fake.handle(
         {request.method, request.path, request.get_header_value("Authorization"), request.body});
     std::this_thread::sleep_for(answer.delay);
     if (answer.reset)
@@ -269,7 +273,7 @@ int main(int argc, char **argv) {
     if (!options.api_key.empty())
       secrets->record(options.api_key);
   }
-  qovery_mcp::FakeQovery fake(std::move(fake_options));
+  fake_qovery::FakeControls fake(std::move(fake_options));
   add_routes(*server, fake, options.delay_ms, secrets ? &*secrets : nullptr);
 
   qovery_mcp::HttpServerOptions listen_at;
