@@ -567,24 +567,6 @@ bool is_date_time(std::string_view text) {
          digits(offset, 4, 2, offset_minute) && offset_hour <= 23 && offset_minute <= 59;
 }
 
-/// 8-4-4-4-12 hexadecimal digits, either case.
-bool is_uuid(std::string_view text) {
-  if (text.size() != 36)
-    return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-')
-        return false;
-      continue;
-    }
-    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (!hex)
-      return false;
-  }
-  return true;
-}
-
 std::optional<ValidationError> check(const Node &node, const json &instance, const PathFrame *path,
                                      bool hidden);
 

@@ -51,6 +51,8 @@ private:
   std::condition_variable changed_;
   std::vector<WatchedAttempt *> watched_;
   bool stopping_ = false;
+  /// When the thread wakes up next by itself (max: only when notified).
+  std::chrono::steady_clock::time_point wake_at_ = std::chrono::steady_clock::time_point::max();
   std::thread thread_;
 };
 

@@ -345,9 +345,11 @@ TEST_CASE("Load: 200 concurrent sessions, 20,000 tools/call, memory back after t
                         "64", "--max-connections", "256", "--session-timeout",
                         std::to_string(kSessionTimeoutSeconds)});
   const int pid = server.process->pid();
-  // One request first: the worker pool starts with the first connection.
+  // One call first: the worker pool starts with the first connection, and the
+  // upstream's deadline watchdog with the first call.
   McpClient first(server.port);
   first.initialize();
+  REQUIRE_FALSE(first.call("list-job-secrets", {{"jobId", kJobId}}).value("isError", false));
   REQUIRE(first.end_session().status == 200);
   long rss_idle = rss_kib(pid);
   long threads_idle = proc_status(pid, "Threads");
