@@ -156,6 +156,11 @@ std::string status_advice(int status) {
   case 429:
     return "Qovery is rate limiting requests: wait before retrying.";
   default:
+    // Redirects are not followed: the key would go wherever they point.
+    if (status >= 300 && status < 400)
+      return "The API's address answered with a redirect, which this server does not follow; "
+             "nothing was done. The user should check --api-url (the API's base URL, "
+             "https://api.qovery.com by default).";
     return status >= 500 ? "Qovery failed to handle the request: retry later."
                          : "Qovery refused the request.";
   }

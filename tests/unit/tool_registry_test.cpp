@@ -178,6 +178,17 @@ TEST_CASE("Registry: upstream answers become results a model can act on", "[regi
                                       {200, "<html>", UpstreamError::None, ""});
   CHECK(garbage["isError"] == true);
   CHECK(text_of(garbage).find("not JSON") != std::string::npos);
+
+  // A redirect is not followed: nothing was done, and the address is what to check.
+  for (int status : {301, 302, 307, 308}) {
+    INFO(status);
+    json moved = r.registry.to_result(remove, args, {status, "", UpstreamError::None, ""});
+    CHECK(moved["isError"] == true);
+    CHECK(text_of(moved).find("redirect, which this server does not follow") != std::string::npos);
+    CHECK(text_of(moved).find("--api-url") != std::string::npos);
+    CHECK(text_of(moved).find("refused") == std::string::npos);
+    CHECK(text_of(moved).find("may or may not") == std::string::npos);
+  }
 }
 
 TEST_CASE("Registry: a successful answer is structured content and the same text", "[registry]") {
