@@ -150,10 +150,14 @@ Result<int> parse_port(std::string_view text) {
 
 Result<BaseUrl> parse_base_url(const std::string &url) {
   auto fail = [](std::string message) { return Result<BaseUrl>::failure(std::move(message)); };
-  // Checked first, so that no other message echoes a password.
+  // Checked first, so that no other message echoes a password or a key
+  // given in a query ("?api_key=...") or a fragment.
   if (url.find('@') != std::string::npos)
     return fail("--api-url: '@' is not allowed (credentials in the URL are not supported; the "
                 "API key is given separately)");
+  if (url.find_first_of("?#") != std::string::npos)
+    return fail("--api-url: a query or fragment is not allowed (the URL is not shown: it may "
+                "hold a credential; the API key is given separately)");
   auto quoted = "\"" + url + "\"";
 
   auto scheme_end = url.find("://");
@@ -172,8 +176,6 @@ Result<BaseUrl> parse_base_url(const std::string &url) {
   std::string_view authority = rest.substr(0, authority_end);
   std::string_view prefix =
       authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-  if (rest.find_first_of("?#") != std::string_view::npos)
-    return fail("--api-url: a query or fragment is not allowed, got " + quoted);
 
   std::string_view port_text;
   bool has_port = false;

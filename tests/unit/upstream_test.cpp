@@ -207,6 +207,17 @@ TEST_CASE("Upstream: create refuses credentials in the URL without echoing them"
     CHECK(error.rfind("--api-url: '@' is not allowed (credentials in the URL", 0) == 0);
     CHECK(error.find("hunter2") == std::string::npos);
   }
+  // A key in a query or fragment, whatever else is wrong with the URL.
+  for (const char *url :
+       {"https://api.qovery.com/?api_key=hunter2", "https://api.qovery.com#token=hunter2",
+        "ftp://api.qovery.com?key=hunter2", "api.qovery.com?key=hunter2",
+        "https://[::1?key=hunter2", "https://api.qovery.com:99999/?key=hunter2"}) {
+    auto error = create_error(config_for(url));
+    INFO(url);
+    CHECK(error.rfind("--api-url: a query or fragment is not allowed (the URL is not shown", 0) ==
+          0);
+    CHECK(error.find("hunter2") == std::string::npos);
+  }
 }
 
 TEST_CASE("Upstream: create refuses a key with a control character, without echoing it",
