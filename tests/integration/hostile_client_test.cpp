@@ -198,12 +198,14 @@ TEST_CASE("Hostile clients: large nested, flat and chunked bodies at once cost b
   // Before the limits, the nested bodies alone took the peak past 1 GB and
   // kept it; now the bodies themselves dominate.
   long peak = proc_status(pid, "VmHWM");
-  INFO("VmRSS before " << rss_before << " KiB, peak " << peak << " KiB");
-  CHECK(peak < 200 * 1024);
   std::this_thread::sleep_for(6s); // the surplus workers end and hand memory back
   long rss_after = proc_status(pid, "VmRSS");
-  INFO("VmRSS after " << rss_after << " KiB");
-  CHECK(rss_after < rss_before + 40 * 1024);
+  INFO("VmRSS before " << rss_before << " KiB, peak " << peak << " KiB, after " << rss_after
+                       << " KiB");
+  if (!kSanitized) {
+    CHECK(peak < 200 * 1024);
+    CHECK(rss_after < rss_before + 40 * 1024);
+  }
   CHECK(setup.request("ping", json::object())["result"] == json::object());
 }
 

@@ -34,20 +34,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Calls per session: in the measured phase, and in the warm-up before it.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-/// Under a sanitizer the server runs 10 to 20 times slower and its memory is
-/// the sanitizer's (shadow memory, ASan's quarantine of freed blocks): the same
-/// 200 concurrent sessions make fewer calls each (2,000 in all), and resident
-/// memory is printed but not bounded (under ASan, LeakSanitizer checks for
-/// leaks when the server exits instead).
-constexpr bool kSanitized = true;
-constexpr int kCallsPerSession = 10;
-constexpr int kWarmUpCallsPerSession = 5;
-#else
-constexpr bool kSanitized = false;
-constexpr int kCallsPerSession = 100;
-constexpr int kWarmUpCallsPerSession = 10;
-#endif
+// Under a sanitizer (kSanitized) the same 200 concurrent sessions make fewer
+// calls each (2,000 in all), and resident memory is printed but not bounded.
+constexpr int kCallsPerSession = kSanitized ? 10 : 100;
+constexpr int kWarmUpCallsPerSession = kSanitized ? 5 : 10;
 /// --session-timeout. The first session a thread opens then waits, idle,
 /// until all 200 are open; that must fit in it: about 1 s here, 10 s under
 /// TSan with the rest of the suite running beside it.
