@@ -454,6 +454,7 @@ std::string attempt_outcome(const UpstreamResponse &response) {
 struct HttpUpstream::Impl {
   BaseUrl url;
   std::string authority; ///< "host:port" for messages, IPv6 in brackets
+  std::string base_url_option; ///< HttpUpstreamConfig::base_url_option
   httplib::Headers headers;
   std::chrono::milliseconds connect_timeout;
   std::chrono::milliseconds read_timeout;
@@ -577,9 +578,11 @@ HttpUpstream::Impl::describe(httplib::ClientImpl &client, httplib::Error error,
   case Error::Connection:
     // httplib reports a name that does not resolve as a connection error.
     if (host_unknown(url.host))
-      return failure(UpstreamError::Unresolved, "could not connect to " + authority +
-                                                    ": the host name " + url.host +
-                                                    " does not resolve");
+      return failure(UpstreamError::Unresolved,
+                     "could not connect to " + authority + ": the host name " + url.host +
+                         " does not resolve" +
+                         (base_url_option.empty() ? " (is this machine offline?)"
+                                                  : " (check " + base_url_option + ")"));
     return failure(UpstreamError::Connection, "could not connect to " + authority);
   case Error::ConnectionTimeout:
     return failure(UpstreamError::Timeout, "could not connect to " + authority + " within " +
@@ -805,6 +808,7 @@ Result<std::unique_ptr<HttpUpstream>> HttpUpstream::create(HttpUpstreamConfig co
       {"Accept-Encoding", "identity"},
       {"User-Agent", kUserAgent},
   };
+  impl->base_url_option = std::move(config.base_url_option);
   impl->connect_timeout = config.connect_timeout;
   impl->read_timeout = config.read_timeout;
   impl->deadline = config.deadline;
