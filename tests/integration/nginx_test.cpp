@@ -91,6 +91,16 @@ httplib::Result post_mcp(httplib::SSLClient &tls, const json &message,
   return tls.Post(path.c_str(), headers, message.dump(), "application/json");
 }
 
+httplib::Result initialize(httplib::SSLClient &tls) {
+  return post_mcp(tls, {{"jsonrpc", "2.0"},
+                        {"id", 1},
+                        {"method", "initialize"},
+                        {"params",
+                         {{"protocolVersion", "2025-11-25"},
+                          {"capabilities", json::object()},
+                          {"clientInfo", {{"name", "nginx-test"}, {"version", "1"}}}}}});
+}
+
 } // namespace
 
 TEST_CASE("Example nginx.conf: MCP and REST pass through nginx over TLS", "[examples][nginx]") {
@@ -98,13 +108,7 @@ TEST_CASE("Example nginx.conf: MCP and REST pass through nginx over TLS", "[exam
   Nginx nginx(server);
   auto tls = nginx.client();
 
-  auto init = post_mcp(*tls, {{"jsonrpc", "2.0"},
-                              {"id", 1},
-                              {"method", "initialize"},
-                              {"params",
-                               {{"protocolVersion", "2025-11-25"},
-                                {"capabilities", json::object()},
-                                {"clientInfo", {{"name", "nginx-test"}, {"version", "1"}}}}}});
+  auto init = initialize(*tls);
   REQUIRE(init);
   INFO(init->body);
   REQUIRE(init->status == 200);
@@ -172,13 +176,7 @@ TEST_CASE("Example nginx.conf: heads and bodies past its limits never reach the 
   }
   // Both still serve.
   auto tls = nginx.client();
-  auto init = post_mcp(*tls, {{"jsonrpc", "2.0"},
-                              {"id", 1},
-                              {"method", "initialize"},
-                              {"params",
-                               {{"protocolVersion", "2025-11-25"},
-                                {"capabilities", json::object()},
-                                {"clientInfo", {{"name", "nginx-test"}, {"version", "1"}}}}}});
+  auto init = initialize(*tls);
   REQUIRE(init);
   CHECK(init->status == 200);
 }
