@@ -10,7 +10,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, stepCountIs } from 'ai';
 import { startFakeModel } from './fake-model.mjs';
 import {
-  agentScript, args, checkAgentRun, clearUpstreamRequests, collectingWarnings, harness, jobId, kFinalTextStart,
+  agentScript, args, checkAgentRun, checkRestart, clearUpstreamRequests, collectingWarnings, harness, jobId, kFinalTextStart,
   kSeededKeys, kToolNames, note, runExamplePage, short, stdioServer,
 } from './framework-test.mjs';
 
@@ -65,6 +65,16 @@ for (const mode of ['http', 'stdio']) {
   await checkAgentRun(t, mode, fakeModel, key, value);
   await t.step(`${mode}: close`, () => mcp.close());
 }
+
+// As examples/ai-sdk.md says: after a server restart, create the client again.
+await t.step('restart', () => checkRestart(t, async (url) => {
+  const mcp = await createMCPClient({ transport: { type: 'http', url } });
+  const tools = await mcp.tools();
+  return {
+    list: () => tools['list-job-secrets'].execute({ jobId }, { toolCallId: 'restart', messages: [] }),
+    close: () => mcp.close(),
+  };
+}));
 
 await t.step('examples/ai-sdk.md', () => runExamplePage(t, 'ai-sdk.md', fakeModel));
 await fakeModel.close();

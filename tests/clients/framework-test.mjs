@@ -144,6 +144,86 @@ export async function checkAgentRun(t, label, fakeModel, key, value, { validates
   });
 }
 
+/**
+ * Checks what each examples/ page says about a server restart: a client
+ * connected before it fails with the server's 404 text for its old session
+ * (the framework does not start a new one), and a client created after it
+ * works. `connect(url)` creates and connects the framework's client and
+ * returns { list, close }, list() calling list-job-secrets through the
+ * framework's tool object. A framework that words the failure itself gives
+ * `staleError`, { what, text }. Uses a server of its own, restarted on its port.
+ */
+export async function checkRestart(t, connect, { staleError } = {}) {
+  const first = await startHttpServer(0);
+  let before;
+  try {
+    before = await connect(first.url);
+    const listed = await outcome(before.list);
+    t.check('restart: a call before the restart lists the secrets', kSeededKeys.every((seeded) => listed.includes(seeded)),
+            listed.slice(0, 300));
+  } finally {
+    await first.stop();
+  }
+  const second = await startHttpServer(first.port);
+  try {
+    const stale = await outcome(before.list);
+    const expected = staleError ?? { what: 'the server\'s 404 text, "session not found"', text: 'session not found' };
+    t.check(`restart: a call through the client made before it fails: ${expected.what}`,
+            stale.includes(expected.text) && !stale.includes(kSeededKeys[0]), stale.slice(0, 300));
+    await before.close().catch(() => {});
+    const after = await connect(second.url);
+    const listed = await outcome(after.list);
+    t.check('restart: a client created again lists the secrets', kSeededKeys.every((seeded) => listed.includes(seeded)),
+            listed.slice(0, 300));
+    await after.close();
+  } finally {
+    await second.stop();
+  }
+}
+
+/** What fn returns, as JSON text, or the message it throws. */
+async function outcome(fn) {
+  try {
+    return JSON.stringify(await fn()) ?? '';
+  } catch (error) {
+    return `threw: ${error?.message ?? error}`;
+  }
+}
+
+/**
+ * The server over HTTP on 127.0.0.1:`port` (0: a free one), pointed at
+ * fake-qovery, its stderr passed on (to client.log, for the secret scan).
+ * Returns { url, port, stop() }.
+ */
+async function startHttpServer(port) {
+  const child = spawn(args.server, ['--api-url', args.fake, '--ca-file', args['ca-file'], '--mcp-port', String(port),
+                                    '--rest-port', '0'],
+                      { env: { ...process.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = await new Promise((resolve, reject) => {
+    let stderr = '';
+    const timer = setTimeout(() => reject(new Error(`the server did not start within 10 s: ${stderr}`)), 10000);
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      stderr += chunk;
+      const match = /MCP endpoint (http:\/\/\S+\/mcp)/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    exited.then(() => reject(new Error(`the server exited: ${stderr}`)));
+  });
+  return {
+    url,
+    port: Number(new URL(url).port),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** The ```js blocks of examples/`page`, each a whole program. */
 export function examplePrograms(page) {
   const text = readFileSync(join(args.examples, page), 'utf8');

@@ -11,7 +11,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import { createAgent } from 'langchain';
 import { startFakeModel } from './fake-model.mjs';
 import {
-  agentScript, args, checkAgentRun, clearUpstreamRequests, collectingWarnings, harness, jobId, kFinalTextStart,
+  agentScript, args, checkAgentRun, checkRestart, clearUpstreamRequests, collectingWarnings, harness, jobId, kFinalTextStart,
   kSeededKeys, kToolNames, note, runExamplePage, short, stdioServer,
 } from './framework-test.mjs';
 
@@ -72,6 +72,16 @@ for (const mode of ['http', 'stdio']) {
   });
   await t.step(`${mode}: close`, () => client.close());
 }
+
+// As examples/langchain.md says: after a server restart, create the client again.
+await t.step('restart', () => checkRestart(t, async (url) => {
+  const client = new MultiServerMCPClient({ mcpServers: { 'qovery-job-secrets': { transport: 'http', url } } });
+  const tools = await client.getTools();
+  return {
+    list: () => tools.find((tool) => tool.name === 'list-job-secrets').invoke({ jobId }),
+    close: () => client.close(),
+  };
+}));
 
 await t.step('examples/langchain.md', () => runExamplePage(t, 'langchain.md', fakeModel));
 await fakeModel.close();

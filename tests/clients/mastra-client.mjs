@@ -10,7 +10,7 @@ import { Agent } from '@mastra/core/agent';
 import { MCPClient } from '@mastra/mcp';
 import { startFakeModel } from './fake-model.mjs';
 import {
-  agentScript, args, checkAgentRun, clearUpstreamRequests, collectingWarnings, harness, jobId, kFinalTextStart,
+  agentScript, args, checkAgentRun, checkRestart, clearUpstreamRequests, collectingWarnings, harness, jobId, kFinalTextStart,
   kSeededKeys, kToolNames, note, runExamplePage, short, stdioServer,
 } from './framework-test.mjs';
 
@@ -66,6 +66,17 @@ for (const mode of ['http', 'stdio']) {
   await checkAgentRun(t, mode, fakeModel, key, value);
   await t.step(`${mode}: disconnect`, () => mcp.disconnect());
 }
+
+// As examples/mastra.md says: after a server restart, create the client again.
+let restartClients = 0;
+await t.step('restart', () => checkRestart(t, async (url) => {
+  const mcp = new MCPClient({ id: `qovery-restart-${++restartClients}`, servers: { [kServer]: { url: new URL(url) } } });
+  const tools = await mcp.listTools();
+  return {
+    list: () => tools[`${kServer}_list-job-secrets`].execute({ jobId }, {}),
+    close: () => mcp.disconnect(),
+  };
+}));
 
 await t.step('examples/mastra.md', () => runExamplePage(t, 'mastra.md', fakeModel));
 await fakeModel.close();

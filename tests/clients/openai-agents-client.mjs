@@ -7,12 +7,13 @@
 // programs of examples/openai-agents.md run as written. One line per check;
 // exits 1 if any failed. Arguments: framework-test.mjs.
 import {
-  Agent, MCPServerStdio, MCPServerStreamableHttp, getAllMcpTools, run, setDefaultOpenAIClient, setTracingDisabled,
+  Agent, MCPServerStdio, MCPServerStreamableHttp, RunContext, getAllMcpTools, run, setDefaultOpenAIClient,
+  setTracingDisabled,
 } from '@openai/agents';
 import OpenAI from 'openai';
 import { startFakeModel, strictSchemaProblems } from './fake-model.mjs';
 import {
-  agentScript, args, checkAgentRun, clearUpstreamRequests, collectingWarnings, harness, jobId, kFinalTextStart,
+  agentScript, args, checkAgentRun, checkRestart, clearUpstreamRequests, collectingWarnings, harness, jobId, kFinalTextStart,
   kSeededKeys, kToolNames, note, runExamplePage, short, stdioServer,
 } from './framework-test.mjs';
 
@@ -84,6 +85,22 @@ for (const mode of ['http', 'stdio']) {
   await checkAgentRun(t, mode, fakeModel, key, value);
   await t.step(`${mode}: close`, () => server.close());
 }
+
+// As examples/openai-agents.md says: after a server restart, connect again.
+await t.step('restart', () => checkRestart(t, async (url) => {
+  const server = new MCPServerStreamableHttp({ url, name: 'qovery-job-secrets' });
+  await server.connect();
+  const tools = await getAllMcpTools({ mcpServers: [server], convertSchemasToStrict: true });
+  const listTool = tools.find((tool) => tool.name === 'list_job_secrets');
+  return {
+    list: () => listTool.invoke(new RunContext(), JSON.stringify({ jobId })),
+    close: () => server.close(),
+  };
+}, {
+  // The function tool's default error function replaces the error's message:
+  // the model never sees that the session is gone.
+  staleError: { what: 'the SDK\'s own generic tool error', text: 'An error occurred while running the tool. Please try again.' },
+}));
 
 await t.step('examples/openai-agents.md', () => runExamplePage(t, 'openai-agents.md', fakeModel));
 await fakeModel.close();

@@ -9,7 +9,7 @@
 import { Client, LATEST_PROTOCOL_VERSION, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import {
-  args, clearUpstreamRequests, harness, jobId, kSeededKeys, kToolNames, kUnknownJobId, runExamplePage, short,
+  args, checkRestart, clearUpstreamRequests, harness, jobId, kSeededKeys, kToolNames, kUnknownJobId, runExamplePage, short,
   stdioServer, upstreamRequests,
 } from './framework-test.mjs';
 
@@ -81,6 +81,16 @@ for (const mode of ['http', 'stdio']) {
   });
   await t.step(`${mode}: close`, () => client.close());
 }
+
+// As examples/sdk-v2.md says: after a server restart, create the client again.
+await t.step('restart', () => checkRestart(t, async (url) => {
+  const client = new Client({ name: 'qovery-mcp-sdk-v2-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return {
+    list: () => client.callTool({ name: 'list-job-secrets', arguments: { jobId } }),
+    close: () => client.close(),
+  };
+}));
 
 await t.step('examples/sdk-v2.md', () => runExamplePage(t, 'sdk-v2.md'));
 t.finish();
