@@ -48,6 +48,7 @@ for (const mode of ['http', 'stdio']) {
     collectingWarnings(() => agent.generate(`List the secrets of the Qovery job ${jobId}, then add one.`, { maxSteps: 8 })));
   note(`mastra ${mode}: warnings while generating`, ran?.warnings ?? []);
   const result = ran?.value;
+  t.check(`${mode}: the loop ended with the model's final text`, result?.text?.startsWith(kFinalTextStart), short(result?.text));
   // Each step's tool-result, as Mastra hands it to the model: structuredContent
   // as { type: 'json' }, an isError result as { type: 'error-text' }.
   const toolResults = (result?.steps ?? []).flatMap((step) => step.content ?? [])
