@@ -1,9 +1,11 @@
 #include "qovery_mcp/http_transport.hpp"
 
+#include "qovery_mcp/json_text.hpp"
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/text.hpp"
 
 #include <httplib.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <thread>
@@ -37,6 +39,89 @@ void send_error(httplib::Response &res, int status, int code, std::string messag
   res.set_content(mcp::error_response(id, code, std::move(message))
                       .dump(-1, ' ', false, json::error_handler_t::replace),
                   kJson);
+}
+
+/// `value` without the blanks around it (RFC 9110, 5.5: OWS is not part of
+/// a field value).
+std::string_view trimmed(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+    value.remove_suffix(1);
+  return value;
+}
+
+/// An Mcp-Name value as the client meant it: "=?base64?...?=" decoded
+/// (2026-07-28, transports/streamable-http "Value Encoding"); nullopt when
+/// that form holds no valid Base64.
+std::optional<std::string> header_text(std::string_view value) {
+  constexpr std::string_view kPrefix = "=?base64?", kSuffix = "?=";
+  if (value.size() < kPrefix.size() + kSuffix.size() || !value.starts_with(kPrefix) ||
+      !value.ends_with(kSuffix))
+    return std::string(value);
+  std::string_view encoded =
+      value.substr(kPrefix.size(), value.size() - kPrefix.size() - kSuffix.size());
+  if (encoded.size() % 4 != 0)
+    return std::nullopt;
+  std::string decoded(encoded.size() / 4 * 3, '\0');
+  int length = EVP_DecodeBlock(reinterpret_cast<unsigned char *>(decoded.data()),
+                               reinterpret_cast<const unsigned char *>(encoded.data()),
+                               static_cast<int>(encoded.size()));
+  if (length < 0)
+    return std::nullopt;
+  // EVP_DecodeBlock counts the padding's bytes as zeros.
+  std::size_t padding = encoded.ends_with("==") ? 2 : encoded.ends_with("=") ? 1 : 0;
+  decoded.resize(static_cast<std::size_t>(length) - padding);
+  return decoded;
+}
+
+/// Why the MCP request headers of a 2026-07-28 request disagree with its body
+/// (transports/streamable-http, "Request Metadata"), or nullopt when they
+/// agree: MCP-Protocol-Version must be the _meta's version, Mcp-Method the
+/// method, and Mcp-Name, for tools/call, params.name.
+std::optional<std::string> header_mismatch(const httplib::Request &req, const json &message) {
+  static const json kNoParams = json::object();
+  auto params_it = message.find("params");
+  const json &params =
+      params_it != message.end() && params_it->is_object() ? *params_it : kNoParams;
+  auto meta = params.find("_meta");
+  if (meta != params.end() && meta->is_object()) {
+    auto version = meta->find(mcp::kMetaProtocolVersion);
+    std::string header(trimmed(req.get_header_value("MCP-Protocol-Version")));
+    if (version != meta->end() && version->is_string() && *version != header)
+      return "the MCP-Protocol-Version header " +
+             (header.empty() ? std::string("is missing") : "(" + name_for_message(header) + ")") +
+             " but params._meta says " + name_for_message(version->get<std::string>());
+  }
+  const std::string &method = message["method"].get_ref<const std::string &>();
+  if (!req.has_header("Mcp-Method"))
+    return "the Mcp-Method header is missing (it must repeat the method, " +
+           name_for_message(method) + ")";
+  if (std::string header(trimmed(req.get_header_value("Mcp-Method"))); header != method)
+    return "the Mcp-Method header (" + name_for_message(header) + ") is not the method, " +
+           name_for_message(method);
+  auto name = params.find("name");
+  if (method != "tools/call" || name == params.end() || !name->is_string())
+    return std::nullopt;
+  if (!req.has_header("Mcp-Name"))
+    return "the Mcp-Name header is missing (it must repeat params.name, " +
+           name_for_message(name->get<std::string>()) + ")";
+  std::optional<std::string> header = header_text(trimmed(req.get_header_value("Mcp-Name")));
+  if (!header)
+    return std::string("the Mcp-Name header is not valid Base64 in its =?base64?...?= form");
+  if (*header != *name)
+    return "the Mcp-Name header (" + name_for_message(*header) + ") is not params.name, " +
+           name_for_message(name->get<std::string>());
+  return std::nullopt;
+}
+
+/// The HTTP status of a 2026-07-28 answer (transports/streamable-http):
+/// 404 for a method not found, 400 for the request's other faults.
+int modern_status(const json &answer) {
+  if (!answer.contains("error"))
+    return 200;
+  int code = answer["error"]["code"].get<int>();
+  return code == mcp::kMethodNotFound ? 404 : code == mcp::kInternalError ? 500 : 400;
 }
 
 } // namespace
@@ -97,6 +182,10 @@ struct HttpTransport::Impl {
       return;
     }
     const json &id = kind == mcp::MessageKind::Request ? message["id"] : json(nullptr);
+    if (mcp::is_modern_request(message, trimmed(req.get_header_value("MCP-Protocol-Version")))) {
+      serve_modern(req, message, res);
+      return;
+    }
     if (kind == mcp::MessageKind::Request && message["method"] == "initialize") {
       initialize(message, res);
       return;
@@ -121,6 +210,24 @@ struct HttpTransport::Impl {
     }
     res.status = 200;
     res.set_content(std::move(*reply), kJson);
+  }
+
+  /// A request of the 2026-07-28 era: no session, headers checked against the body.
+  void serve_modern(const httplib::Request &req, const json &message, httplib::Response &res) {
+    bool request = mcp::classify(message) == mcp::MessageKind::Request;
+    if (request)
+      if (std::optional<std::string> mismatch = header_mismatch(req, message)) {
+        send_error(res, 400, mcp::kHeaderMismatch, "header mismatch: " + *mismatch,
+                   message["id"]);
+        return;
+      }
+    std::optional<json> reply = server.handle_modern(message);
+    if (!reply) {
+      res.status = 202;
+      return;
+    }
+    res.status = modern_status(*reply);
+    res.set_content(reply->dump(-1, ' ', false, json::error_handler_t::replace), kJson);
   }
 
   void initialize(const json &message, httplib::Response &res) {

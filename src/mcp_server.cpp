@@ -13,6 +13,11 @@ namespace {
 
 using nlohmann::json;
 
+/// How long a 2026-07-28 client may keep server/discover and tools/list
+/// (server/utilities/caching): they change only when the server restarts
+/// with other options.
+constexpr long kCacheTtlMs = 3600000;
+
 constexpr std::array<std::string_view, 8> kLogLevels = {"debug", "info",     "notice", "warning",
                                                         "error", "critical", "alert",  "emergency"};
 
@@ -46,6 +51,25 @@ std::string random_hex(std::size_t bytes) {
 bool is_supported_protocol_version(std::string_view version) {
   return std::find(kSupportedProtocolVersions.begin(), kSupportedProtocolVersions.end(), version) !=
          kSupportedProtocolVersions.end();
+}
+
+bool is_modern_request(const json &message, std::string_view header_version) {
+  if (header_version == kModernProtocolVersion)
+    return true;
+  if (!message.is_object())
+    return false;
+  auto method = message.find("method");
+  if (method != message.end() && *method == "server/discover")
+    return true;
+  auto params = message.find("params");
+  if (params == message.end() || !params->is_object())
+    return false;
+  auto meta = params->find("_meta");
+  if (meta == params->end() || !meta->is_object())
+    return false;
+  auto version = meta->find(kMetaProtocolVersion);
+  return version != meta->end() &&
+         !(version->is_string() && is_supported_protocol_version(version->get<std::string>()));
 }
 
 json error_response(const json &id, int code, std::string message) {
@@ -245,6 +269,14 @@ Server::Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info
 
 std::optional<std::string> Server::respond_text(std::string_view text, Session &session) const {
   ParsedMessage parsed = parse_message(text);
+  if (!parsed.error && is_modern_request(parsed.message)) {
+    std::optional<json> reply = handle_modern(parsed.message);
+    if (!reply)
+      return std::nullopt;
+    std::string answer = reply->dump(-1, ' ', false, json::error_handler_t::replace);
+    escape_line_separators(answer);
+    return answer;
+  }
   if (!parsed.error)
     return respond(parsed.message, session);
   std::string answer = parsed.error->dump(-1, ' ', false, json::error_handler_t::replace);
@@ -340,6 +372,92 @@ json Server::initialize(const json &params, Session &session) const {
   if (!info_.instructions.empty())
     result["instructions"] = info_.instructions;
   return result;
+}
+
+json Server::discover() const {
+  json result = {
+      {"supportedVersions", json::array({kModernProtocolVersion})},
+      {"capabilities", {{"tools", json::object()}}},
+      {"ttlMs", kCacheTtlMs},
+      {"cacheScope", "public"},
+  };
+  for (std::string_view version : kSupportedProtocolVersions)
+    result["supportedVersions"].push_back(version);
+  if (!info_.instructions.empty())
+    result["instructions"] = info_.instructions;
+  return result;
+}
+
+std::optional<json> Server::handle_modern(const json &message) const {
+  MessageKind kind = classify(message);
+  if (kind == MessageKind::Invalid)
+    return invalid_request_response(message);
+  if (kind != MessageKind::Request)
+    return std::nullopt; // 2026-07-28 defines none a server must act on
+  const json &id = message["id"];
+  const std::string &method = message["method"].get_ref<const std::string &>();
+  static const json kNoParams = json::object();
+  auto params_it = message.find("params");
+  const json &params = params_it == message.end() || params_it->is_null() ? kNoParams : *params_it;
+  if (!params.is_object())
+    return error_response(id, kInvalidParams, "invalid params: params must be an object");
+  auto meta = params.find("_meta");
+  if (meta == params.end() || !meta->is_object())
+    return error_response(id, kInvalidParams,
+                          "invalid params: a 2026-07-28 request needs params._meta, with \"" +
+                              std::string(kMetaProtocolVersion) + "\" and \"" +
+                              kMetaClientCapabilities + "\"");
+  auto version = meta->find(kMetaProtocolVersion);
+  if (version == meta->end() || !version->is_string())
+    return error_response(id, kInvalidParams,
+                          "invalid params: params._meta needs \"" +
+                              std::string(kMetaProtocolVersion) + "\", the protocol version");
+  if (*version != kModernProtocolVersion) {
+    json answer = error_response(
+        id, kUnsupportedProtocolVersion,
+        "unsupported protocol version " + name_for_message(version->get_ref<const std::string &>()));
+    answer["error"]["data"] = {{"supported", discover()["supportedVersions"]},
+                               {"requested", *version}};
+    return answer;
+  }
+  auto capabilities = meta->find(kMetaClientCapabilities);
+  if (capabilities == meta->end() || !capabilities->is_object())
+    return error_response(id, kInvalidParams,
+                          "invalid params: params._meta needs \"" +
+                              std::string(kMetaClientCapabilities) +
+                              "\", the client's capabilities (an object)");
+  json answer;
+  try {
+    if (method == "server/discover") {
+      answer = result_response(id, discover());
+    } else if (method == "tools/list") {
+      auto cursor = params.find("cursor");
+      if (cursor != params.end() && !cursor->is_null())
+        return error_response(id, kInvalidParams, "invalid params: unknown cursor");
+      json list = registry_.tools_list();
+      list["ttlMs"] = kCacheTtlMs;
+      list["cacheScope"] = "public";
+      answer = result_response(id, std::move(list));
+    } else if (method == "tools/call") {
+      // No session: calls are audited and logged without one.
+      Session stateless("");
+      answer = call_tool(id, params, stateless);
+    } else {
+      bool removed = method == "initialize" || method == "ping" || method == "logging/setLevel";
+      return error_response(id, kMethodNotFound,
+                            "method not found: " + name_for_message(method) +
+                                (removed ? " (removed in 2026-07-28)" : ""));
+    }
+  } catch (const std::exception &e) {
+    log::error(std::string("internal error handling ") + method + ": " + e.what());
+    return error_response(id, kInternalError, "internal error");
+  }
+  if (answer.contains("result")) {
+    answer["result"]["resultType"] = "complete";
+    answer["result"]["_meta"][kMetaServerInfo] = {
+        {"name", info_.name}, {"title", info_.title}, {"version", info_.version}};
+  }
+  return answer;
 }
 
 json Server::call_tool(const json &id, const json &params, const Session &session) const {

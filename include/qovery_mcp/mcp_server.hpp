@@ -20,12 +20,32 @@
 
 namespace qovery_mcp::mcp {
 
-/// The protocol version this server speaks natively.
+/// The newest protocol version of the initialize era ("legacy" in
+/// 2026-07-28's basic/versioning): sessions opened by initialize.
 inline constexpr std::string_view kLatestProtocolVersion = "2025-11-25";
-/// Every version it accepts, newest first.
+/// Every version of the initialize era it accepts, newest first.
 inline constexpr std::array<std::string_view, 4> kSupportedProtocolVersions = {
     "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+/// Whether `version` is one of kSupportedProtocolVersions.
 bool is_supported_protocol_version(std::string_view version);
+
+/// The protocol version of the stateless era ("modern"): no initialize and no
+/// session; every request carries its version and the client's capabilities
+/// in params._meta (2026-07-28, basic/versioning). One endpoint serves both
+/// eras, choosing per request (is_modern_request).
+inline constexpr std::string_view kModernProtocolVersion = "2026-07-28";
+
+/// The keys of a 2026-07-28 request's and result's `_meta` (basic/index).
+inline constexpr const char *kMetaProtocolVersion = "io.modelcontextprotocol/protocolVersion";
+inline constexpr const char *kMetaClientCapabilities = "io.modelcontextprotocol/clientCapabilities";
+inline constexpr const char *kMetaServerInfo = "io.modelcontextprotocol/serverInfo";
+
+/// Whether `message` is served in the 2026-07-28 era: server/discover (it
+/// exists only there), a message whose params._meta names a protocol version
+/// outside the initialize era (an unknown one is then answered -32022), or,
+/// on HTTP, one whose MCP-Protocol-Version header (`header_version`, empty
+/// when absent) is 2026-07-28. Anything else is the initialize era's.
+bool is_modern_request(const nlohmann::json &message, std::string_view header_version = {});
 
 /// JSON-RPC 2.0 error codes.
 inline constexpr int kParseError = -32700;
@@ -33,6 +53,9 @@ inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
+/// MCP's error codes of 2026-07-28 (basic/index, "Error Codes").
+inline constexpr int kHeaderMismatch = -32020;
+inline constexpr int kUnsupportedProtocolVersion = -32022;
 
 /// A JSON-RPC error response.
 nlohmann::json error_response(const nlohmann::json &id, int code, std::string message);
@@ -181,8 +204,20 @@ public:
   std::optional<std::string> respond(const nlohmann::json &message, Session &session) const;
 
   /// Parses and answers one message text (stdio): a parse error gets a
-  /// -32700 response.
+  /// -32700 response. A message of the 2026-07-28 era is answered by
+  /// handle_modern(), whatever `session` holds.
   std::optional<std::string> respond_text(std::string_view text, Session &session) const;
+
+  /// Answers one message of the 2026-07-28 era (is_modern_request), with no
+  /// session (2026-07-28: basic/index "Statelessness"): server/discover,
+  /// tools/list and tools/call, each result with `resultType: "complete"` and
+  /// the server's identity in `_meta`, and caching hints (ttlMs, cacheScope)
+  /// on the first two (server/utilities/caching). -32602 when params._meta
+  /// lacks the protocol version or the client's capabilities; -32022, with
+  /// the supported and the requested versions, for a version it does not
+  /// serve; -32601 for any other method (initialize, ping and
+  /// logging/setLevel are gone in 2026-07-28). Nullopt for a notification.
+  std::optional<nlohmann::json> handle_modern(const nlohmann::json &message) const;
 
 private:
   /// handle(), with the tools/list result left null when `list_elided` is
@@ -190,6 +225,8 @@ private:
   std::optional<nlohmann::json> dispatch(const nlohmann::json &message, Session &session,
                                          bool *list_elided) const;
   nlohmann::json initialize(const nlohmann::json &params, Session &session) const;
+  /// The result of server/discover (2026-07-28, server/discover).
+  nlohmann::json discover() const;
   nlohmann::json call_tool(const nlohmann::json &id, const nlohmann::json &params,
                            const Session &session) const;
 

@@ -447,3 +447,143 @@ TEST_CASE("MCP: respond() writes what handle() answers, tools/list spliced in", 
   CHECK(json::parse(*f.server.respond(bad_cursor, f.session))["error"]["code"] ==
         mcp::kInvalidParams);
 }
+
+namespace {
+
+/// The _meta of a 2026-07-28 request.
+json modern_meta(const std::string &version = "2026-07-28") {
+  return {{"io.modelcontextprotocol/protocolVersion", version},
+          {"io.modelcontextprotocol/clientInfo", {{"name", "t"}, {"version", "1"}}},
+          {"io.modelcontextprotocol/clientCapabilities", json::object()}};
+}
+
+json modern_request(const std::string &method, json params = json::object(), json id = 1) {
+  params["_meta"] = modern_meta();
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
+}
+
+} // namespace
+
+TEST_CASE("MCP 2026-07-28: which messages are served statelessly", "[mcp][modern]") {
+  auto with_meta = [](json meta) {
+    return json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}, {"params", {{"_meta", meta}}}};
+  };
+  CHECK(mcp::is_modern_request(modern_request("tools/list")));
+  CHECK(mcp::is_modern_request({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "server/discover"}}));
+  CHECK(mcp::is_modern_request(with_meta(modern_meta("v999.0.0")))); // answered -32022
+  CHECK(mcp::is_modern_request(with_meta(modern_meta("2026-07-28"))));
+  CHECK(mcp::is_modern_request({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, "2026-07-28"));
+  // The initialize era: no _meta version, or one of its own versions.
+  CHECK_FALSE(mcp::is_modern_request({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}));
+  CHECK_FALSE(mcp::is_modern_request(with_meta(modern_meta("2025-11-25"))));
+  CHECK_FALSE(mcp::is_modern_request(with_meta({{"progressToken", 3}})));
+  CHECK_FALSE(
+      mcp::is_modern_request({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, "2025-11-25"));
+  CHECK_FALSE(mcp::is_modern_request(json(42)));
+}
+
+TEST_CASE("MCP 2026-07-28: server/discover names versions, capabilities and the server",
+          "[mcp][modern]") {
+  Fixture f;
+  json reply = *f.server.handle_modern(modern_request("server/discover", json::object(), "d-1"));
+  CHECK(reply["id"] == "d-1");
+  const json &result = reply["result"];
+  CHECK(result["resultType"] == "complete");
+  CHECK(result["supportedVersions"] ==
+        json{"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"});
+  CHECK(result["capabilities"] == json{{"tools", json::object()}});
+  CHECK(result["instructions"] == "Use it well.");
+  CHECK(result["ttlMs"].is_number_integer());
+  CHECK(result["ttlMs"].get<long>() >= 0);
+  CHECK(result["cacheScope"] == "public");
+  CHECK(result["_meta"]["io.modelcontextprotocol/serverInfo"] ==
+        json{{"name", "test-server"}, {"title", "Test"}, {"version", "1.2.3"}});
+  // clientInfo is a SHOULD: a request without it is served.
+  json no_info = modern_request("server/discover");
+  no_info["params"]["_meta"].erase("io.modelcontextprotocol/clientInfo");
+  CHECK(f.server.handle_modern(no_info)->contains("result"));
+}
+
+TEST_CASE("MCP 2026-07-28: tools/list and tools/call without a session", "[mcp][modern]") {
+  Fixture f;
+  json list = *f.server.handle_modern(modern_request("tools/list"));
+  CHECK(list["result"]["tools"] == f.registry.tools_list()["tools"]);
+  CHECK(list["result"]["resultType"] == "complete");
+  CHECK(list["result"]["ttlMs"].is_number_integer());
+  CHECK(list["result"]["cacheScope"] == "public");
+  CHECK(list["result"]["_meta"].contains("io.modelcontextprotocol/serverInfo"));
+
+  json call = *f.server.handle_modern(modern_request(
+      "tools/call", {{"name", "list-things"},
+                     {"arguments", {{"jobId", "11111111-1111-4111-8111-111111111111"}}}}, 9));
+  CHECK(call["id"] == 9);
+  REQUIRE(f.upstream.requests.size() == 1);
+  CHECK(call["result"]["structuredContent"] == json{{"results", json::array()}});
+  CHECK(call["result"]["resultType"] == "complete");
+  json invalid = *f.server.handle_modern(
+      modern_request("tools/call", {{"name", "list-things"}, {"arguments", {{"jobId", "x"}}}}));
+  CHECK(invalid["result"]["isError"] == true);
+  CHECK(invalid["result"]["resultType"] == "complete");
+  CHECK(f.upstream.requests.size() == 1);
+  // A notification gets no answer.
+  CHECK_FALSE(f.server.handle_modern(
+      {{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"_meta", modern_meta()}}}}));
+}
+
+TEST_CASE("MCP 2026-07-28: a request without the _meta it needs, of another version, or for a "
+          "method it does not have, is refused with its id",
+          "[mcp][modern]") {
+  Fixture f;
+  auto code_of = [&](const json &message) {
+    json reply = *f.server.handle_modern(message);
+    CHECK(reply["id"] == message["id"]);
+    return reply["error"]["code"].get<int>();
+  };
+  json no_meta = {{"jsonrpc", "2.0"}, {"id", 101}, {"method", "server/discover"}, {"params", json::object()}};
+  CHECK(code_of(no_meta) == mcp::kInvalidParams);
+  json no_params = {{"jsonrpc", "2.0"}, {"id", 100}, {"method", "server/discover"}};
+  CHECK(code_of(no_params) == mcp::kInvalidParams);
+  for (const char *member :
+       {"io.modelcontextprotocol/protocolVersion", "io.modelcontextprotocol/clientCapabilities"}) {
+    INFO(member);
+    json missing = modern_request("server/discover", json::object(), 102);
+    missing["params"]["_meta"].erase(member);
+    CHECK(code_of(missing) == mcp::kInvalidParams);
+    json wrong_type = modern_request("server/discover", json::object(), 103);
+    wrong_type["params"]["_meta"][member] = 7;
+    CHECK(code_of(wrong_type) == mcp::kInvalidParams);
+  }
+
+  json unsupported = modern_request("server/discover", json::object(), 301);
+  unsupported["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"] = "v999.0.0";
+  json reply = *f.server.handle_modern(unsupported);
+  CHECK(reply["id"] == 301);
+  CHECK(reply["error"]["code"] == mcp::kUnsupportedProtocolVersion);
+  CHECK(reply["error"]["data"]["requested"] == "v999.0.0");
+  CHECK(reply["error"]["data"]["supported"] ==
+        (*f.server.handle_modern(modern_request("server/discover")))["result"]["supportedVersions"]);
+
+  for (const char *method : {"initialize", "ping", "logging/setLevel", "resources/list", "nope"}) {
+    INFO(method);
+    CHECK(code_of(modern_request(method, json::object(), 500)) == mcp::kMethodNotFound);
+  }
+  CHECK((*f.server.handle_modern(modern_request("ping")))["error"]["message"] ==
+        "method not found: \"ping\" (removed in 2026-07-28)");
+}
+
+TEST_CASE("MCP 2026-07-28: on stdio, a modern request is served before and beside initialize",
+          "[mcp][modern]") {
+  Fixture f;
+  std::optional<std::string> discover = f.server.respond_text(modern_request("server/discover").dump(), f.session);
+  REQUIRE(discover);
+  CHECK(json::parse(*discover)["result"]["supportedVersions"][0] == "2026-07-28");
+  CHECK_FALSE(f.session.initialized());
+  // The initialize era still works on the same stream.
+  f.request("initialize", {{"protocolVersion", "2025-11-25"},
+                           {"capabilities", json::object()},
+                           {"clientInfo", {{"name", "t"}, {"version", "1"}}}});
+  CHECK(f.session.initialized());
+  CHECK(json::parse(*f.server.respond_text(modern_request("tools/list").dump(), f.session))["result"]
+            .contains("ttlMs"));
+  CHECK(f.request("ping")["result"] == json::object());
+}
