@@ -77,8 +77,11 @@ void initialize(mcp::Session &session) {
 }
 
 /// What HttpTransport::post does with a parsed body that classify() accepts:
-/// an initialize request goes to a new session, anything else to an initialized one.
+/// a 2026-07-28 message is answered without a session, an initialize request
+/// goes to a new session, anything else to an initialized one.
 std::optional<json> handle_as_http(const json &message) {
+  if (mcp::is_modern_request(message))
+    return stack().server.handle_modern(message);
   mcp::Session session("fuzz-http");
   if (mcp::classify(message) != mcp::MessageKind::Request || message["method"] != "initialize")
     initialize(session);
