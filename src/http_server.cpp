@@ -1,5 +1,7 @@
 #include "qovery_mcp/http_server.hpp"
 
+#include "cors.hpp"
+
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/text.hpp"
 
@@ -291,7 +293,8 @@ std::optional<std::string> bearer_token(const httplib::Request &req) {
 }
 
 /// The framing and the Host header first (400, 411, 413, 415, 501), then
-/// Host and Origin (403), then the bearer token when one is required (401).
+/// Host and Origin (403), then the bearer token when one is required (401),
+/// except on a CORS preflight: a browser sends it without credentials.
 std::optional<Refusal> refusal_for(const httplib::Request &req, const HttpServerOptions &options) {
   if (std::optional<Refusal> problem = framing_problem(req, options.max_body_bytes))
     return problem;
@@ -304,7 +307,7 @@ std::optional<Refusal> refusal_for(const httplib::Request &req, const HttpServer
     return Refusal{403, "forbidden: Host header not allowed"};
   if (req.has_header("Origin") && !origin_allowed(req.get_header_value("Origin"), options))
     return Refusal{403, "forbidden: Origin not allowed"};
-  if (options.auth_token.empty())
+  if (options.auth_token.empty() || is_preflight(req))
     return std::nullopt;
   std::optional<std::string> token = bearer_token(req);
   if (!token)
@@ -361,7 +364,7 @@ bool origin_allowed(std::string_view origin, const HttpServerOptions &options) {
 constexpr int kListenBacklog = 1024;
 
 void configure_server(httplib::Server &server, const HttpServerOptions &options,
-                      ErrorBody error_body) {
+                      ErrorBody error_body, CorsPolicy cors) {
   auto threads = static_cast<std::size_t>(std::max(options.threads, 1));
   auto max_connections = static_cast<std::size_t>(std::max(options.max_connections, 1));
   server.new_task_queue = [threads, max_connections] {
@@ -376,8 +379,12 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
   server.set_keep_alive_max_count(1000);
   server.set_payload_max_length(options.max_body_bytes);
   server.set_pre_routing_handler(
-      [options, error_body](const httplib::Request &req, httplib::Response &res) {
+      [options, error_body, cors](const httplib::Request &req, httplib::Response &res) {
         std::optional<Refusal> refusal = refusal_for(req, options);
+        if (!refusal && is_preflight(req)) {
+          answer_preflight(req, cors, res);
+          return httplib::Server::HandlerResponse::Handled;
+        }
         if (!refusal)
           return httplib::Server::HandlerResponse::Unhandled;
         res.status = refusal->status;
@@ -389,6 +396,11 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
         if (refusal->reason != nullptr)
           res.set_content(error_body(refusal->status, refusal->reason), "application/json");
         return httplib::Server::HandlerResponse::Handled;
+      });
+  // httplib calls this for every answer it writes, routed, refused or failed.
+  server.set_post_routing_handler(
+      [options, cors](const httplib::Request &req, httplib::Response &res) {
+        add_cors_headers(req, options, cors, res);
       });
 }
 
@@ -411,9 +423,9 @@ int bind_server(httplib::Server &server, const HttpServerOptions &options) {
   return port;
 }
 
-ListeningServer::ListeningServer(HttpServerOptions options, ErrorBody error_body)
+ListeningServer::ListeningServer(HttpServerOptions options, ErrorBody error_body, CorsPolicy cors)
     : options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
-  configure_server(*http_, options_, error_body);
+  configure_server(*http_, options_, error_body, std::move(cors));
 }
 
 ListeningServer::~ListeningServer() { stop(); }

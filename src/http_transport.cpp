@@ -18,6 +18,21 @@ using nlohmann::json;
 constexpr const char *kJson = "application/json";
 /// The MCP endpoint's path pattern, with or without a trailing slash.
 const std::string kEndpoint = "/mcp/?";
+/// The methods the endpoint serves (no GET: the server offers no SSE stream).
+constexpr const char *kEndpointMethods = "POST, DELETE";
+
+bool is_endpoint(const std::string &path) { return path == "/mcp" || path == "/mcp/"; }
+
+/// What a page in a browser may do with the endpoint: send the MCP request
+/// headers (2025-11-25 "Streamable HTTP"; Mcp-Method and Mcp-Name are the
+/// 2026-07-28 ones) and read the session id, the auth challenge, and the
+/// Allow and Retry-After of a 405 and a 503.
+CorsPolicy mcp_cors() {
+  return {[](const std::string &path) { return is_endpoint(path) ? kEndpointMethods : ""; },
+          "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, "
+          "Last-Event-ID, Mcp-Method, Mcp-Name",
+          "Mcp-Session-Id, WWW-Authenticate, Allow, Retry-After"};
+}
 
 bool accepts(const std::string &accept, std::string_view type) {
   std::string_view rest = accept;
@@ -270,9 +285,12 @@ struct HttpTransport::Impl {
 HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessions,
                              HttpServerOptions options)
     : impl_(new Impl{server, sessions,
-                     ListeningServer(std::move(options), [](int, const std::string &reason) {
-                       return mcp::error_response(nullptr, mcp::kInvalidRequest, reason).dump();
-                     })}) {
+                     ListeningServer(
+                         std::move(options),
+                         [](int, const std::string &reason) {
+                           return mcp::error_response(nullptr, mcp::kInvalidRequest, reason).dump();
+                         },
+                         mcp_cors())}) {
   Impl &impl = *impl_;
   httplib::Server &http = impl.listening.http();
   // "/mcp/" is the same endpoint: several clients and proxies add the slash.
@@ -283,15 +301,15 @@ HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessi
                          [&impl](const httplib::Request &req, const std::string &,
                                  httplib::Response &res) { impl.end_session(req, res); });
   http.Get(kEndpoint, [](const httplib::Request &, httplib::Response &res) {
-    res.set_header("Allow", "POST, DELETE");
+    res.set_header("Allow", kEndpointMethods);
     send_error(res, 405, mcp::kInvalidRequest,
                "method not allowed: this server offers no server-to-client SSE stream");
   });
   http.set_error_handler([&impl](const httplib::Request &req, httplib::Response &res) {
     if (!res.body.empty())
       return;
-    if ((req.path == "/mcp" || req.path == "/mcp/") && res.status == 404) {
-      res.set_header("Allow", "POST, DELETE");
+    if (is_endpoint(req.path) && res.status == 404) {
+      res.set_header("Allow", kEndpointMethods);
       send_error(res, 405, mcp::kInvalidRequest, "method not allowed: use POST or DELETE");
       return;
     }

@@ -149,6 +149,16 @@ void write_reply(httplib::Response &res, const RestReply &reply) {
     res.set_content(reply.body, "application/json");
 }
 
+/// What a page in a browser may do with the REST API: each path's methods,
+/// a JSON body with a bearer token, and read the auth challenge and a 405's Allow.
+CorsPolicy rest_cors(const Capability &capability) {
+  return {[&capability](const std::string &path) {
+            // No route takes the empty method: every method of the path is "allowed".
+            return join(match_route(capability.rest_routes, "", path).allowed_methods, ", ");
+          },
+          "Content-Type, Accept, Authorization", "WWW-Authenticate, Allow"};
+}
+
 } // namespace
 
 RouteMatch match_route(const std::vector<RestRoute> &routes, std::string_view method,
@@ -251,10 +261,12 @@ struct RestAdapter::Impl {
 
 RestAdapter::RestAdapter(const Capability &capability, const ToolRegistry &registry,
                          Upstream &upstream, HttpServerOptions options, AuditLog *audit)
-    : impl_(new Impl{RestRouter(capability, registry, upstream, audit),
-                     ListeningServer(std::move(options), [](int status, const std::string &reason) {
-                       return rest_error(status, reason).body;
-                     })}) {
+    : impl_(new Impl{
+          RestRouter(capability, registry, upstream, audit),
+          ListeningServer(
+              std::move(options),
+              [](int status, const std::string &reason) { return rest_error(status, reason).body; },
+              rest_cors(capability))}) {
   Impl &impl = *impl_;
   httplib::Server &http = impl.listening.http();
   // Every method goes to the router, which knows the 404s and 405s.

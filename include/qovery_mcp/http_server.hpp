@@ -46,6 +46,22 @@ struct HttpServerOptions {
 /// in the adapter's error shape.
 using ErrorBody = std::string (*)(int status, const std::string &reason);
 
+/// What an adapter tells a page in a browser under the CORS protocol (Fetch
+/// standard, "CORS protocol" and "CORS-preflight fetch"), so that a page from
+/// an origin the server accepts (origin_allowed()) can call it with fetch().
+struct CorsPolicy {
+  /// The methods the route at `path` serves, comma-separated ("POST, DELETE"),
+  /// for a preflight's Access-Control-Allow-Methods; empty when no route has
+  /// the path (the page may then still send GET or POST, and read the 404).
+  std::function<std::string(const std::string &path)> methods;
+  /// Access-Control-Allow-Headers of a preflight: the request headers a page
+  /// may send besides the CORS-safelisted ones, comma-separated.
+  std::string request_headers;
+  /// Access-Control-Expose-Headers of every answer: the response headers a
+  /// page may read besides the CORS-safelisted ones, comma-separated.
+  std::string exposed_headers;
+};
+
 /// Whether a Host header names this server: a loopback name, `options.host`,
 /// or an allowed host. This is what stops DNS rebinding.
 bool host_allowed(std::string_view host_header, const HttpServerOptions &options);
@@ -63,11 +79,17 @@ bool token_matches(std::string_view presented, std::string_view expected);
 /// Settings every adapter's cpp-httplib server gets: the connection pool and
 /// cap, the read/write/keep-alive timeouts, TCP_NODELAY (without it each
 /// response waits ~40 ms on delayed ACKs), the body size limit, and a
-/// pre-routing guard: 403 when Host or Origin is not allowed, then, with an
-/// auth token, 401 and `WWW-Authenticate: Bearer` without the right bearer
-/// token; bodies from `error_body`.
+/// pre-routing guard: 403 when Host or Origin is not allowed, then a CORS
+/// preflight (OPTIONS with Origin and Access-Control-Request-Method) gets 204
+/// with `cors`' methods and headers and a max age, then, with an auth token,
+/// 401 and `WWW-Authenticate: Bearer` without the right bearer token (a
+/// preflight needs none: browsers never send credentials on one); bodies from
+/// `error_body`. Every answer says `Vary: Origin`; every answer to an allowed
+/// Origin, whatever its status, carries `Access-Control-Allow-Origin` (that
+/// origin) and `cors.exposed_headers`. A refused Origin gets its 403 and no
+/// Access-Control-* header.
 void configure_server(httplib::Server &server, const HttpServerOptions &options,
-                      ErrorBody error_body);
+                      ErrorBody error_body, CorsPolicy cors);
 
 /// Binds `server` to the options' host and port (0: a free one) with
 /// SO_REUSEADDR but not SO_REUSEPORT, so a port in use fails instead of being
@@ -80,7 +102,7 @@ int bind_server(httplib::Server &server, const HttpServerOptions &options);
 /// any thread at any time, even before serve() began (a signal during start-up).
 class ListeningServer {
 public:
-  ListeningServer(HttpServerOptions options, ErrorBody error_body);
+  ListeningServer(HttpServerOptions options, ErrorBody error_body, CorsPolicy cors);
   /// Stops serving.
   ~ListeningServer();
   ListeningServer(const ListeningServer &) = delete;

@@ -9,8 +9,8 @@
 namespace qovery_mcp {
 
 /// The MCP streamable HTTP transport on one endpoint, `/mcp`: sessions,
-/// Origin/Host checks, content negotiation and the status codes of the
-/// 2025-11-25 specification, in front of an mcp::Server.
+/// Origin/Host checks, CORS for the accepted origins, content negotiation and
+/// the status codes of the 2025-11-25 specification, in front of an mcp::Server.
 class HttpTransport {
 public:
   HttpTransport(const mcp::Server &server, mcp::SessionStore &sessions, HttpServerOptions options);

@@ -77,8 +77,8 @@ private:
 };
 
 /// The capability's REST adapter (`exposes: type: rest`): a RestRouter behind
-/// a ListeningServer, with the same body limit and Origin/Host guard as the
-/// MCP endpoint. Every error is answered with a JSON body.
+/// a ListeningServer, with the same body limit, Origin/Host guard and CORS as
+/// the MCP endpoint. Every error is answered with a JSON body.
 class RestAdapter {
 public:
   /// `capability`, `registry` and `upstream` must outlive the adapter.

@@ -3,8 +3,9 @@
 #
 #   tests/clients/run-client.sh CLIENT --npm-dir DIR --server BIN --fake BIN --certs DIR
 #
-# CLIENT is conformance, sdk-http, sdk-stdio, inspector, mcp-remote, or one of
-# the agent frameworks: ai-sdk, langchain, mastra, openai-agents, sdk-v2. The
+# CLIENT is conformance, sdk-http, sdk-stdio, inspector, mcp-remote, one of
+# the agent frameworks: ai-sdk, langchain, mastra, openai-agents, sdk-v2, or
+# browser-cors (a page in Debian's chromium, driven by playwright-core). The
 # script makes sure the clients are installed (install.sh, a no-op when they
 # are), starts fake-qovery over HTTPS and the server pointed at it (or the
 # server in --sandbox for the conformance suite, which calls no tool), each on
@@ -189,6 +190,31 @@ case $client in
       MASTRA_TELEMETRY_DISABLED=1 LANGSMITH_TRACING=false node "$(program "$client-client.mjs")" \
       --url "$mcp_url" --server "$server_bin" --fake "$fake_url" --ca-file "$cert_dir/ca.pem" \
       --job "$job_id" --examples "$here/../../examples" </dev/null 2>&1 | tee "$work/client.log"
+    ;;
+  browser-cors)
+    start_fake
+    start page 'page at http://' node "$(program browser-cors.mjs)" --serve-page
+    page_port=$(sed -E 's|.*page at http://[^:]+:([0-9]+).*|\1|' <<<"$started_line")
+    # An inbound token, so that the page also sends Authorization (and the scan looks for it).
+    export AUTH_TOKEN=inbound-browser-3f9a27c1
+    echo "$AUTH_TOKEN" >>"${QMCP_SERVER_OUTPUT_DIR:-$work}/secrets-clients-$client.txt"
+    # REST on too, so on a port picked here: another process may take it first, then retry.
+    for attempt in 1 2 3; do
+      rest_port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1",
+        () => { console.log(s.address().port); s.close(); })')
+      if start server 'REST endpoint http://' env QOVERY_API_KEY="$api_key" \
+        QOVERY_MCP_AUTH_TOKEN="$AUTH_TOKEN" "$server_bin" --api-url "$fake_url" \
+        --ca-file "$cert_dir/ca.pem" --mcp-port 0 --rest-port "$rest_port" \
+        --allowed-origin "http://app.test:$page_port"; then
+        break
+      fi
+      [ "$attempt" -lt 3 ] || exit 1
+    done
+    mcp_url=$(grep -m1 -oE 'MCP endpoint http://[^ ]+/mcp' "$work/server.log" | cut -d' ' -f3)
+    rest_url=$(grep -m1 -oE 'REST endpoint http://[^ ]+' "$work/server.log" | cut -d' ' -f3)
+    log "server at $mcp_url and $rest_url, page on port $page_port"
+    NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" node "$(program browser-cors.mjs)" --page-port "$page_port" \
+      --mcp "$mcp_url" --rest "$rest_url" --fake "$fake_url" --job "$job_id" </dev/null
     ;;
   *)
     echo "run-client.sh: unknown client $client" >&2
