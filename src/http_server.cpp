@@ -6,13 +6,17 @@
 #include "qovery_mcp/text.hpp"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <httplib.h>
 #include <malloc.h>
+#include <netdb.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <deque>
 #include <list>
 #include <optional>
@@ -363,6 +367,64 @@ bool origin_allowed(std::string_view origin, const HttpServerOptions &options) {
 
 constexpr int kListenBacklog = 1024;
 
+namespace {
+
+/// The numeric host and the port of a socket address, as httplib writes
+/// Request::remote_addr and local_addr (getnameinfo, NI_NUMERICHOST).
+std::pair<std::string, int> numeric_address(const sockaddr_storage &address, socklen_t length) {
+  char host[NI_MAXHOST];
+  if (getnameinfo(reinterpret_cast<const sockaddr *>(&address), length, host, sizeof host, nullptr,
+                  0, NI_NUMERICHOST) != 0)
+    return {"", -1};
+  int port = address.ss_family == AF_INET
+                 ? ntohs(reinterpret_cast<const sockaddr_in &>(address).sin_port)
+                 : ntohs(reinterpret_cast<const sockaddr_in6 &>(address).sin6_port);
+  return {host, port};
+}
+
+/// Makes `res` say "Connection: close", once, so that its connection ends
+/// after it (end_connection).
+void close_after(const httplib::Request &req, httplib::Response &res) {
+  if (req.get_header_value("Connection") != "close" && !res.has_header("Connection"))
+    res.set_header("Connection", "close"); // else httplib says it, or it was said
+}
+
+/// Ends the connection `req` came on once its answer, which says
+/// "Connection: close", has been written (httplib's logger runs then).
+/// httplib 0.11.4 keeps a connection open whatever the answer says, and
+/// would read the unread body of a refused request as the next request
+/// (request smuggling). So the socket, found among the process's descriptors
+/// by its two addresses (a TCP connection has one socket with them), is shut
+/// for reading, and httplib's next read ends the connection. Only refusals
+/// and the last answer on a connection say "close", so the scan of
+/// /proc/self/fd costs nothing on the request path.
+void end_connection(const httplib::Request &req) {
+  DIR *descriptors = opendir("/proc/self/fd");
+  if (descriptors == nullptr)
+    return;
+  while (dirent *entry = readdir(descriptors)) {
+    char *end = nullptr;
+    long fd = std::strtol(entry->d_name, &end, 10);
+    if (end == entry->d_name || *end != '\0' || fd == dirfd(descriptors))
+      continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_length = sizeof local, peer_length = sizeof peer;
+    if (getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr *>(&local), &local_length) !=
+            0 ||
+        getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr *>(&peer), &peer_length) != 0 ||
+        (local.ss_family != AF_INET && local.ss_family != AF_INET6))
+      continue;
+    if (numeric_address(peer, peer_length) == std::pair(req.remote_addr, req.remote_port) &&
+        numeric_address(local, local_length) == std::pair(req.local_addr, req.local_port)) {
+      shutdown(static_cast<int>(fd), SHUT_RD);
+      break;
+    }
+  }
+  closedir(descriptors);
+}
+
+} // namespace
+
 void configure_server(httplib::Server &server, const HttpServerOptions &options,
                       ErrorBody error_body, CorsPolicy cors) {
   auto threads = static_cast<std::size_t>(std::max(options.threads, 1));
@@ -381,6 +443,11 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
   server.set_pre_routing_handler(
       [options, error_body, cors](const httplib::Request &req, httplib::Response &res) {
         std::optional<Refusal> refusal = refusal_for(req, options);
+        // httplib reads no body of these methods: the connection ends after
+        // the answer, so that the body is never read as the next request.
+        if ((req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") &&
+            req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0")
+          close_after(req, res);
         if (!refusal && is_preflight(req)) {
           answer_preflight(req, cors, res);
           return httplib::Server::HandlerResponse::Handled;
@@ -390,13 +457,17 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
         res.status = refusal->status;
         if (refusal->challenge != nullptr)
           res.set_header("WWW-Authenticate", refusal->challenge);
-        if (req.get_header_value("Connection") != "close") // else httplib says it
-          res.set_header("Connection", "close");
+        close_after(req, res);
         // Without a reason, the adapter's error handler words it (413).
         if (refusal->reason != nullptr)
           res.set_content(error_body(refusal->status, refusal->reason), "application/json");
         return httplib::Server::HandlerResponse::Handled;
       });
+  // Called once an answer is written: one that says "close" ends its connection.
+  server.set_logger([](const httplib::Request &req, const httplib::Response &res) {
+    if (res.get_header_value("Connection") == "close")
+      end_connection(req);
+  });
   // httplib calls this for every answer it writes, routed, refused or failed.
   server.set_post_routing_handler(
       [options, cors](const httplib::Request &req, httplib::Response &res) {
@@ -476,8 +547,7 @@ void ListeningServer::on_body(const std::string &method, const std::string &patt
         // Refuse before reading: close the connection, as the body stays unread.
         auto refuse = [&req, &res](int status) {
           res.status = status;
-          if (req.get_header_value("Connection") != "close") // else httplib says it
-            res.set_header("Connection", "close");
+          close_after(req, res);
         };
         if (req.is_multipart_form_data())
           return refuse(415);

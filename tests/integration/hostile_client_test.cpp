@@ -286,3 +286,70 @@ TEST_CASE("Hostile clients: on stdio, a client that closed stdout ends the serve
   server.write_stdin(ping(1).dump() + "\n");
   CHECK(server.wait(10s) == 0); // not 141: killed by SIGPIPE
 }
+
+TEST_CASE("Hostile clients: a refused request's unread body is never read as the next request",
+          "[hostile]") {
+  // The refused request announces a body and sends none; what follows on the
+  // connection would be a second request to a server that kept it open.
+  ServerProcess server({"--sandbox", "--http-timeout", "2"},
+                       {{"QOVERY_MCP_AUTH_TOKEN", "a-token-for-this-test"}}, Rest::kOn);
+  const std::string second = "GET /v1/job/" + kJobId +
+                             "/secret HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Authorization: Bearer a-token-for-this-test\r\n\r\n";
+  struct Row {
+    std::string name;
+    int port;
+    std::string head;
+    std::string status;
+  };
+  for (const Row &row : std::vector<Row>{
+           {"403, an Origin not allowed", server.port,
+            "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
+            "Authorization: Bearer a-token-for-this-test\r\nContent-Length: 5\r\n\r\n",
+            "403"},
+           {"401, no token", server.port,
+            "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            "Content-Length: 5\r\n\r\n",
+            "401"},
+           {"415, a gzip body on REST", server.rest_port,
+            "POST /v1/job/" + kJobId +
+                "/secret HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                "a-token-for-this-test\r\nContent-Type: application/json\r\n"
+                "Content-Encoding: gzip\r\nContent-Length: 5\r\n\r\n",
+            "415"},
+           // Methods whose body httplib never reads: answered, then closed.
+           {"OPTIONS with a body", server.port,
+            "OPTIONS /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\n", "401"},
+           {"a preflight with a body", server.port,
+            "OPTIONS /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://localhost\r\n"
+            "Access-Control-Request-Method: POST\r\nContent-Length: 5\r\n\r\n",
+            "204"},
+           {"GET with a body", server.rest_port,
+            "GET /v1/job/" + kJobId +
+                "/secret HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                "a-token-for-this-test\r\nContent-Length: 5\r\n\r\n",
+            "200"},
+       }) {
+    INFO(row.name);
+    int fd = connect_loopback(row.port);
+    REQUIRE(send(fd, row.head.data(), row.head.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(row.head.size()));
+    std::this_thread::sleep_for(200ms);
+    // Sent after the refusal: a server that kept the connection would answer it.
+    send(fd, second.data(), second.size(), MSG_NOSIGNAL);
+    std::string received;
+    char buffer[4096];
+    timeval timeout{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    while (true) {
+      ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+      if (n <= 0)
+        break;
+      received.append(buffer, static_cast<std::size_t>(n));
+    }
+    close(fd);
+    INFO(received);
+    CHECK(received.starts_with("HTTP/1.1 " + row.status));
+    CHECK(received.find("HTTP/1.1", 1) == std::string::npos); // one answer, then closed
+  }
+}
