@@ -83,7 +83,9 @@ struct Schema::Node {
   std::optional<std::size_t> min_length;
   std::optional<std::size_t> max_length;
   std::optional<std::regex> pattern;
-  std::string pattern_source;
+  std::string pattern_rule; ///< `x-pattern-rule`: what a failed match reports
+  std::string forbidden_prefix;
+  std::string forbidden_prefix_message;
   Format format = Format::kNone;
 
   std::map<std::string, const Node *, std::less<>> properties;
@@ -220,6 +222,19 @@ private:
       fail_keyword("pattern", child_pointer(pointer, "pattern"),
                    "needs a \"maxLength\" of at most " + std::to_string(kMaxPatternInputLength) +
                        " beside it");
+    if (node.pattern.has_value() != !node.pattern_rule.empty())
+      fail_keyword(node.pattern ? "pattern" : "x-pattern-rule",
+                   child_pointer(pointer, node.pattern ? "pattern" : "x-pattern-rule"),
+                   node.pattern ? "needs an \"x-pattern-rule\" beside it (the words a failed "
+                                  "match reports)"
+                                : "needs a \"pattern\" beside it");
+    if (schema.contains("x-nullable"))
+      compile_nullable(node, schema, child_pointer(pointer, "x-nullable"));
+    if (!node.forbidden_prefix.empty() &&
+        schema.value("description", "").find(node.forbidden_prefix) == std::string::npos)
+      fail_keyword("x-forbidden-prefix", child_pointer(pointer, "x-forbidden-prefix"),
+                   "needs a \"description\" beside it that names the prefix (clients do not see "
+                   "this keyword)");
   }
 
   void compile_keyword(Node &node, const std::string &keyword, const json &value,
@@ -259,6 +274,16 @@ private:
     }
     if (keyword == "pattern")
       return compile_pattern(node, value, at);
+    if (keyword == "x-pattern-rule") {
+      if (!value.is_string() || !value.get_ref<const std::string &>().starts_with("must "))
+        fail_keyword(keyword, at, "must be a string that starts with \"must \"");
+      node.pattern_rule = value.get<std::string>();
+      return;
+    }
+    if (keyword == "x-forbidden-prefix")
+      return compile_forbidden_prefix(node, value, at);
+    if (keyword == "x-nullable")
+      return; // read once every keyword is in: see compile_nullable
     if (keyword == "format")
       return compile_format(node, value, at);
     if (keyword == "$ref")
@@ -369,14 +394,41 @@ private:
   static void compile_pattern(Node &node, const json &value, const std::string &at) {
     if (!value.is_string())
       fail_keyword("pattern", at, "must be a string");
-    node.pattern_source = value.get<std::string>();
     try {
-      node.pattern.emplace(node.pattern_source, std::regex::ECMAScript);
+      node.pattern.emplace(value.get<std::string>(), std::regex::ECMAScript);
     } catch (const std::regex_error &error) {
       fail_keyword("pattern", at,
                    "is not a valid ECMAScript regular expression (" + std::string(error.what()) +
                        ")");
     }
+  }
+
+  /// `"x-nullable": true` beside a single type name adds null to it.
+  static void compile_nullable(Node &node, const json &schema, const std::string &at) {
+    const json &value = schema.at("x-nullable");
+    if (!value.is_boolean())
+      fail_keyword("x-nullable", at, "must be a boolean");
+    if (!value.get<bool>())
+      return;
+    if (!schema.contains("type") || !schema.at("type").is_string() || node.types == kNull)
+      fail_keyword("x-nullable", at, "needs a \"type\" beside it that names one type, not null");
+    node.types |= kNull;
+    node.type_message = types_message(node.types);
+  }
+
+  static void compile_forbidden_prefix(Node &node, const json &value, const std::string &at) {
+    const auto non_empty_string = [&value](const char *member) {
+      auto found = value.find(member);
+      return found != value.end() && found->is_string() &&
+             !found->get_ref<const std::string &>().empty();
+    };
+    if (!value.is_object() || value.size() != 2 || !non_empty_string("prefix") ||
+        !non_empty_string("reason"))
+      fail_keyword("x-forbidden-prefix", at,
+                   "must be {\"prefix\": \"...\", \"reason\": \"...\"}, both non-empty strings");
+    node.forbidden_prefix = value.at("prefix").get<std::string>();
+    node.forbidden_prefix_message = "must not start with " + node.forbidden_prefix + " (" +
+                                    value.at("reason").get<std::string>() + ")";
   }
 
   static void compile_format(Node &node, const json &value, const std::string &at) {
@@ -587,7 +639,9 @@ std::optional<ValidationError> check_string(const Node &node, const std::string 
   if (node.format == Format::kDateTime && !is_date_time(text))
     return fail(path, "must be an RFC 3339 date-time" + got_string(text, hidden));
   if (node.pattern && !std::regex_search(text, *node.pattern))
-    return fail(path, "must match " + node.pattern_source + got_string(text, hidden));
+    return fail(path, node.pattern_rule + got_string(text, hidden));
+  if (!node.forbidden_prefix.empty() && text.starts_with(node.forbidden_prefix))
+    return fail(path, node.forbidden_prefix_message + got_string(text, hidden));
   return std::nullopt;
 }
 
@@ -654,6 +708,28 @@ std::optional<ValidationError> check(const Node &node, const json &instance, con
   return std::nullopt;
 }
 
+/// `schema` without the server-side `x-` keywords, at every depth (through
+/// properties, $defs and items: the keywords that hold schemas here).
+json without_extensions(const json &schema) {
+  if (!schema.is_object())
+    return schema;
+  json listed = json::object();
+  for (auto it = schema.begin(); it != schema.end(); ++it) {
+    const std::string &keyword = it.key();
+    if (keyword.starts_with("x-"))
+      continue;
+    if (keyword == "properties" || keyword == "$defs") {
+      json children = json::object();
+      for (auto child = it->begin(); child != it->end(); ++child)
+        children[child.key()] = without_extensions(*child);
+      listed[keyword] = std::move(children);
+      continue;
+    }
+    listed[keyword] = keyword == "items" ? without_extensions(*it) : *it;
+  }
+  return listed;
+}
+
 /// What project() uses where the schema declares nothing: an object there
 /// loses every member.
 const Node kNothingDeclared{};
@@ -707,7 +783,7 @@ Result<Schema> Schema::compile(const nlohmann::json &document) {
     return Result<Schema>::failure(error.message);
   }
   return Schema(std::shared_ptr<const Node>(nodes, root),
-                std::make_shared<const nlohmann::json>(document));
+                std::make_shared<const nlohmann::json>(without_extensions(document)));
 }
 
 std::optional<ValidationError> Schema::validate(const nlohmann::json &instance) const {

@@ -305,6 +305,9 @@ Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const Sc
     if (std::string problem = check_input_schema(spec, input->document()); !problem.empty())
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + spec.name + ".input.json " +
                                            problem);
+    if (auto problems = portability_problems(input->document()); !problems.empty())
+      return Result<ToolRegistry>::failure("tool " + spec.name + ": " + spec.name +
+                                           ".input.json is not portable: " + problems.front());
     bool offered = selected(spec, selection);
     registry.tools_.push_back(
         Tool{&spec, std::move(input.value()), std::move(output.value()), offered});

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace qovery_mcp {
 
@@ -31,6 +32,22 @@ struct ValidationError {
 /// examples, readOnly, writeOnly, $schema, $id, $comment (ignored). Any other
 /// keyword is refused at compile time, so a schema never silently means less
 /// than it says.
+///
+/// Three server-side keywords (an `x-` prefix, as OpenAPI names extensions)
+/// let a schema stay inside what every model vendor accepts (see
+/// portability_problems) and still validate as strictly as a fuller one.
+/// document() leaves them out, so clients never see them:
+/// - `"x-nullable": true` beside a single `type`: null is accepted too. The
+///   listed schema shows one type, the field being optional, as Gemini's
+///   function declarations need.
+/// - `"x-pattern-rule": "must ..."`, required beside every `pattern`: the
+///   words a failed match reports (they start with "must "), so no message
+///   quotes a regular expression.
+/// - `"x-forbidden-prefix": {"prefix": "QOVERY_", "reason": "..."}`: a string
+///   must not start with the prefix (case-sensitive); it reads "must not start
+///   with QOVERY_ (reason)". It stands for a negative lookahead, which OpenAI,
+///   Gemini and RE2 refuse; the `description` beside it must name the prefix,
+///   so that the listed schema still tells the model.
 class Schema {
 public:
   /// Compiles `document`; the failure message names the unsupported or
@@ -50,7 +67,8 @@ public:
   /// callers bound the depth as for validate.
   nlohmann::json project(nlohmann::json instance) const;
 
-  /// The document it was compiled from (for tools/list).
+  /// The document it was compiled from without the server-side `x-` keywords:
+  /// what tools/list shows.
   const nlohmann::json &document() const;
 
   struct Node;
@@ -60,5 +78,23 @@ private:
   std::shared_ptr<const Node> root_;
   std::shared_ptr<const nlohmann::json> document_;
 };
+
+/// What keeps `schema` (a tool's input schema as tools/list shows it) from
+/// being accepted by every model vendor's tool calling, one line each,
+/// "<JSON pointer>: <what> (<who refuses it>)"; empty when it is portable.
+/// Flags, from each vendor's documentation or a client's source:
+/// - a `type` that is not one name (Gemini's Schema.type is a single Type;
+///   a nullable field is an optional one instead);
+/// - `$ref`, `$defs`, `definitions` (no references in Gemini's Schema);
+/// - allOf, oneOf, not, if/then/else, dependentRequired, dependentSchemas,
+///   dependencies, patternProperties, propertyNames, prefixItems, contains,
+///   unevaluatedProperties, unevaluatedItems, additionalItems, $dynamicRef,
+///   $recursiveRef (OpenAI Structured Outputs and the OpenAI Agents SDK's
+///   strict conversion, utils/strictToolSchema.ts, refuse them);
+/// - an object schema without `"additionalProperties": false`, or a root
+///   that is not `"type": "object"` (OpenAI strict mode);
+/// - a `pattern` with lookaround ((?= (?! (?<= (?<!) or a backreference
+///   (\1 to \9, \k<name>): RE2 (Go, Gemini) and OpenAI refuse them.
+std::vector<std::string> portability_problems(const nlohmann::json &schema);
 
 } // namespace qovery_mcp

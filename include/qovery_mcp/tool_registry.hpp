@@ -38,7 +38,8 @@ public:
 
   /// Attaches `<tool>.input.json` and `<tool>.output.json` to every tool of
   /// `capability` and checks that each input schema requires exactly the
-  /// operation's path parameters (and `body` when the tool sends one). Fails
+  /// operation's path parameters (and `body` when the tool sends one) and is
+  /// portable (portability_problems: every model vendor accepts it). Fails
   /// naming the tool and the file, or an unknown name in `selection` (with the
   /// valid ones). `capability` must outlive the registry.
   static Result<ToolRegistry> create(const Capability &capability, const SchemaSource &schemas,

@@ -55,6 +55,24 @@ check('tools/list: 6 tools, the job-secret ones',
 check('tools/list: every tool has an inputSchema and an outputSchema',
       names.length === 6 && listed.tools.every((tool) => tool.inputSchema?.type === 'object' && tool.outputSchema));
 
+// The Inspector's schema portability lint (--strict): an error exits 6; with
+// --format json its findings come back in the envelope as schemaFindings, one
+// {toolName, findings: [{schema, path, rule, severity, ...}]} per tool with any.
+// The input schemas, which clients hand to the model vendors, must have none.
+const linted = inspector(0, '--method', 'tools/list', '--strict', '--format', 'json');
+const perTool = linted?.schemaFindings ?? [];
+check('tools/list --strict: the same 6 tools', linted?.result?.tools?.length === 6, short(linted?.result?.tools?.length));
+check('tools/list --strict: schemaFindings has the shape this test reads',
+      Array.isArray(perTool) && perTool.every((entry) => typeof entry.toolName === 'string' &&
+        Array.isArray(entry.findings) && entry.findings.every((finding) => typeof finding.schema === 'string')),
+      short(perTool));
+const findings = perTool.flatMap((entry) => (entry.findings ?? []).map((finding) => ({ tool: entry.toolName, ...finding })));
+const inputFindings = findings.filter((finding) => finding.schema === 'inputSchema');
+check('tools/list --strict: no portability finding on any input schema', linted !== undefined && inputFindings.length === 0,
+      short(inputFindings.map((finding) => `${finding.tool} ${finding.path}: ${finding.rule}`)));
+check('tools/list --strict: no error-severity finding at all', linted !== undefined &&
+        findings.every((finding) => finding.severity !== 'error'), short(findings.filter((finding) => finding.severity === 'error')));
+
 const called = inspector(0, '--method', 'tools/call', '--tool-name', 'list-job-secrets', '--tool-arg', `jobId=${args.job}`);
 const secrets = called?.structuredContent?.results ?? [];
 const keys = secrets.map((secret) => secret.key);

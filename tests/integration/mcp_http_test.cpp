@@ -162,6 +162,46 @@ TEST_CASE("HTTP: invalid arguments are refused before any upstream request", "[h
   CHECK(s.fake.requests().empty());
 }
 
+TEST_CASE("HTTP: the portable schemas validate as strictly as before", "[http]") {
+  Stack s;
+  json tools = s.client.request("tools/list", json::object())["result"]["tools"];
+  for (const auto &tool : tools) {
+    INFO(tool["name"]);
+    const std::string schema = tool["inputSchema"].dump();
+    CHECK(schema.find("\"type\":[") == std::string::npos);
+    CHECK(schema.find("(?") == std::string::npos);
+  }
+
+  // A reserved key: refused in words, nothing sent.
+  for (const char *key : {"QOVERY_MINE", "QOVERY_"}) {
+    json refused = s.client.call("add-secret-job",
+                                 {{"jobId", kJobId}, {"body", {{"key", key}, {"value", "v"}}}});
+    CHECK(refused["isError"] == true);
+    CHECK(text_of(refused) == "argument 'body.key' must not start with QOVERY_ (reserved for "
+                              "Qovery's built-in variables), got " +
+                                  json(key).dump() +
+                                  ". Fix the arguments and call add-secret-job again.");
+  }
+  CHECK(s.fake.requests().empty());
+
+  // null for the optional fields: still accepted, and reaches Qovery as sent.
+  const json body = {{"key", "PORTABLE_NULLS"},
+                     {"value", "v"},
+                     {"mount_path", nullptr},
+                     {"description", nullptr},
+                     {"enable_interpolation_in_file", nullptr}};
+  json added = s.client.call("add-secret-job", {{"jobId", kJobId}, {"body", body}});
+  INFO(added.dump());
+  CHECK_FALSE(added.contains("isError"));
+  CHECK(added["structuredContent"]["key"] == "PORTABLE_NULLS");
+  CHECK(added["structuredContent"]["variable_type"] == "VALUE");
+  json sent = s.fake.requests();
+  REQUIRE(sent.size() == 1);
+  INFO(sent.dump());
+  CHECK(sent[0]["method"] == "POST");
+  CHECK(sent[0]["body"] == body);
+}
+
 TEST_CASE("HTTP: the statuses of the streamable HTTP transport", "[http]") {
   Stack s;
   json ping = {{"jsonrpc", "2.0"}, {"id", 7}, {"method", "ping"}};

@@ -381,6 +381,152 @@ TEST_CASE("Registry: schemas that disagree with the capability are refused", "[r
   CHECK(absent.error() == "tool add-secret-job: schema file add-secret-job.output.json is missing");
 }
 
+TEST_CASE("Registry: every listed input schema is portable to every model vendor", "[registry]") {
+  Registry r;
+  const json list = r.registry.tools_list();
+  REQUIRE(list["tools"].size() == r.capability.tools.size());
+  for (const auto &tool : list["tools"]) {
+    const json &input = tool["inputSchema"];
+    INFO(tool["name"].get<std::string>() << ": " << input.dump());
+    CHECK(portability_problems(input).empty());
+    // The same, read off the text clients receive, without the walker: no type
+    // list, no reference, no lookaround or backreference, no server-side keyword.
+    const std::string text = input.dump();
+    for (const char *construct : {"\"type\":[", "\"$ref\"", "\"$defs\"", "(?=", "(?!",
+                                  "(?<=", "(?<!", "\\\\1", "\\\\k<", "\"x-"})
+      CHECK(text.find(construct) == std::string::npos);
+  }
+}
+
+TEST_CASE("Registry: a non-portable input schema is refused at start", "[registry]") {
+  auto capability = parse_capability(*resource("capability.naftiko.yaml"));
+  auto list_input = [](const json &job_id) {
+    return json{{"type", "object"},
+                {"properties", {{"jobId", job_id}}},
+                {"required", {"jobId"}},
+                {"additionalProperties", false}};
+  };
+  const std::vector<std::pair<json, std::string>> cases{
+      {list_input({{"type", {"string", "null"}}}),
+       "/properties/jobId: \"type\" is [\"string\",\"null\"], not one type name"},
+      {list_input({{"type", "string"},
+                   {"maxLength", 36},
+                   {"pattern", "^(?!0)[0-9a-f-]+$"},
+                   {"x-pattern-rule", "must be hex"}}),
+       "/properties/jobId: \"pattern\" has a lookaround (?!"},
+      {list_input({{"type", "string"},
+                   {"maxLength", 36},
+                   {"pattern", "^(a)\\1$"},
+                   {"x-pattern-rule", "must be aa"}}),
+       "/properties/jobId: \"pattern\" has a backreference \\1"},
+      {[&] {
+         json schema = list_input({{"$ref", "#/$defs/id"}});
+         schema["$defs"] = {{"id", {{"type", "string"}}}};
+         return schema;
+       }(),
+       "/: \"$defs\" (OpenAI strict mode and Gemini refuse it)"},
+      {json{{"type", "object"},
+            {"properties", {{"jobId", {{"type", "string"}}}}},
+            {"required", {"jobId"}}},
+       "/: an object without \"additionalProperties\": false"},
+  };
+  for (const auto &[input, problem] : cases) {
+    const std::string text = input.dump();
+    INFO(text);
+    auto registry = ToolRegistry::create(
+        capability.value(), [&text](std::string_view name) -> std::optional<std::string_view> {
+          if (name == "list-job-secrets.input.json")
+            return text;
+          return resource(name);
+        });
+    REQUIRE_FALSE(registry);
+    CHECK(registry.error().starts_with(
+        "tool list-job-secrets: list-job-secrets.input.json is not portable: " + problem));
+  }
+}
+
+TEST_CASE("Registry: null is still accepted for the optional body fields, and sent as is",
+          "[registry]") {
+  Registry r;
+  const json job_and_secret = {{"jobId", kJob}, {"secretId", kSecret}};
+  std::size_t checked = 0;
+  const json list = r.registry.tools_list();
+  for (const auto &tool : list["tools"]) {
+    const std::string name = tool["name"];
+    const json &input = tool["inputSchema"];
+    if (!input["properties"].contains("body"))
+      continue;
+    const json &fields = input["properties"]["body"]["properties"];
+    for (const char *field : {"mount_path", "description", "enable_interpolation_in_file"}) {
+      if (!fields.contains(field))
+        continue;
+      INFO(name << " body." << field);
+      json arguments = job_and_secret;
+      if (!input["properties"].contains("secretId"))
+        arguments.erase("secretId");
+      arguments["body"] = json::object();
+      if (fields.contains("key"))
+        arguments["body"]["key"] = "API_TOKEN";
+      arguments["body"][field] = nullptr;
+      auto request = r.registry.prepare(r.tool(name), arguments);
+      if (!request)
+        FAIL(request.error());
+      CHECK(json::parse(request->body) == arguments["body"]);
+      // Still one type or null: anything else is refused.
+      arguments["body"][field] = json::array();
+      auto refused = r.registry.prepare(r.tool(name), arguments);
+      REQUIRE_FALSE(refused);
+      CHECK(refused.error().starts_with("argument 'body." + std::string(field) +
+                                        "' must be null or "));
+      ++checked;
+    }
+  }
+  CHECK(checked == 9); // 3 fields of add-secret-job, 2 of each of the other three
+}
+
+TEST_CASE("Registry: a QOVERY_ key is refused in words by every tool that takes a key",
+          "[registry]") {
+  Registry r;
+  std::size_t tools_with_key = 0;
+  const json list = r.registry.tools_list();
+  for (const auto &tool : list["tools"]) {
+    const std::string name = tool["name"];
+    const json &properties = tool["inputSchema"]["properties"];
+    if (!properties.contains("body") || !properties["body"]["properties"].contains("key"))
+      continue;
+    ++tools_with_key;
+    INFO(name);
+    json arguments = {{"jobId", kJob}, {"body", {{"value", "v"}}}};
+    if (properties.contains("secretId"))
+      arguments["secretId"] = kSecret;
+    if (!properties["body"]["properties"].contains("value"))
+      arguments["body"].erase("value");
+    for (const char *key : {"QOVERY_API_TOKEN", "QOVERY_", "QOVERY_1", "QOVERY__X"}) {
+      arguments["body"]["key"] = key;
+      auto request = r.registry.prepare(r.tool(name), arguments);
+      REQUIRE_FALSE(request);
+      CHECK(request.error() == "argument 'body.key' must not start with QOVERY_ (reserved for "
+                               "Qovery's built-in variables), got " +
+                                   json(key).dump());
+    }
+    for (const char *key : {"qovery_api_token", "QOVERY", "QOVERYX", "MY_QOVERY_KEY", "Qovery_X"}) {
+      arguments["body"]["key"] = key;
+      auto request = r.registry.prepare(r.tool(name), arguments);
+      if (!request)
+        FAIL(key << ": " << request.error());
+    }
+    for (const char *key : {"1KEY", "MY-KEY", "QOVERY-X", "_KEY"}) {
+      arguments["body"]["key"] = key;
+      auto request = r.registry.prepare(r.tool(name), arguments);
+      REQUIRE_FALSE(request);
+      CHECK(request.error() == "argument 'body.key' must be letters, digits and underscores only, "
+                               "starting with a letter, got " +
+                                   json(key).dump());
+    }
+  }
+  CHECK(tools_with_key == 3);
+}
+
 TEST_CASE("Registry: path arguments are percent-encoded", "[registry]") {
   CHECK(expand_path("/job/{jobId}/secret", {{"jobId", "a b/c"}}) == "/job/a%20b%2Fc/secret");
 }
