@@ -43,6 +43,10 @@ for (const mode of ['http', 'stdio']) {
     })));
   const result = run?.value;
   note(`ai-sdk ${mode}: warnings while generating`, run?.warnings ?? []);
+  // The OpenAI provider warns about, and drops, what a tool schema holds that
+  // OpenAI refuses (a lookahead in a pattern, for one): there must be none.
+  const schemaWarnings = (run?.warnings ?? []).filter((warning) => /schema|pattern|unsupported/i.test(warning));
+  t.check(`${mode}: no warning about the tools' schemas`, schemaWarnings.length === 0, short(schemaWarnings));
   t.check(`${mode}: the loop ended with the model's final text`, result?.text?.startsWith(kFinalTextStart), result?.text);
   const toolResults = (result?.steps ?? []).flatMap((step) => step.toolResults);
   const outputs = toolResults.map((toolResult) => toolResult.output);
@@ -66,7 +70,7 @@ for (const mode of ['http', 'stdio']) {
   await t.step(`${mode}: close`, () => mcp.close());
 }
 
-// As examples/ai-sdk.md says: after a server restart, create the client again.
+// As examples/ai-sdk.md says: a server restart costs this client nothing.
 await t.step('restart', () => checkRestart(t, async (url) => {
   const mcp = await createMCPClient({ transport: { type: 'http', url } });
   const tools = await mcp.tools();
@@ -74,7 +78,7 @@ await t.step('restart', () => checkRestart(t, async (url) => {
     list: () => tools['list-job-secrets'].execute({ jobId }, { toolCallId: 'restart', messages: [] }),
     close: () => mcp.close(),
   };
-}));
+}, { stateless: true }));
 
 await t.step('examples/ai-sdk.md', () => runExamplePage(t, 'ai-sdk.md', fakeModel));
 await fakeModel.close();
