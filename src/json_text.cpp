@@ -34,20 +34,84 @@ std::string reason(const json::exception &error) {
   return dash == std::string::npos ? "syntax error" : what.substr(dash + 3);
 }
 
+/// What a lone surrogate escape is rewritten to for the second parse: U+FDD0,
+/// a noncharacter, as its escape (as long as any \uXXXX) and as parsed.
+constexpr std::string_view kStandInEscape = "\\ufdd0";
+constexpr std::string_view kStandIn = "\xEF\xB7\x90";
+
+/// The value of the four hexadecimal digits at `text[at]`, or -1.
+int hex4(std::string_view text, std::size_t at) {
+  if (at + 4 > text.size())
+    return -1;
+  int value = 0;
+  for (char c : text.substr(at, 4)) {
+    int digit = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+    if (digit < 0)
+      return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/// `text` with each escaped lone surrogate (a \uD800-\uDBFF not followed by
+/// a \uDC00-\uDFFF escape, or a \uDC00-\uDFFF not preceded by one) rewritten
+/// as kStandInEscape, its code unit appended to `units`. Nullopt when the
+/// text holds none, or already holds U+FDD0 (a stand-in would be ambiguous).
+std::optional<std::string> stand_in_lone_surrogates(std::string_view text,
+                                                    std::vector<unsigned> &units) {
+  std::string rewritten(text);
+  for (std::size_t at = 0; at + 1 < text.size(); ++at) {
+    if (text[at] != '\\')
+      continue;
+    if (text[at + 1] != 'u') {
+      ++at; // a two-character escape: "\\" must not start another
+      continue;
+    }
+    int unit = hex4(text, at + 2);
+    if (unit == 0xFDD0)
+      return std::nullopt;
+    if (unit < 0xD800 || unit > 0xDFFF) {
+      at += 5;
+      continue;
+    }
+    int low = text.substr(at + 6, 2) == "\\u" ? hex4(text, at + 8) : -1;
+    if (unit <= 0xDBFF && low >= 0xDC00 && low <= 0xDFFF) {
+      at += 11; // a pair
+      continue;
+    }
+    rewritten.replace(at, kStandInEscape.size(), kStandInEscape);
+    units.push_back(static_cast<unsigned>(unit));
+    at += 5;
+  }
+  if (units.empty() || text.find(kStandIn) != std::string_view::npos)
+    return std::nullopt;
+  return rewritten;
+}
+
 /// Builds the value as nlohmann's own DOM parser does (a stack of the open
 /// arrays and objects, no recursion), notes duplicated member names, and
 /// stops at the nesting and size limits, so that what a message costs in
 /// memory is bounded by its length, not by its shape.
 class StrictBuilder {
 public:
-  explicit StrictBuilder(std::string_view text, ParsedJson &out) : text_(text), out_(out) {}
+  /// `lone_units`: when the text was rewritten by stand_in_lone_surrogates(),
+  /// the code units its stand-ins replace, in the order of the text.
+  explicit StrictBuilder(std::string_view text, ParsedJson &out,
+                         const std::vector<unsigned> *lone_units = nullptr)
+      : text_(text), out_(out), lone_units_(lone_units) {}
 
   bool null() { return add(nullptr); }
   bool boolean(bool value) { return add(value); }
   bool number_integer(json::number_integer_t value) { return add(value); }
   bool number_unsigned(json::number_unsigned_t value) { return add(value); }
   bool number_float(json::number_float_t value, const json::string_t &) { return add(value); }
-  bool string(json::string_t &value) { return add(std::move(value)); }
+  bool string(json::string_t &value) {
+    restore_lone_surrogates(value);
+    return add(std::move(value));
+  }
   bool binary(json::binary_t &value) { return add(json::binary(std::move(value))); }
   bool start_object(std::size_t) {
     if (!open_container())
@@ -56,6 +120,7 @@ public:
     return true;
   }
   bool key(json::string_t &name) {
+    restore_lone_surrogates(name);
     json &object = *open_.back();
     auto found = object.find(name);
     if (found != object.end()) {
@@ -89,6 +154,19 @@ public:
   }
 
 private:
+  /// Puts back, as WTF-8, the lone surrogates whose stand-ins `text` holds.
+  void restore_lone_surrogates(json::string_t &text) {
+    if (lone_units_ == nullptr)
+      return;
+    for (std::size_t at = text.find(kStandIn); at != std::string::npos;
+         at = text.find(kStandIn, at + 3)) {
+      unsigned unit = next_unit_ < lone_units_->size() ? (*lone_units_)[next_unit_++] : 0xFFFD;
+      text[at] = static_cast<char>(0xE0 | (unit >> 12));
+      text[at + 1] = static_cast<char>(0x80 | ((unit >> 6) & 0x3F));
+      text[at + 2] = static_cast<char>(0x80 | (unit & 0x3F));
+    }
+  }
+
   template <typename Value> bool add(Value &&value) {
     if (!count_value())
       return false;
@@ -134,6 +212,8 @@ private:
 
   std::string_view text_;
   ParsedJson &out_;
+  const std::vector<unsigned> *lone_units_;
+  std::size_t next_unit_ = 0;
   std::vector<json *> open_;
   json *member_ = nullptr;
   std::size_t values_ = 0;
@@ -147,20 +227,80 @@ json readable_id(const json &root) {
   return id != root.end() && (id->is_string() || id->is_number_integer()) ? *id : json(nullptr);
 }
 
+/// Parses `text` into `parsed`; false when it is not JSON or passes a limit.
+bool parse_into(std::string_view text, ParsedJson &parsed,
+                const std::vector<unsigned> *lone_units = nullptr) {
+  parsed.value = json();
+  StrictBuilder builder(text, parsed, lone_units);
+  return json::sax_parse(text, &builder);
+}
+
+/// Appends to `path` where in `value` the first lone surrogate is; false when none is.
+bool find_lone_surrogate(const json &value, std::string &path) {
+  auto holds = [](std::string_view text) {
+    for (std::size_t at = 0; at + 1 < text.size(); ++at)
+      if (static_cast<unsigned char>(text[at]) == 0xED &&
+          static_cast<unsigned char>(text[at + 1]) >= 0xA0)
+        return true;
+    return false;
+  };
+  if (value.is_string())
+    return holds(value.get_ref<const std::string &>());
+  if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      std::size_t mark = path.size();
+      path += "[" + std::to_string(i) + "]";
+      if (find_lone_surrogate(value[i], path))
+        return true;
+      path.resize(mark);
+    }
+  }
+  if (value.is_object()) {
+    for (const auto &[name, member] : value.items()) {
+      if (holds(name)) {
+        path += path.empty() ? "(a member name)" : " (a member name)";
+        return true;
+      }
+      std::size_t mark = path.size();
+      path += (path.empty() ? "" : ".") + name;
+      if (find_lone_surrogate(member, path))
+        return true;
+      path.resize(mark);
+    }
+  }
+  return false;
+}
+
 } // namespace
+
+std::optional<std::string> lone_surrogate_path(const json &value) {
+  std::string path;
+  if (!find_lone_surrogate(value, path))
+    return std::nullopt;
+  return path;
+}
 
 ParsedJson parse_json(std::string_view text) {
   ParsedJson parsed;
-  parsed.value = json();
-  StrictBuilder builder(text, parsed);
-  if (!json::sax_parse(text, &builder)) {
-    // What was read before the fault may hold the id: an error that carries
-    // it is one the client can match to its request.
-    parsed.id = readable_id(parsed.value);
-    parsed.value = json(json::value_t::discarded);
-    if (parsed.error.empty())
-      parsed.error = "syntax error";
-  }
+  if (parse_into(text, parsed))
+    return parsed;
+  // nlohmann refuses a lone surrogate escape; read the text again with each
+  // one stood in for, so that the caller can answer with the id and the place.
+  std::vector<unsigned> units;
+  if (parsed.error.find("surrogate") != std::string::npos)
+    if (std::optional<std::string> rewritten = stand_in_lone_surrogates(text, units)) {
+      ParsedJson again;
+      if (parse_into(*rewritten, again, &units)) {
+        again.lone_surrogates = true;
+        return again;
+      }
+    }
+  // What was read before the fault may hold the id: an error that carries
+  // it is one the client can match to its request.
+  parsed.id = readable_id(parsed.value);
+  parsed.value = json(json::value_t::discarded);
+  if (parsed.error.empty())
+    parsed.error = "syntax error";
   return parsed;
 }
 

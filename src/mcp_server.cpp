@@ -118,6 +118,24 @@ ParsedMessage parse_message(std::string_view text) {
     return {json(),
             error_response(parsed.id, kParseError,
                            "parse error: the message is not valid JSON (" + parsed.error + ")")};
+  if (parsed.lone_surrogates) {
+    // Only a tool's arguments may hold one: the call then fails as a tool
+    // error naming the argument (ToolRegistry::prepare). Anywhere else the
+    // message cannot be read as meant.
+    const json &message = parsed.value;
+    json outside_arguments = message;
+    if (classify(message) == MessageKind::Request && message["method"] == "tools/call" &&
+        message.contains("params") && message["params"].is_object())
+      outside_arguments["params"].erase("arguments");
+    if (std::optional<std::string> path = lone_surrogate_path(outside_arguments)) {
+      auto id = message.is_object() ? message.find("id") : message.end();
+      bool id_known = id != message.end() && valid_id(*id) && !lone_surrogate_path(*id);
+      return {json(), error_response(id_known ? *id : json(nullptr), kInvalidRequest,
+                                     "invalid request: " + *path +
+                                         " holds a lone UTF-16 surrogate escape (half of a "
+                                         "character, such as an emoji cut in two)")};
+    }
+  }
   if (!parsed.has_duplicate)
     return {std::move(parsed.value), std::nullopt};
   // Readers that keep the first or the last duplicate see different messages.
@@ -155,15 +173,28 @@ void Session::set_log_level(std::string level) {
 
 std::shared_ptr<Session> SessionStore::create() {
   auto session = std::make_shared<Session>(random_hex(32));
+  auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  if (sessions_.size() >= max_sessions_) {
-    if (fresh_.empty())
-      return nullptr;
-    erase(sessions_.find(fresh_.front()));
-  }
+  if (sessions_.size() >= max_sessions_ && !make_room(now))
+    return nullptr;
   auto slot = fresh_.insert(fresh_.end(), session->id());
-  sessions_[session->id()] = Entry{session, std::chrono::steady_clock::now(), 0, slot};
+  sessions_[session->id()] = Entry{session, now, 0, true, slot};
   return session;
+}
+
+bool SessionStore::make_room(std::chrono::steady_clock::time_point now) {
+  if (!fresh_.empty()) {
+    erase(sessions_.find(fresh_.front()));
+    return true;
+  }
+  if (!established_.empty()) {
+    auto oldest = sessions_.find(established_.front());
+    if (oldest->second.last_used <= now - evictable_after_) {
+      erase(oldest);
+      return true;
+    }
+  }
+  return false;
 }
 
 std::shared_ptr<Session> SessionStore::find(std::string_view id) {
@@ -173,16 +204,17 @@ std::shared_ptr<Session> SessionStore::find(std::string_view id) {
     return nullptr;
   Entry &entry = it->second;
   entry.last_used = std::chrono::steady_clock::now();
-  if (entry.fresh_slot != fresh_.end() && ++entry.uses >= 2) {
-    fresh_.erase(entry.fresh_slot);
-    entry.fresh_slot = fresh_.end();
+  if (!entry.fresh) {
+    established_.splice(established_.end(), established_, entry.slot);
+  } else if (++entry.uses >= 2) {
+    established_.splice(established_.end(), fresh_, entry.slot);
+    entry.fresh = false;
   }
   return entry.session;
 }
 
 SessionStore::Map::iterator SessionStore::erase(Map::iterator entry) {
-  if (entry->second.fresh_slot != fresh_.end())
-    fresh_.erase(entry->second.fresh_slot);
+  (entry->second.fresh ? fresh_ : established_).erase(entry->second.slot);
   return sessions_.erase(entry);
 }
 
@@ -201,8 +233,7 @@ std::size_t SessionStore::expire_idle() {
   std::size_t expired = 0;
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     const Entry &entry = it->second;
-    bool fresh = entry.fresh_slot != fresh_.end();
-    if (entry.last_used < now - (fresh ? fresh_timeout_ : idle_timeout_)) {
+    if (entry.last_used < now - (entry.fresh ? fresh_timeout_ : idle_timeout_)) {
       it = erase(it);
       ++expired;
     } else {

@@ -1,5 +1,7 @@
 #include "qovery_mcp/tool_registry.hpp"
 
+#include "qovery_mcp/json_text.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -333,6 +335,13 @@ const ToolRegistry::Tool *ToolRegistry::find_for(const Operation &operation) con
 }
 
 Result<UpstreamRequest> ToolRegistry::prepare(const Tool &tool, const json &arguments) const {
+  // Left by parse_json as WTF-8: any value taken from such a string would
+  // not be the one the client meant.
+  if (std::optional<std::string> path = lone_surrogate_path(arguments))
+    return Result<UpstreamRequest>::failure(
+        "argument '" + *path +
+        "' holds a lone UTF-16 surrogate escape (half of a character, such as an emoji cut in "
+        "two): send the whole character");
   if (std::optional<ValidationError> error = tool.input.validate(arguments)) {
     if (error->path.empty())
       return Result<UpstreamRequest>::failure("arguments " + error->message);
@@ -372,9 +381,7 @@ json ToolRegistry::to_result(const Tool &tool, const json &arguments,
     bool not_sent =
         response.error == UpstreamError::Tls || response.error == UpstreamError::Unresolved;
     if (response.error == UpstreamError::Tls)
-      message += " The user should check --api-url and --ca-file.";
-    if (response.error == UpstreamError::Unresolved)
-      message += " The user should check --api-url.";
+      message += " The user should check --ca-file, and --api-url if they set it.";
     if (changes_state && !not_sent)
       message += kOutcomeUnknown;
     return tool_error(std::move(message));

@@ -1,30 +1,25 @@
 #include "qovery_mcp/upstream.hpp"
 
+#include "base_url.hpp"
 #include "socket_watchdog.hpp"
+#include "trust_store.hpp"
 
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/text.hpp"
 
 #include <httplib.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
-#include <arpa/inet.h>
-#include <cctype>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <future>
-#include <iterator>
 #include <mutex>
 #include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <random>
 #include <thread>
@@ -76,244 +71,7 @@ namespace {
 
 constexpr const char *kUserAgent = "qovery-job-secret-mcp";
 
-/// The parts of --api-url.
-struct BaseUrl {
-  bool tls = true;
-  std::string host; ///< without brackets for an IPv6 literal
-  int port = 443;
-  std::string prefix; ///< "" or "/api", never ending with '/'
-};
-
-struct X509Free {
-  void operator()(X509 *cert) const { X509_free(cert); }
-};
-using Certificate = std::unique_ptr<X509, X509Free>;
-
-struct X509StoreFree {
-  void operator()(X509_STORE *store) const { X509_STORE_free(store); }
-};
-
-struct BioFree {
-  void operator()(BIO *bio) const { BIO_free(bio); }
-};
-
 bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
-
-/// Characters allowed in a URL path as sent: printable ASCII except space.
-bool is_path_text(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return byte > 0x20 && byte < 0x7f;
-  });
-}
-
-bool is_host_name(std::string_view host) {
-  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.' || c == '_';
-  });
-}
-
-bool is_ipv6_literal(const std::string &host) {
-  in6_addr address{};
-  return inet_pton(AF_INET6, host.c_str(), &address) == 1;
-}
-
-bool is_ip_literal(const std::string &host) {
-  in_addr v4{};
-  return inet_pton(AF_INET, host.c_str(), &v4) == 1 || is_ipv6_literal(host);
-}
-
-bool is_loopback_host(const std::string &host) {
-  if (to_lower(host) == "localhost")
-    return true;
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1)
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
-}
-
-Result<int> parse_port(std::string_view text) {
-  auto invalid = [&] {
-    return Result<int>::failure("--api-url: invalid port \"" + std::string(text.substr(0, 16)) +
-                                "\"");
-  };
-  if (text.empty() || text.size() > 5 ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return invalid();
-  int port = std::stoi(std::string(text));
-  if (port < 1 || port > 65535)
-    return invalid();
-  return port;
-}
-
-Result<BaseUrl> parse_base_url(const std::string &url) {
-  auto fail = [](std::string message) { return Result<BaseUrl>::failure(std::move(message)); };
-  // Checked first, so that no other message echoes a password or a key
-  // given in a query ("?api_key=...") or a fragment.
-  if (url.find('@') != std::string::npos)
-    return fail("--api-url: '@' is not allowed (credentials in the URL are not supported; the "
-                "API key is given separately)");
-  if (url.find_first_of("?#") != std::string::npos)
-    return fail("--api-url: a query or fragment is not allowed (the URL is not shown: it may "
-                "hold a credential; the API key is given separately)");
-  auto quoted = "\"" + url + "\"";
-
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos)
-    return fail("--api-url: expected scheme://host[:port][/prefix], got " + quoted);
-  std::string scheme = to_lower(std::string_view(url).substr(0, scheme_end));
-  if (scheme != "https" && scheme != "http")
-    return fail("--api-url: scheme must be https (or http for a loopback host), got " + quoted);
-
-  BaseUrl base;
-  base.tls = scheme == "https";
-  base.port = base.tls ? 443 : 80;
-
-  std::string_view rest = std::string_view(url).substr(scheme_end + 3);
-  auto authority_end = rest.find('/');
-  std::string_view authority = rest.substr(0, authority_end);
-  std::string_view prefix =
-      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-
-  std::string_view port_text;
-  bool has_port = false;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos)
-      return fail("--api-url: unterminated IPv6 literal in " + quoted);
-    base.host = std::string(authority.substr(1, close - 1));
-    if (!is_ipv6_literal(base.host))
-      return fail("--api-url: invalid IPv6 address \"" + base.host + "\" in " + quoted);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty() && after.front() != ':')
-      return fail("--api-url: unexpected text after the IPv6 literal in " + quoted);
-    has_port = !after.empty();
-    port_text = has_port ? after.substr(1) : std::string_view();
-  } else {
-    auto colon = authority.find(':');
-    if (colon != std::string_view::npos && authority.find(':', colon + 1) != std::string_view::npos)
-      return fail("--api-url: an IPv6 address must be written in brackets ([::1]), got " + quoted);
-    base.host = std::string(authority.substr(0, colon));
-    has_port = colon != std::string_view::npos;
-    port_text = has_port ? authority.substr(colon + 1) : std::string_view();
-    if (base.host.empty())
-      return fail("--api-url: missing host in " + quoted);
-    if (!is_host_name(base.host))
-      return fail("--api-url: invalid host \"" + base.host + "\" in " + quoted);
-  }
-  if (has_port) {
-    auto port = parse_port(port_text);
-    if (!port)
-      return fail(port.error());
-    base.port = port.value();
-  }
-
-  if (!is_path_text(prefix))
-    return fail("--api-url: the path may not contain spaces or control characters, got " + quoted);
-  while (!prefix.empty() && prefix.back() == '/')
-    prefix.remove_suffix(1);
-  base.prefix = std::string(prefix);
-
-  if (!base.tls && !is_loopback_host(base.host))
-    return fail("--api-url: plain http is only allowed for a loopback host (127.0.0.0/8, ::1, "
-                "localhost), got " +
-                quoted + "; use https");
-  return base;
-}
-
-/// The certificates of a PEM file, at least one.
-Result<std::vector<Certificate>> read_ca_file(const std::string &path) {
-  using Certificates = Result<std::vector<Certificate>>;
-  std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored))
-    return Certificates::failure("--ca-file: " + path + " is a directory, expected a PEM file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return Certificates::failure("--ca-file: cannot read " + path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad())
-    return Certificates::failure("--ca-file: cannot read " + path);
-
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-  if (!bio)
-    return Certificates::failure("--ca-file: cannot read " + path);
-  std::vector<Certificate> certificates;
-  ERR_clear_error();
-  while (X509 *cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr))
-    certificates.emplace_back(cert);
-  // The loop ends with "no start line" at the end of the text; any other
-  // error is a certificate block that does not decode.
-  unsigned long last = ERR_peek_last_error();
-  bool clean_end = ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE;
-  ERR_clear_error();
-  if (!clean_end)
-    return Certificates::failure("--ca-file: " + path + " holds a malformed PEM certificate");
-  if (certificates.empty())
-    return Certificates::failure("--ca-file: " + path + " holds no PEM certificate");
-  return certificates;
-}
-
-/// The certificates of the system's CA file `path` (the hashed CA directory
-/// is looked up lazily by each client's store instead).
-std::vector<Certificate> system_certificates(const std::string &path) {
-  std::vector<Certificate> certificates;
-  std::unique_ptr<X509_STORE, X509StoreFree> store(X509_STORE_new());
-  if (!store)
-    return certificates;
-  X509_STORE_load_file(store.get(), path.c_str());
-  STACK_OF(X509) *stack = X509_STORE_get1_all_certs(store.get());
-  ERR_clear_error();
-  if (!stack)
-    return certificates;
-  while (X509 *cert = sk_X509_pop(stack))
-    certificates.emplace_back(cert);
-  sk_X509_free(stack);
-  return certificates;
-}
-
-/// The CA file OpenSSL uses by default.
-std::string default_cert_file() {
-  if (const char *file = std::getenv(X509_get_default_cert_file_env()))
-    return file;
-  return X509_get_default_cert_file();
-}
-
-/// The directory of hashed CA certificates OpenSSL uses by default.
-std::string default_cert_dir() {
-  if (const char *dir = std::getenv(X509_get_default_cert_dir_env()))
-    return dir;
-  return X509_get_default_cert_dir();
-}
-
-/// Whether SSL_CERT_FILE names a file other than the system's CA file (a
-/// bundle the hashed directory does not stand for).
-bool cert_file_overridden() {
-  const char *file = std::getenv(X509_get_default_cert_file_env());
-  if (file == nullptr)
-    return false;
-  std::error_code error;
-  return !std::filesystem::equivalent(file, X509_get_default_cert_file(), error);
-}
-
-/// Whether the system CAs can be found in `dir` alone: it holds OpenSSL's
-/// hashed names ("5ad8a5d6.0"), through which a store reads only the CA a
-/// handshake needs, and SSL_CERT_FILE does not name another file to trust.
-bool system_cas_in_dir(const std::string &dir) {
-  if (cert_file_overridden())
-    return false;
-  auto hashed = [](const std::string &name) {
-    auto is_hex = [](char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); };
-    return name.size() >= 10 && std::all_of(name.begin(), name.begin() + 8, is_hex) &&
-           name[8] == '.' && std::all_of(name.begin() + 9, name.end(), ::isdigit);
-  };
-  std::error_code error;
-  for (const auto &entry : std::filesystem::directory_iterator(dir, error))
-    if (hashed(entry.path().filename().string()))
-      return true;
-  return false;
-}
 
 /// A peer that closed a connection makes the next write raise SIGPIPE, which
 /// kills the process; httplib writes without MSG_NOSIGNAL and only its Server
@@ -453,7 +211,8 @@ std::string attempt_outcome(const UpstreamResponse &response) {
 
 struct HttpUpstream::Impl {
   BaseUrl url;
-  std::string authority; ///< "host:port" for messages, IPv6 in brackets
+  std::string authority;       ///< "host:port" for messages, IPv6 in brackets
+  std::string base_url_option; ///< HttpUpstreamConfig::base_url_option
   httplib::Headers headers;
   std::chrono::milliseconds connect_timeout;
   std::chrono::milliseconds read_timeout;
@@ -577,9 +336,11 @@ HttpUpstream::Impl::describe(httplib::ClientImpl &client, httplib::Error error,
   case Error::Connection:
     // httplib reports a name that does not resolve as a connection error.
     if (host_unknown(url.host))
-      return failure(UpstreamError::Unresolved, "could not connect to " + authority +
-                                                    ": the host name " + url.host +
-                                                    " does not resolve");
+      return failure(UpstreamError::Unresolved,
+                     "could not connect to " + authority + ": the host name " + url.host +
+                         " does not resolve" +
+                         (base_url_option.empty() ? " (is this machine offline?)"
+                                                  : " (check " + base_url_option + ")"));
     return failure(UpstreamError::Connection, "could not connect to " + authority);
   case Error::ConnectionTimeout:
     return failure(UpstreamError::Timeout, "could not connect to " + authority + " within " +
@@ -805,6 +566,7 @@ Result<std::unique_ptr<HttpUpstream>> HttpUpstream::create(HttpUpstreamConfig co
       {"Accept-Encoding", "identity"},
       {"User-Agent", kUserAgent},
   };
+  impl->base_url_option = std::move(config.base_url_option);
   impl->connect_timeout = config.connect_timeout;
   impl->read_timeout = config.read_timeout;
   impl->deadline = config.deadline;

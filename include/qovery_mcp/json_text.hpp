@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,14 @@ struct ParsedJson {
   /// When the text is not JSON, or passes a limit: the root object's "id"
   /// (a string or an integer) if it was read before the fault, else null.
   nlohmann::json id = nullptr;
+  /// The text escapes a lone UTF-16 surrogate ("\ud83d" not followed by its
+  /// low half: an emoji cut in two). RFC 8259 (section 8.2) lets such text
+  /// parse but leaves its meaning unpredictable, so no value may be taken
+  /// from it; it still parses, so that the answer can carry the id and name
+  /// the string. Each lone surrogate is in `value` as its three-byte WTF-8
+  /// form (0xED 0xA0-0xBF ...), which no UTF-8 string can hold: see
+  /// lone_surrogate_path().
+  bool lone_surrogates = false;
 };
 
 /// Parses text a client sent as one JSON value (RFC 8259, UTF-8 only, no
@@ -42,6 +51,12 @@ struct ParsedJson {
 /// or more than kMaxJsonValues values stop the parse as it reaches them, as
 /// an error. `error` never quotes the text, which may hold a secret.
 ParsedJson parse_json(std::string_view text);
+
+/// Where `value` holds a string, or a member name, with a lone surrogate as
+/// parse_json() leaves it: the path of the first one found ("body.value",
+/// "items[2].key"; member names in their sorted order), or nullopt. A member
+/// name that holds one ends the path at its object, as "(a member name)".
+std::optional<std::string> lone_surrogate_path(const nlohmann::json &value);
 
 /// Rewrites U+2028 and U+2029 in serialized JSON as the escapes \u2028 and
 /// \u2029. JSON allows them raw in strings, but JavaScript's line readers, and

@@ -48,9 +48,12 @@ nlohmann::json invalid_request_response(const nlohmann::json &message);
 /// One message's text, parsed as the transports need it.
 struct ParsedMessage {
   nlohmann::json message;
-  /// The answer instead, when there is no message to handle: -32700 (id null)
-  /// for text that is not JSON, saying what is wrong and where; -32600 for a
-  /// member name repeated in one object, which readers can take two ways.
+  /// The answer instead, when there is no message to handle: -32700 for text
+  /// that is not JSON, saying what is wrong and where; -32600 for a member
+  /// name repeated in one object, which readers can take two ways, and for a
+  /// lone UTF-16 surrogate outside a tools/call's arguments (one inside them
+  /// is left for the call to refuse as a tool error naming the argument).
+  /// Each carries the message's id when it could be read, else null.
   std::optional<nlohmann::json> error;
 };
 /// Parses one message without recursion (any nesting depth is safe).
@@ -126,25 +129,38 @@ private:
 /// initialize until it has been used twice more (a client sends
 /// notifications/initialized, then its first real request): a loop of
 /// initialize makes only fresh sessions. Fresh sessions live at most
-/// `fresh_timeout` unused, and when the store is full the oldest fresh one
-/// makes room for a new one; established sessions are never evicted, only
-/// ended by DELETE or after `idle_timeout` unused.
+/// `fresh_timeout` unused; established ones `idle_timeout` unused (a day by
+/// default, so that an agent service keeps its session overnight: the agent
+/// frameworks do not start a new one on 404), or until DELETE.
+///
+/// When the store is full, the oldest fresh session makes room for a new one;
+/// failing that, the least recently used established session if it has been
+/// unused for `evictable_after`; failing that, create() refuses (503). So a
+/// flood of sessions can neither grow memory (about 0.5 KiB a session) nor
+/// push out a session in use, and cannot lock new clients out for longer
+/// than `evictable_after` after it stops.
 class SessionStore {
 public:
   /// The default cap on sessions held at once (about 0.5 KiB each).
   static constexpr std::size_t kDefaultMaxSessions = 10000;
+  /// The default life of an unused established session.
+  static constexpr std::chrono::seconds kDefaultIdleTimeout{86400};
   /// How long a fresh session lives unused, at most.
   static constexpr std::chrono::seconds kDefaultFreshTimeout{300};
+  /// How long an established session must be unused, by default, before a
+  /// full store may end it early to make room.
+  static constexpr std::chrono::seconds kDefaultEvictableAfter{1800};
 
-  explicit SessionStore(std::chrono::steady_clock::duration idle_timeout,
+  explicit SessionStore(std::chrono::steady_clock::duration idle_timeout = kDefaultIdleTimeout,
                         std::size_t max_sessions = kDefaultMaxSessions,
-                        std::chrono::steady_clock::duration fresh_timeout = kDefaultFreshTimeout)
+                        std::chrono::steady_clock::duration fresh_timeout = kDefaultFreshTimeout,
+                        std::chrono::steady_clock::duration evictable_after = kDefaultEvictableAfter)
       : idle_timeout_(idle_timeout), fresh_timeout_(std::min(fresh_timeout, idle_timeout)),
-        max_sessions_(std::max<std::size_t>(max_sessions, 1)) {}
+        evictable_after_(evictable_after), max_sessions_(std::max<std::size_t>(max_sessions, 1)) {}
 
   /// A new session whose id is 32 random bytes from the OS CSPRNG,
-  /// hex-encoded; nullptr when the store is full of established sessions
-  /// (the transport answers 503).
+  /// hex-encoded; nullptr when the store is full and no session may make
+  /// room (the transport answers 503).
   std::shared_ptr<Session> create();
   /// The live session of that id (and marks it used), or nullptr.
   std::shared_ptr<Session> find(std::string_view id);
@@ -155,23 +171,29 @@ public:
   std::size_t size() const;
 
 private:
-  using FreshList = std::list<std::string>;
+  using IdList = std::list<std::string>;
   struct Entry {
     std::shared_ptr<Session> session;
     std::chrono::steady_clock::time_point last_used;
-    int uses = 0;                   ///< requests since initialize, counted up to 2
-    FreshList::iterator fresh_slot; ///< its place in fresh_ while fresh; else fresh_.end()
+    int uses = 0;         ///< requests since initialize, counted up to 2
+    bool fresh = true;    ///< whether `slot` is in fresh_ (else in established_)
+    IdList::iterator slot; ///< its place in fresh_ or established_
   };
   using Map = std::unordered_map<std::string, Entry>;
-  /// Removes `entry` from the map and from fresh_; with mutex_ held.
+  /// Removes `entry` from the map and from its list; with mutex_ held.
   Map::iterator erase(Map::iterator entry);
+  /// Ends one session to make room in a full store, as the class comment
+  /// says; false when none may go. With mutex_ held.
+  bool make_room(std::chrono::steady_clock::time_point now);
 
   std::chrono::steady_clock::duration idle_timeout_;
   std::chrono::steady_clock::duration fresh_timeout_;
+  std::chrono::steady_clock::duration evictable_after_;
   std::size_t max_sessions_;
   mutable std::mutex mutex_;
   Map sessions_;
-  FreshList fresh_; ///< ids of the fresh sessions, oldest first
+  IdList fresh_;       ///< ids of the fresh sessions, oldest first
+  IdList established_; ///< ids of the established sessions, least recently used first
 };
 
 struct ServerInfo {

@@ -55,7 +55,9 @@ public:
   const Tool *find_for(const Operation &operation) const;
 
   /// Validates `arguments` against the tool's input schema and builds the
-  /// request. The failure message names the argument and what was wrong.
+  /// request. The failure message names the argument and what was wrong; an
+  /// argument holding a lone UTF-16 surrogate (as parse_json leaves it) is
+  /// refused before the schema is consulted.
   Result<UpstreamRequest> prepare(const Tool &tool, const nlohmann::json &arguments) const;
 
   /// The CallToolResult for the upstream's answer to a call made with

@@ -115,6 +115,10 @@ struct HttpUpstreamConfig {
   /// "https://api.qovery.com", optionally with a path prefix. Plain http:// is
   /// accepted only for a loopback host (127.0.0.0/8, ::1, localhost).
   std::string base_url;
+  /// The option the user gave base_url with ("--api-url"), which the advice
+  /// in an address or TLS error names; empty when base_url is the
+  /// capability's own, so that a user who never set it is not told to check it.
+  std::string base_url_option;
   std::string api_key;
   AuthScheme auth_scheme = AuthScheme::Auto;
   /// Extra PEM file of trusted CAs, added to the system store. Empty for none.

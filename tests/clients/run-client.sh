@@ -3,7 +3,8 @@
 #
 #   tests/clients/run-client.sh CLIENT --npm-dir DIR --server BIN --fake BIN --certs DIR
 #
-# CLIENT is conformance, sdk-http, sdk-stdio, inspector or mcp-remote. The
+# CLIENT is conformance, sdk-http, sdk-stdio, inspector, mcp-remote, or one of
+# the agent frameworks: ai-sdk, langchain, mastra, openai-agents, sdk-v2. The
 # script makes sure the clients are installed (install.sh, a no-op when they
 # are), starts fake-qovery over HTTPS and the server pointed at it (or the
 # server in --sandbox for the conformance suite, which calls no tool), each on
@@ -81,7 +82,7 @@ start() {
   pids+=($!)
   local pid=$!
   for _ in $(seq 1 200); do
-    if started_line=$(grep -m1 -E "$pattern" "$work/$name.log"); then
+    if started_line=$(grep -s -m1 -E "$pattern" "$work/$name.log"); then
       return 0
     fi
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -173,6 +174,21 @@ case $client in
     start_server
     MCP_REMOTE_CONFIG_DIR="$work/mcp-auth" npm_dir="$npm_dir" \
       node "$(program mcp-remote-client.mjs)" --url "$mcp_url" --job "$job_id" </dev/null
+    ;;
+  ai-sdk | langchain | mastra | openai-agents | sdk-v2)
+    # The framework's client over HTTP to this server, and over stdio to one it
+    # spawns; then the programs of examples/$client.md. The fake model runs
+    # inside the client program, on loopback.
+    start_fake
+    start_server
+    program fake-model.mjs >/dev/null
+    program framework-test.mjs >/dev/null
+    # Kept in client.log for the secret scan (it holds the stdio servers' stderr).
+    # No network: the frameworks' own tracing and telemetry are off.
+    NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" QOVERY_API_KEY="$api_key" OPENAI_AGENTS_DISABLE_TRACING=1 \
+      MASTRA_TELEMETRY_DISABLED=1 LANGSMITH_TRACING=false node "$(program "$client-client.mjs")" \
+      --url "$mcp_url" --server "$server_bin" --fake "$fake_url" --ca-file "$cert_dir/ca.pem" \
+      --job "$job_id" --examples "$here/../../examples" </dev/null 2>&1 | tee "$work/client.log"
     ;;
   *)
     echo "run-client.sh: unknown client $client" >&2

@@ -226,13 +226,23 @@ std::size_t nesting(std::string_view text) {
 
 /// parse_json, the server's own parser, reads what nlohmann::json reads (both
 /// keep the last of repeated members) and refuses what it refuses, but for
-/// what passes its nesting or size limits, which it refuses, and only then.
+/// what passes its nesting or size limits, which it refuses, and only then,
+/// and text escaping a lone UTF-16 surrogate, which it reads, marked.
 void check_parsers_agree(std::string_view text) {
   const ParsedJson parsed = parse_json(text);
   const json reference = json::parse(text, nullptr, false);
   if (parsed.limited) {
     if (!parsed.value.is_discarded() || parsed.error.empty())
       violated("parse_json refuses, saying why, what passes its limits", parsed.error);
+    return;
+  }
+  // A lone surrogate escape: nlohmann refuses the text; parse_json reads it,
+  // marked, with the lone surrogate kept where it can be found.
+  if (parsed.lone_surrogates) {
+    if (!reference.is_discarded() || parsed.value.is_discarded() ||
+        !lone_surrogate_path(parsed.value))
+      violated("parse_json marks only text with a lone surrogate, and keeps it",
+               lenient_dump(parsed.value));
     return;
   }
   if (parsed.value.is_discarded() != reference.is_discarded())

@@ -144,9 +144,20 @@ std::vector<MessageRow> message_rows() {
        call("add-secret-job",
             with_body(R"({"key":"K","value":")" + kSecretValue + "\xe2\x82" + R"("})")),
        {Answer::Kind::kRpcError, kParseError, 1, "UTF-8", kSecretValue}},
-      {"lone UTF-16 surrogate escape",
+      // A lone UTF-16 surrogate escape: the message is read (the id is
+      // answered); in a tool's arguments it is a tool error naming the argument.
+      {"lone UTF-16 surrogate escape outside arguments",
        R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"\ud800"}})",
-       rpc_error(kParseError, 1, "surrogate")},
+       rpc_error(kInvalidRequest, 1, "params.x holds a lone UTF-16 surrogate")},
+      {"lone UTF-16 surrogate in a secret's value",
+       call("add-secret-job", with_body(R"({"key":"K","value":")" + kSecretValue + R"(\ud83d"})")),
+       tool_error("argument 'body.value' holds a lone UTF-16 surrogate", kSecretValue)},
+      {"lone low surrogate in a key",
+       call("add-secret-job", with_body(R"({"key":"K\udc00","value":"v"})")),
+       tool_error("argument 'body.key' holds a lone UTF-16 surrogate")},
+      {"lone surrogate in the tool's name",
+       R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x\ud83d"}})",
+       rpc_error(kInvalidRequest, 1, "params.name holds a lone UTF-16 surrogate")},
       // Huge numbers.
       {"number overflowing a double",
        R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"n":1e999999}})",
@@ -221,9 +232,11 @@ std::vector<MessageRow> message_rows() {
            }() +
            "]}}",
        rpc_error(kInvalidRequest, 2, "more than 100000 values")},
-      {"a lone surrogate after the id",
-       R"({"jsonrpc":"2.0","id":7,"method":"ping","params":{"x":"\ud83d"}})",
-       rpc_error(kParseError, 7, "parse error")},
+      {"a lone surrogate before the id",
+       R"({"jsonrpc":"2.0","method":"ping","params":{"x":"\ud83d"},"id":7})",
+       rpc_error(kInvalidRequest, 7, "surrogate")},
+      {"a lone surrogate in the id", R"({"jsonrpc":"2.0","method":"ping","id":"\ud83d"})",
+       rpc_error(kInvalidRequest, nullptr, "id holds a lone UTF-16 surrogate")},
       // The envelope: jsonrpc, id, method, params of the wrong type or missing.
       {"empty object", "{}", rpc_error(kInvalidRequest, nullptr, "invalid request")},
       {"a bare number", "42", rpc_error(kInvalidRequest, nullptr, "invalid request")},
@@ -696,6 +709,8 @@ TEST_CASE("Bad input: every row of the bad input table over MCP streamable HTTP"
     s.check_still_serving();
     ++rows;
   }
+  for (const json &request : s.fake.requests()) // a few rows list; none may write
+    CHECK(request["method"] == "GET");
 
   const std::string huge = R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":")" +
                            std::string(5 * kMiB, 'a') + "\"}}";
@@ -1233,7 +1248,14 @@ TEST_CASE("Bad input: every row of the bad input table over the REST API", "[bad
        R"({"key":"K","value":"\udc00"})",
        {},
        400,
-       "surrogate"},
+       "argument 'body.value' holds a lone UTF-16 surrogate"},
+      {"body with a lone UTF-16 surrogate escape in a member name",
+       "POST",
+       kSecrets,
+       R"({"key":"K","value":"v","x\ud83d":1})",
+       {},
+       400,
+       "argument 'body (a member name)' holds a lone UTF-16 surrogate"},
       {"body of 5 MiB",
        "POST",
        kSecrets,

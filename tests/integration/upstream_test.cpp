@@ -710,10 +710,19 @@ TEST_CASE("Upstream: a host name that does not exist fails at once, without a re
   auto started = std::chrono::steady_clock::now();
   auto response = make_upstream(config)->send({"GET", "/job", ""});
   CHECK(response.error == UpstreamError::Unresolved);
+  // Its advice names --api-url only to a user who set it.
   CHECK(response.error_message == "could not connect to qovery-mcp-test.invalid:443: the host "
-                                  "name qovery-mcp-test.invalid does not resolve");
+                                  "name qovery-mcp-test.invalid does not resolve (is this "
+                                  "machine offline?)");
   CHECK(response.attempts == 1);
   CHECK(std::chrono::steady_clock::now() - started < 5s);
+
+  for (std::string option : {"--api-url", "QOVERY_API_URL"}) {
+    config.base_url_option = option;
+    CHECK(make_upstream(config)->send({"GET", "/job", ""}).error_message ==
+          "could not connect to qovery-mcp-test.invalid:443: the host name "
+          "qovery-mcp-test.invalid does not resolve (check " + option + ")");
+  }
 }
 
 TEST_CASE("Upstream: nothing listening is a connection error", "[upstream]") {

@@ -60,12 +60,12 @@ TEST_CASE("JSON text: more than 100,000 values stop the parse as they are reache
 }
 
 TEST_CASE("JSON text: an error keeps the id read before it, and only a JSON-RPC id", "[json]") {
-  CHECK(parse_json(R"({"jsonrpc":"2.0","id":7,"params":{"x":"\ud83d"}})").id == 7);
+  CHECK(parse_json(R"({"jsonrpc":"2.0","id":7,"params":{"x":tru}})").id == 7);
   CHECK(parse_json(R"({"id":"a","x":tru})").id == "a");
   CHECK(parse_json(R"({"x":tru,"id":"a"})").id.is_null());     // after the fault
   CHECK(parse_json(R"({"id":1.5,"x":tru})").id.is_null());     // not an id
   CHECK(parse_json(R"({"id":{"a":1},"x":tru})").id.is_null()); // not an id
-  CHECK(parse_json(R"({"id":"\ud83d"})").id.is_null());        // the id itself is bad
+  CHECK(parse_json(R"({"id":"\xff"})").id.is_null());          // the id itself is bad
   CHECK(parse_json(R"([{"id":1},tru])").id.is_null());         // not at the root
   CHECK(parse_json(R"({"id":2})").id.is_null());               // no error: in value
 }
@@ -81,7 +81,11 @@ TEST_CASE("JSON text: an error says what and where, and quotes nothing", "[json]
         "a number is too large to represent at line 2, column 15");
   CHECK(parse_json("").error ==
         "unexpected end of input; expected '[', '{', or a literal at line 1, column 0");
-  CHECK(parse_json(R"({"a":"\ud800"})").error.starts_with("invalid string: surrogate U+D800"));
+  // A lone surrogate where U+FDD0 (the parser's stand-in) is also written.
+  CHECK(parse_json(R"({"a":"\ud800","b":"\ufdd0"})")
+            .error.starts_with("invalid string: surrogate U+D800"));
+  CHECK(parse_json("{\"a\":\"\\ud800\",\"b\":\"\xEF\xB7\x90\"}")
+            .error.starts_with("invalid string: surrogate U+D800"));
   CHECK(parse_json(R"({"a":1,})").error.starts_with("unexpected '}'; expected string literal"));
   ParsedJson trailing = parse_json(R"({"a":1} {"secret":"hunter2-s3cr3t"})");
   CHECK(trailing.value.is_discarded());
@@ -127,4 +131,54 @@ TEST_CASE("JSON text: U+2028 and U+2029 are written as escapes", "[json]") {
   std::string cut = "\xE2\x80";
   escape_line_separators(cut); // a truncated sequence at the end is left alone
   CHECK(cut == "\xE2\x80");
+}
+
+TEST_CASE("JSON text: a lone UTF-16 surrogate parses, marked, and is found with its path",
+          "[json]") {
+  struct Row {
+    std::string text;
+    std::string path;
+  };
+  for (const Row &row : std::vector<Row>{
+           {R"({"id":5,"params":{"arguments":{"body":{"value":"ab\ud83d"}}}})",
+            "params.arguments.body.value"},
+           {R"({"v":"\udc00x"})", "v"},              // a low half alone
+           {R"({"v":"\ud83d\ud83d\ude00"})", "v"}, // a high half, then a pair
+           {R"({"v":"\uD83D"})", "v"},               // upper case
+           {R"({"a":[1,{"k":"\ud800"}]})", "a[1].k"},
+           {R"(["\\", "\udbff"])", "[1]"}, // after an escaped backslash
+           {R"({"v":"\ud83d\u0041"})", "v"},        // a high half, then not a low one
+       }) {
+    INFO(row.text);
+    ParsedJson parsed = parse_json(row.text);
+    REQUIRE(parsed.error.empty());
+    CHECK(parsed.lone_surrogates);
+    CHECK(lone_surrogate_path(parsed.value) == row.path);
+  }
+  // Each is kept as its WTF-8 bytes, in the order of the text.
+  ParsedJson value = parse_json(R"({"v":"ab\ud83d"})");
+  CHECK(value.value["v"] == "ab\xED\xA0\xBD");
+  CHECK(parse_json(R"({"v":"\udc00x"})").value["v"] == "\xED\xB0\x80x");
+  CHECK(parse_json(R"({"v":"\ud83d\ud83d\ude00"})").value["v"] ==
+        "\xED\xA0\xBD\xF0\x9F\x98\x80");
+  ParsedJson two = parse_json(R"({"a":"\udbff","b":["\ud800","\udc01"]})");
+  CHECK(two.value["a"] == "\xED\xAF\xBF");
+  CHECK(two.value["b"] == json{"\xED\xA0\x80", "\xED\xB0\x81"});
+
+  ParsedJson name = parse_json(R"({"o":{"k\ud83d":1}})");
+  CHECK(name.lone_surrogates);
+  CHECK(lone_surrogate_path(name.value) == "o (a member name)");
+
+  // Pairs, and a backslash escaped before "ud83d", are ordinary text.
+  for (const char *text : {R"({"v":"\ud83d\ude00"})", R"({"v":"\\ud83d"})", R"({"v":"\u00e9"})"}) {
+    INFO(text);
+    ParsedJson parsed = parse_json(text);
+    CHECK_FALSE(parsed.lone_surrogates);
+    CHECK(parsed.value == json::parse(text));
+    CHECK_FALSE(lone_surrogate_path(parsed.value));
+  }
+  // A text that is not JSON for another reason stays an error.
+  ParsedJson broken = parse_json(R"({"id":3,"v":"\ud83d",})");
+  CHECK(broken.value.is_discarded());
+  CHECK(broken.id == 3);
 }

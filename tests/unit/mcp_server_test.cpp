@@ -291,6 +291,39 @@ TEST_CASE("MCP: a full session store evicts the oldest fresh session, never an e
   CHECK(store.create() != nullptr);
 }
 
+TEST_CASE("MCP: a full session store of established sessions makes room only from those "
+          "unused for long, least recently used first",
+          "[mcp]") {
+  auto establish = [](mcp::SessionStore &store) {
+    auto session = store.create();
+    REQUIRE(session);
+    store.find(session->id());
+    store.find(session->id());
+    return session;
+  };
+  mcp::SessionStore patient(std::chrono::hours(24), 2, std::chrono::minutes(5),
+                            std::chrono::hours(1));
+  establish(patient);
+  establish(patient);
+  CHECK(patient.create() == nullptr); // both used just now: 503
+
+  mcp::SessionStore store(std::chrono::hours(24), 3, std::chrono::minutes(5),
+                          std::chrono::milliseconds(0));
+  auto a = establish(store);
+  auto b = establish(store);
+  auto c = establish(store);
+  store.find(a->id()); // a is now the most recently used; b the least
+  auto d = store.create();
+  REQUIRE(d);
+  CHECK(store.find(b->id()) == nullptr);
+  CHECK(store.find(a->id()) != nullptr);
+  CHECK(store.find(c->id()) != nullptr);
+  // d is fresh: it goes before any established session.
+  REQUIRE(store.create());
+  CHECK(store.find(d->id()) == nullptr);
+  CHECK(store.size() == 3);
+}
+
 TEST_CASE("MCP: fresh sessions expire sooner than established ones", "[mcp]") {
   mcp::SessionStore store(std::chrono::hours(1), 100, std::chrono::milliseconds(0));
   auto established = store.create();
@@ -351,6 +384,55 @@ TEST_CASE("MCP: message text that is not JSON, or says a member twice, is refuse
   mcp::ParsedMessage good = mcp::parse_message(R"({"jsonrpc":"2.0","id":4,"method":"ping"})");
   CHECK_FALSE(good.error);
   CHECK(good.message["method"] == "ping");
+}
+
+TEST_CASE("MCP: a lone UTF-16 surrogate is answered with the id; in a tool's arguments it is a "
+          "tool error naming the argument, and nothing is sent",
+          "[mcp]") {
+  Fixture f;
+  for (const char *text : {
+           R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list-things",)"
+           R"("arguments":{"jobId":"ab\ud83d"}}})",
+           R"({"jsonrpc":"2.0","method":"tools/call","params":{"arguments":{"jobId":"\udc00"},)"
+           R"("name":"list-things"},"id":3})",
+       }) {
+    INFO(text);
+    std::optional<std::string> reply = f.answer_text(text);
+    REQUIRE(reply);
+    json answer = json::parse(*reply);
+    CHECK(answer["id"] == 3);
+    CHECK(answer["result"]["isError"] == true);
+    CHECK(answer["result"]["content"][0]["text"].get<std::string>().starts_with(
+        "argument 'jobId' holds a lone UTF-16 surrogate escape"));
+  }
+  CHECK(f.upstream.requests.empty());
+
+  struct Row {
+    const char *text;
+    json id;
+    std::string path;
+  };
+  for (const Row &row : std::vector<Row>{
+           {R"({"jsonrpc":"2.0","id":4,"method":"ping","params":{"x":"\ud800"}})", 4, "params.x"},
+           {R"({"jsonrpc":"2.0","method":"pi\ud800ng","id":"a"})", "a", "method"},
+           {R"({"jsonrpc":"2.0","method":"ping","id":"\ud800"})", nullptr, "id"},
+           {R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"\udfff"}})", 5,
+            "params.name"},
+           // Also when the arguments hold one too.
+           {R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"\udfff",)"
+            R"("arguments":{"jobId":"\ud800"}}})",
+            6, "params.name"},
+       }) {
+    INFO(row.text);
+    mcp::ParsedMessage parsed = mcp::parse_message(row.text);
+    REQUIRE(parsed.error);
+    CHECK((*parsed.error)["id"] == row.id);
+    CHECK((*parsed.error)["error"]["code"] == mcp::kInvalidRequest);
+    CHECK((*parsed.error)["error"]["message"] ==
+          "invalid request: " + row.path +
+              " holds a lone UTF-16 surrogate escape (half of a character, such as an emoji cut "
+              "in two)");
+  }
 }
 
 TEST_CASE("MCP: an invalid request says which member is wrong", "[mcp]") {

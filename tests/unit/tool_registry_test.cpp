@@ -430,7 +430,7 @@ TEST_CASE("Registry: a create that failed without a clear answer says to list be
                            {0, "", UpstreamError::Unresolved,
                             "could not connect to a:1: the host name a does not resolve"});
   CHECK(text_of(unresolved) == "could not complete the call: could not connect to a:1: the host "
-                               "name a does not resolve. The user should check --api-url.");
+                               "name a does not resolve.");
   // A read whose answer was not JSON can simply be tried again.
   json garbage = r.registry.to_result(r.tool("list-job-secrets"), {{"jobId", kJob}},
                                       {200, "{\"results\":[", UpstreamError::None, ""});

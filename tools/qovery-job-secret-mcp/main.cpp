@@ -55,7 +55,7 @@ struct Options {
   int http_timeout_seconds = 10;
   std::string auth_token_file;
   bool allow_unauthenticated = false;
-  double session_timeout_seconds = 1800;
+  double session_timeout_seconds = mcp::SessionStore::kDefaultIdleTimeout.count();
   std::size_t max_sessions = mcp::SessionStore::kDefaultMaxSessions;
   std::string capability_file;
   std::string log_level = "info";
@@ -109,6 +109,8 @@ Result<std::unique_ptr<HttpUpstream>> make_upstream(const Options &options,
                             "still the placeholder of an example? Set it to a Qovery API token");
   HttpUpstreamConfig config;
   config.base_url = options.api_url.empty() ? capability.base_uri : options.api_url;
+  if (!options.api_url.empty())
+    config.base_url_option = "--api-url";
   config.api_key = std::move(key);
   config.auth_scheme = scheme.value();
   config.ca_file = options.ca_file;
@@ -476,7 +478,9 @@ int main(int argc, char **argv) {
                "Allow a non-loopback --host without --auth-token-file")
       ->envname("QOVERY_MCP_ALLOW_UNAUTHENTICATED");
   app.add_option("--session-timeout", options.session_timeout_seconds,
-                 "Seconds after which an idle MCP session ends")
+                 "Seconds after which an unused MCP session ends (a day by default, so that an "
+                 "agent service keeps its session overnight; when --max-sessions is reached, "
+                 "a session unused for 30 minutes may end sooner to make room)")
       ->envname("QOVERY_MCP_SESSION_TIMEOUT")
       ->check(CLI::Range(1.0, 86400.0 * 7))
       ->capture_default_str();
