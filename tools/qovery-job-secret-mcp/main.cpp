@@ -21,7 +21,6 @@
 #include <fstream>
 #include <iostream>
 #include <malloc.h>
-#include <mutex>
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/resource.h>
