@@ -2,11 +2,13 @@
 
 #include "qovery_mcp/json_text.hpp"
 #include "qovery_mcp/log.hpp"
+#include "qovery_mcp/text.hpp"
 
 #include <sys/random.h>
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 namespace qovery_mcp::mcp {
 namespace {
@@ -26,6 +28,15 @@ json result_response(const json &id, json result) {
 }
 
 bool valid_id(const json &id) { return id.is_string() || id.is_number_integer(); }
+
+/// A value a client sent, as a log field: a string of more than 64
+/// characters is given by its length only, as a client may send megabytes.
+json log_field(const json &value) {
+  if (!value.is_string())
+    return value;
+  std::size_t length = code_points(value.get_ref<const std::string &>());
+  return length <= 64 ? value : json("(" + std::to_string(length) + " characters)");
+}
 
 std::string random_hex(std::size_t bytes) {
   std::string raw(bytes, '\0');
@@ -256,6 +267,40 @@ std::size_t SessionStore::expire_idle() {
   return expired;
 }
 
+bool Session::cancel(const json &id) {
+  std::string text = id.dump();
+  std::lock_guard lock(mutex_);
+  bool found = false;
+  for (Pending &pending : in_flight_) {
+    if (pending.id == text) {
+      pending.cancelled = true;
+      found = true;
+    }
+  }
+  return found;
+}
+
+InFlightRequest::InFlightRequest(Session &session, const json &id) : session_(&session) {
+  Session::Pending pending{id.dump()};
+  std::lock_guard lock(session.mutex_);
+  entry_ = session.in_flight_.insert(session.in_flight_.end(), std::move(pending));
+}
+
+InFlightRequest::InFlightRequest(InFlightRequest &&other) noexcept
+    : session_(std::exchange(other.session_, nullptr)), entry_(other.entry_) {}
+
+InFlightRequest::~InFlightRequest() {
+  if (session_ == nullptr)
+    return;
+  std::lock_guard lock(session_->mutex_);
+  session_->in_flight_.erase(entry_);
+}
+
+bool InFlightRequest::cancelled() const {
+  std::lock_guard lock(session_->mutex_);
+  return entry_->cancelled;
+}
+
 std::size_t SessionStore::size() const {
   std::lock_guard lock(mutex_);
   return sessions_.size();
@@ -267,30 +312,27 @@ Server::Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info
   escape_line_separators(tools_list_text_);
 }
 
-std::optional<std::string> Server::respond_text(std::string_view text, Session &session) const {
-  ParsedMessage parsed = parse_message(text);
-  if (!parsed.error && is_modern_request(parsed.message)) {
-    std::optional<json> reply = handle_modern(parsed.message);
-    if (!reply)
-      return std::nullopt;
-    std::string answer = reply->dump(-1, ' ', false, json::error_handler_t::replace);
-    escape_line_separators(answer);
-    return answer;
-  }
-  if (!parsed.error)
-    return respond(parsed.message, session);
-  std::string answer = parsed.error->dump(-1, ' ', false, json::error_handler_t::replace);
-  escape_line_separators(answer);
-  return answer;
+std::string to_text(const json &message) {
+  std::string text = message.dump(-1, ' ', false, json::error_handler_t::replace);
+  escape_line_separators(text);
+  return text;
 }
 
-std::optional<std::string> Server::respond(const json &message, Session &session) const {
+bool Server::waits_on_upstream(const json &message) {
+  return classify(message) == MessageKind::Request && message["method"] == "tools/call";
+}
+
+std::optional<std::string> Server::respond(const json &message, Session &session,
+                                           const InFlightRequest *request) const {
+  if (is_modern_request(message)) {
+    std::optional<json> reply = handle_modern(message);
+    return reply ? std::optional(to_text(*reply)) : std::nullopt;
+  }
   bool list_elided = false;
-  std::optional<json> reply = dispatch(message, session, &list_elided);
+  std::optional<json> reply = dispatch(message, session, request, &list_elided);
   if (!reply)
     return std::nullopt;
-  std::string text = reply->dump(-1, ' ', false, json::error_handler_t::replace);
-  escape_line_separators(text);
+  std::string text = to_text(*reply);
   // {"id":1,"jsonrpc":"2.0","result":null}: members are written in name
   // order, so the null the list replaces is the last value.
   if (list_elided)
@@ -299,16 +341,45 @@ std::optional<std::string> Server::respond(const json &message, Session &session
 }
 
 std::optional<json> Server::handle(const json &message, Session &session) const {
-  return dispatch(message, session, nullptr);
+  return dispatch(message, session, nullptr, nullptr);
 }
 
 std::optional<json> Server::dispatch(const json &message, Session &session,
-                                     bool *list_elided) const {
+                                     const InFlightRequest *request, bool *list_elided) const {
   MessageKind kind = classify(message);
   if (kind == MessageKind::Invalid)
     return invalid_request_response(message);
+  if (kind == MessageKind::Notification && message["method"] == "notifications/cancelled")
+    cancel(message, session);
   if (kind != MessageKind::Request)
     return std::nullopt; // notifications and responses need no answer
+  std::optional<InFlightRequest> tracked;
+  if (request == nullptr)
+    request = &tracked.emplace(session, message["id"]);
+  json reply = answer(message, session, *request, list_elided);
+  if (request->cancelled())
+    return std::nullopt; // "SHOULD ... not send a response for the cancelled request"
+  return reply;
+}
+
+void Server::cancel(const json &message, Session &session) const {
+  // Malformed notifications, unknown or answered ids: "SHOULD be ignored".
+  auto params = message.find("params");
+  if (params == message.end() || !params->is_object())
+    return;
+  auto id = params->find("requestId");
+  if (id == params->end() || !valid_id(*id) || !session.cancel(*id))
+    return;
+  // "Both parties SHOULD log cancellation reasons for debugging."
+  json fields = {{"requestId", log_field(*id)}};
+  auto reason = params->find("reason");
+  if (reason != params->end() && reason->is_string())
+    fields["reason"] = log_field(*reason);
+  log::write(log::Level::Info, "request cancelled by the client: it gets no answer", fields);
+}
+
+json Server::answer(const json &message, Session &session, const InFlightRequest &request,
+                    bool *list_elided) const {
   const json &id = message["id"];
   const std::string &method = message["method"].get_ref<const std::string &>();
   static const json kNoParams = json::object();
@@ -340,7 +411,7 @@ std::optional<json> Server::dispatch(const json &message, Session &session,
       return result_response(id, registry_.tools_list());
     }
     if (method == "tools/call")
-      return call_tool(id, params, session);
+      return call_tool(id, params, session, request);
     if (method == "logging/setLevel") {
       auto level = params.find("level");
       if (level == params.end() || !level->is_string() ||
@@ -413,9 +484,9 @@ std::optional<json> Server::handle_modern(const json &message) const {
                           "invalid params: params._meta needs \"" +
                               std::string(kMetaProtocolVersion) + "\", the protocol version");
   if (*version != kModernProtocolVersion) {
-    json answer = error_response(
-        id, kUnsupportedProtocolVersion,
-        "unsupported protocol version " + name_for_message(version->get_ref<const std::string &>()));
+    json answer = error_response(id, kUnsupportedProtocolVersion,
+                                 "unsupported protocol version " +
+                                     name_for_message(version->get_ref<const std::string &>()));
     answer["error"]["data"] = {{"supported", discover()["supportedVersions"]},
                                {"requested", *version}};
     return answer;
@@ -441,7 +512,8 @@ std::optional<json> Server::handle_modern(const json &message) const {
     } else if (method == "tools/call") {
       // No session: calls are audited and logged without one.
       Session stateless("");
-      answer = call_tool(id, params, stateless);
+      InFlightRequest request(stateless, id);
+      answer = call_tool(id, params, stateless, request);
     } else {
       bool removed = method == "initialize" || method == "ping" || method == "logging/setLevel";
       return error_response(id, kMethodNotFound,
@@ -460,7 +532,8 @@ std::optional<json> Server::handle_modern(const json &message) const {
   return answer;
 }
 
-json Server::call_tool(const json &id, const json &params, const Session &session) const {
+json Server::call_tool(const json &id, const json &params, const Session &session,
+                       const InFlightRequest &request) const {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string())
     return error_response(
@@ -483,9 +556,14 @@ json Server::call_tool(const json &id, const json &params, const Session &sessio
     return error_response(id, kInvalidParams, "invalid params: params.arguments must be an object");
   const json &args = arguments == params.end() || arguments->is_null() ? kNoArguments : *arguments;
   CallOrigin origin{"mcp", session.id()};
-  return result_response(id, registry_.call(*tool, args, [&](const UpstreamRequest &request) {
-    return send_call(upstream_, *tool->spec, args, request, origin, audit_);
-  }));
+  return result_response(
+      id, registry_.call(*tool, args, [&](const UpstreamRequest &upstream_request) {
+        // The last moment to stop: once sent, a change completes and is audited.
+        if (request.cancelled())
+          return Result<UpstreamResponse>::failure(
+              "the client cancelled the call before it was sent to Qovery; nothing changed");
+        return send_call(upstream_, *tool->spec, args, upstream_request, origin, audit_);
+      }));
 }
 
 } // namespace qovery_mcp::mcp

@@ -82,8 +82,11 @@ struct ParsedMessage {
 /// Parses one message without recursion (any nesting depth is safe).
 ParsedMessage parse_message(std::string_view text);
 
-/// One client's protocol state: negotiated version and log level. Shared by
-/// the concurrent requests of that client.
+class InFlightRequest;
+
+/// One client's protocol state: negotiated version, log level, and the
+/// requests it sent that are not answered yet. Shared by the concurrent
+/// requests of that client.
 class Session {
 public:
   explicit Session(std::string id) : id_(std::move(id)) {}
@@ -99,12 +102,49 @@ public:
   std::string log_level() const;
   void set_log_level(std::string level);
 
+  /// Marks the requests in flight whose id is `id` (a string or an integer)
+  /// cancelled, as notifications/cancelled asks; false when none is (unknown,
+  /// or already answered), which the spec asks the receiver to ignore.
+  bool cancel(const nlohmann::json &id);
+
 private:
+  friend class InFlightRequest;
+  struct Pending {
+    std::string id; ///< the request's id as JSON text: 7 and "7" are two ids
+    bool cancelled = false;
+  };
+
   std::string id_;
   mutable std::mutex mutex_;
   std::atomic<bool> initialized_{false};
   std::string protocol_version_;
   std::string log_level_ = "info";
+  std::list<Pending> in_flight_; ///< one entry per live InFlightRequest
+};
+
+/// A request of a session from when its transport reads it until it is
+/// answered: what notifications/cancelled names by its id (MCP 2025-11-25,
+/// basic/utilities/cancellation). Registered in the session while it lives.
+/// A cancelled request gets no answer; mcp::Server also sends nothing to
+/// Qovery for it once cancelled, but a change already sent completes (and is
+/// audited), as a request on the wire cannot be called back.
+class InFlightRequest {
+public:
+  /// Registers request `id` (a string or an integer) in `session`, which must
+  /// outlive it.
+  InFlightRequest(Session &session, const nlohmann::json &id);
+  InFlightRequest(InFlightRequest &&other) noexcept;
+  InFlightRequest(const InFlightRequest &) = delete;
+  InFlightRequest &operator=(const InFlightRequest &) = delete;
+  InFlightRequest &operator=(InFlightRequest &&) = delete;
+  ~InFlightRequest();
+
+  /// Whether the client cancelled it (Session::cancel) since it was registered.
+  bool cancelled() const;
+
+private:
+  Session *session_; ///< nullptr once moved from
+  std::list<Session::Pending>::iterator entry_;
 };
 
 /// The sessions of the HTTP transport, keyed by their Mcp-Session-Id, with
@@ -134,10 +174,11 @@ public:
   /// full store may end it early to make room.
   static constexpr std::chrono::seconds kDefaultEvictableAfter{1800};
 
-  explicit SessionStore(std::chrono::steady_clock::duration idle_timeout = kDefaultIdleTimeout,
-                        std::size_t max_sessions = kDefaultMaxSessions,
-                        std::chrono::steady_clock::duration fresh_timeout = kDefaultFreshTimeout,
-                        std::chrono::steady_clock::duration evictable_after = kDefaultEvictableAfter)
+  explicit SessionStore(
+      std::chrono::steady_clock::duration idle_timeout = kDefaultIdleTimeout,
+      std::size_t max_sessions = kDefaultMaxSessions,
+      std::chrono::steady_clock::duration fresh_timeout = kDefaultFreshTimeout,
+      std::chrono::steady_clock::duration evictable_after = kDefaultEvictableAfter)
       : idle_timeout_(idle_timeout), fresh_timeout_(std::min(fresh_timeout, idle_timeout)),
         evictable_after_(evictable_after), max_sessions_(std::max<std::size_t>(max_sessions, 1)) {}
 
@@ -158,8 +199,8 @@ private:
   struct Entry {
     std::shared_ptr<Session> session;
     std::chrono::steady_clock::time_point last_used;
-    int uses = 0;         ///< requests since initialize, counted up to 2
-    bool fresh = true;    ///< whether `slot` is in fresh_ (else in established_)
+    int uses = 0;          ///< requests since initialize, counted up to 2
+    bool fresh = true;     ///< whether `slot` is in fresh_ (else in established_)
     IdList::iterator slot; ///< its place in fresh_ or established_
   };
   using Map = std::unordered_map<std::string, Entry>;
@@ -186,8 +227,14 @@ struct ServerInfo {
   std::string instructions;
 };
 
+/// `message` as the one line of JSON text a transport sends: bytes that are
+/// not UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
+std::string to_text(const nlohmann::json &message);
+
 /// The transport-independent MCP server: lifecycle, ping, tools/list,
-/// tools/call, logging/setLevel, notifications. Knows nothing of HTTP or stdio.
+/// tools/call, logging/setLevel, notifications (notifications/cancelled
+/// among them). Knows nothing of HTTP or stdio. Safe to use from many threads
+/// at once, for one session or many.
 class Server {
 public:
   /// With `audit`, every call that changes a secret is recorded there.
@@ -195,18 +242,28 @@ public:
          AuditLog *audit = nullptr);
 
   /// Handles one parsed JSON-RPC message for `session`: the response to send,
-  /// or nullopt when none is due (a notification or a response).
+  /// or nullopt when none is due: a notification, a response, or a request
+  /// that notifications/cancelled named before its answer was ready.
   std::optional<nlohmann::json> handle(const nlohmann::json &message, Session &session) const;
 
-  /// handle(), serialized: the text to send, or nullopt when none is due.
-  /// The tools/list answer is spliced around a copy of the list serialized
-  /// once, so the largest answer costs no JSON copy and no serialization.
-  std::optional<std::string> respond(const nlohmann::json &message, Session &session) const;
+  /// handle(), serialized as to_text() does: the text to send, or nullopt
+  /// when none is due. A request is tracked in `session` while it is handled,
+  /// unless `request` (which must track this message in `session`) is given:
+  /// a transport that reads messages ahead of handling them tracks each
+  /// request from when it reads it, so that a cancellation read before the
+  /// request starts still finds it. The
+  /// tools/list answer is spliced around a copy of the list serialized once,
+  /// so the largest answer costs no JSON copy and no serialization. A message
+  /// of the 2026-07-28 era (is_modern_request) is answered by handle_modern(),
+  /// whatever `session` holds (stdio serves both eras on one stream).
+  std::optional<std::string> respond(const nlohmann::json &message, Session &session,
+                                     const InFlightRequest *request = nullptr) const;
 
-  /// Parses and answers one message text (stdio): a parse error gets a
-  /// -32700 response. A message of the 2026-07-28 era is answered by
-  /// handle_modern(), whatever `session` holds.
-  std::optional<std::string> respond_text(std::string_view text, Session &session) const;
+  /// Whether answering `message` may wait on Qovery: a tools/call request.
+  /// Every other message is answered from memory at once, so a transport
+  /// that serves calls concurrently answers it as soon as it reads it, and a
+  /// ping is answered promptly (basic/utilities/ping) however slow Qovery is.
+  static bool waits_on_upstream(const nlohmann::json &message);
 
   /// Answers one message of the 2026-07-28 era (is_modern_request), with no
   /// session (2026-07-28: basic/index "Statelessness"): server/discover,
@@ -223,12 +280,17 @@ private:
   /// handle(), with the tools/list result left null when `list_elided` is
   /// given (set to true then) for respond() to splice in.
   std::optional<nlohmann::json> dispatch(const nlohmann::json &message, Session &session,
-                                         bool *list_elided) const;
+                                         const InFlightRequest *request, bool *list_elided) const;
+  /// Handles notifications/cancelled: marks the request it names cancelled.
+  void cancel(const nlohmann::json &notification, Session &session) const;
+  /// The answer to a request, cancelled or not.
+  nlohmann::json answer(const nlohmann::json &message, Session &session,
+                        const InFlightRequest &request, bool *list_elided) const;
   nlohmann::json initialize(const nlohmann::json &params, Session &session) const;
   /// The result of server/discover (2026-07-28, server/discover).
   nlohmann::json discover() const;
   nlohmann::json call_tool(const nlohmann::json &id, const nlohmann::json &params,
-                           const Session &session) const;
+                           const Session &session, const InFlightRequest &request) const;
 
   const ToolRegistry &registry_;
   Upstream &upstream_;

@@ -2,23 +2,63 @@
 
 #include "qovery_mcp/mcp_server.hpp"
 
+#include <cstddef>
 #include <istream>
-#include <mutex>
+#include <memory>
 #include <ostream>
 
 namespace qovery_mcp {
 
-/// The longest message line serve_stdio() reads (the HTTP body limit too); a
-/// longer one gets a -32600 error with id null, and the next line is served.
+/// The longest message line a StdioTransport reads (the HTTP body limit too);
+/// a longer one gets a -32600 error with id null, and the next line is served.
 inline constexpr std::size_t kMaxStdioMessageBytes = 4 * 1024 * 1024;
 
+/// The most tools/call requests a StdioTransport serves at once, each on its
+/// own thread; the calls read beyond them wait for one to end.
+inline constexpr std::size_t kMaxStdioCallsInFlight = 8;
+
+/// The most tools/call requests read and waiting to start. Beyond them, stdin
+/// is not read until one starts, which bounds the memory a client that sends
+/// calls faster than Qovery answers can take (a line holds up to 4 MiB).
+inline constexpr std::size_t kMaxStdioCallsWaiting = 64;
+
 /// Serves MCP over stdio, the way Claude Desktop runs local servers: one
-/// JSON-RPC message per line of `in`, each answer written to `out` as one line
-/// and flushed, nothing else ever written to `out`. A malformed line gets a
-/// JSON-RPC error and the next line is served. Returns at the end of `in`.
-/// `handling`, when given, is held from reading a message's last byte to
-/// flushing its answer, so that a stop can wait for the answer in flight.
-void serve_stdio(const mcp::Server &server, std::istream &in, std::ostream &out,
-                 std::mutex *handling = nullptr);
+/// JSON-RPC message per line of `in` (MCP 2025-11-25, basic/transports), each
+/// answer written to `out` as one whole line and flushed, one writer at a time,
+/// and nothing else ever written to `out`. A malformed line gets a JSON-RPC
+/// error and the next line is served.
+///
+/// Messages are served concurrently, as over HTTP: a tools/call, which waits
+/// on Qovery, runs on one of up to kMaxStdioCallsInFlight threads and is
+/// answered when it ends, so answers may come in another order than their
+/// requests; every other message (ping, initialize, tools/list, ...) is
+/// answered as soon as it is read, even while calls wait on a slow Qovery.
+/// notifications/cancelled naming a call not answered yet means the call gets
+/// no answer: one still waiting never starts, one not yet sent to Qovery is
+/// not sent, and one already sent completes (and is audited) unanswered.
+class StdioTransport {
+public:
+  /// Serves `server` on `in` and `out`, which must outlive the transport.
+  StdioTransport(const mcp::Server &server, std::istream &in, std::ostream &out);
+  ~StdioTransport();
+  StdioTransport(const StdioTransport &) = delete;
+  StdioTransport &operator=(const StdioTransport &) = delete;
+
+  /// Reads and serves messages until the end of `in`, or until a write to
+  /// `out` has failed (the client went away), then answers the calls already
+  /// read (none after a failed write) and returns. Each call ends within the
+  /// upstream's deadline.
+  void serve();
+
+  /// Stops serving: no message starts any more (calls read but not started
+  /// get no answer), and returns once every message started is answered.
+  /// Safe from another thread while serve() runs; serve() itself may stay
+  /// blocked reading `in`.
+  void stop();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 } // namespace qovery_mcp

@@ -2,7 +2,7 @@
 // drive mcp::Server, with the sandbox's in-memory fake Qovery as upstream:
 //
 // - stdio: the input is the client's stream of lines, a whole session
-//   (initialize, then calls) through serve_stdio;
+//   (initialize, then calls) through StdioTransport;
 // - HTTP: the input is one POST body, parsed and routed as HttpTransport::post
 //   does: an initialize request to a new session, anything else to an
 //   initialized one. The server's JSON parser must agree with nlohmann::json.
@@ -195,7 +195,7 @@ void fuzz_upstream_answer(std::string_view text) {
 void fuzz_stdio(std::string_view text) {
   std::istringstream in{std::string(text)};
   std::ostringstream out;
-  serve_stdio(stack().server, in, out);
+  StdioTransport(stack().server, in, out).serve();
   // Each answer is one line holding one object; parsing them again would cost
   // more than the rest (a tools/list answer is 60 KB).
   std::istringstream answers(out.str());

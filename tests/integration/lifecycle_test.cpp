@@ -18,26 +18,6 @@ namespace {
 
 const std::string kValue = "lifecycle-s3cret-4d1f";
 
-/// A fresh file name under /tmp, removed at the end of the test.
-struct TempPath {
-  TempPath() {
-    char name[] = "/tmp/qmcp-lifecycle-XXXXXX";
-    int fd = mkstemp(name);
-    REQUIRE(fd >= 0);
-    close(fd);
-    path = name;
-  }
-  ~TempPath() { unlink(path.c_str()); }
-  std::vector<json> json_lines() const {
-    std::ifstream in(path);
-    std::vector<json> lines;
-    for (std::string line; std::getline(in, line);)
-      lines.push_back(json::parse(line));
-    return lines;
-  }
-  std::string path;
-};
-
 json add_arguments(const std::string &key) {
   return {{"jobId", kJobId}, {"body", {{"key", key}, {"value", kValue}}}};
 }

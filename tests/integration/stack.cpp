@@ -6,6 +6,7 @@
 #include <mutex>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <thread>
@@ -68,6 +69,40 @@ std::string list_call_line(const nlohmann::json &id) {
              {"params", {{"name", "list-job-secrets"}, {"arguments", {{"jobId", kJobId}}}}}}
              .dump() +
          "\n";
+}
+
+TempPath::TempPath() {
+  char name[] = "/tmp/qmcp-test-XXXXXX";
+  int fd = mkstemp(name);
+  if (fd < 0)
+    throw std::runtime_error("cannot create a file under /tmp");
+  close(fd);
+  path = name;
+}
+
+TempPath::~TempPath() { unlink(path.c_str()); }
+
+std::vector<nlohmann::json> TempPath::json_lines() const {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string content = text.str();
+  std::vector<nlohmann::json> lines;
+  // A line still being written (no newline yet) is not complete.
+  for (std::size_t start = 0, end; (end = content.find('\n', start)) != std::string::npos;
+       start = end + 1)
+    lines.push_back(nlohmann::json::parse(content.substr(start, end - start)));
+  return lines;
+}
+
+bool eventually(const std::function<bool()> &condition, std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= until)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 int free_port() {

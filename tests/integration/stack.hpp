@@ -71,6 +71,22 @@ int connect_loopback(int port);
 /// The stdio line (newline included) of a tools/call list-job-secrets for kJobId.
 std::string list_call_line(const nlohmann::json &id);
 
+/// A fresh file name under /tmp (the file exists, empty), removed at the end
+/// of the test: an --audit-log, for one.
+struct TempPath {
+  TempPath();
+  ~TempPath();
+  TempPath(const TempPath &) = delete;
+  TempPath &operator=(const TempPath &) = delete;
+  /// Each whole line of the file (one that ends in a newline) parsed as JSON.
+  std::vector<nlohmann::json> json_lines() const;
+  std::string path;
+};
+
+/// Polls `condition` every 20 ms until it holds (true) or `timeout` passes (false).
+bool eventually(const std::function<bool()> &condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
 /// One HTTP answer from the MCP endpoint.
 struct HttpReply {
   int status = 0;

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -14,8 +15,13 @@ namespace {
 struct RecordingUpstream : Upstream {
   std::vector<UpstreamRequest> requests;
   UpstreamResponse answer{200, R"({"results":[]})", UpstreamError::None, ""};
+  /// Run while a request is on its way, as a transport handles a message it
+  /// reads meanwhile.
+  std::function<void()> while_sending;
   UpstreamResponse send(const UpstreamRequest &request) override {
     requests.push_back(request);
+    if (while_sending)
+      while_sending();
     return answer;
   }
 };
@@ -66,7 +72,27 @@ struct Fixture {
   json request(const std::string &method, json params = json::object(), json id = 1) {
     return ask({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
   }
+  /// The answer text to a message text, as the stdio transport writes it.
+  std::optional<std::string> answer_text(std::string_view text) {
+    mcp::ParsedMessage parsed = mcp::parse_message(text);
+    if (parsed.error)
+      return mcp::to_text(*parsed.error);
+    return server.respond(parsed.message, session);
+  }
 };
+
+json list_call(const json &id) {
+  return {{"jsonrpc", "2.0"},
+          {"id", id},
+          {"method", "tools/call"},
+          {"params",
+           {{"name", "list-things"},
+            {"arguments", {{"jobId", "11111111-1111-4111-8111-111111111111"}}}}}};
+}
+
+json cancelled(const json &params) {
+  return {{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", params}};
+}
 
 } // namespace
 
@@ -134,14 +160,14 @@ TEST_CASE("MCP: answers never carry a raw U+2028 or U+2029", "[mcp]") {
         "{\"jsonrpc\":\"2.0\",\"id\":\"\u2028\",\"method\":\"ping\"}",
         "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\",\"params\":\u2028}"}) {
     INFO(text);
-    std::optional<std::string> answer = f.server.respond_text(text, f.session);
+    std::optional<std::string> answer = f.answer_text(text);
     REQUIRE(answer);
     CHECK(answer->find("\xE2\x80\xA8") == std::string::npos);
     CHECK(answer->find("\xE2\x80\xA9") == std::string::npos);
     CHECK(json::parse(*answer).is_object());
   }
   std::optional<std::string> unknown =
-      f.server.respond_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\u2028b\"}", f.session);
+      f.answer_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\u2028b\"}");
   CHECK(json::parse(*unknown)["error"]["message"] == "method not found: \"a\u2028b\"");
   CHECK(unknown->find("a\\u2028b") != std::string::npos);
 }
@@ -184,8 +210,7 @@ TEST_CASE("MCP: unknown tool is -32602, bad arguments are a tool error", "[mcp]"
 
 TEST_CASE("MCP: malformed messages get the JSON-RPC error codes", "[mcp]") {
   Fixture f;
-  CHECK(json::parse(*f.server.respond_text("{not json", f.session))["error"]["code"] ==
-        mcp::kParseError);
+  CHECK(json::parse(*f.answer_text("{not json"))["error"]["code"] == mcp::kParseError);
   CHECK(
       f.ask(json::array({{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}}))["error"]["code"] ==
       mcp::kInvalidRequest);
@@ -372,7 +397,7 @@ TEST_CASE("MCP: a lone UTF-16 surrogate is answered with the id; in a tool's arg
            R"("name":"list-things"},"id":3})",
        }) {
     INFO(text);
-    std::optional<std::string> reply = f.server.respond_text(text, f.session);
+    std::optional<std::string> reply = f.answer_text(text);
     REQUIRE(reply);
     json answer = json::parse(*reply);
     CHECK(answer["id"] == 3);
@@ -466,7 +491,8 @@ json modern_request(const std::string &method, json params = json::object(), jso
 
 TEST_CASE("MCP 2026-07-28: which messages are served statelessly", "[mcp][modern]") {
   auto with_meta = [](json meta) {
-    return json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}, {"params", {{"_meta", meta}}}};
+    return json{
+        {"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}, {"params", {{"_meta", meta}}}};
   };
   CHECK(mcp::is_modern_request(modern_request("tools/list")));
   CHECK(mcp::is_modern_request({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "server/discover"}}));
@@ -514,8 +540,9 @@ TEST_CASE("MCP 2026-07-28: tools/list and tools/call without a session", "[mcp][
   CHECK(list["result"]["_meta"].contains("io.modelcontextprotocol/serverInfo"));
 
   json call = *f.server.handle_modern(modern_request(
-      "tools/call", {{"name", "list-things"},
-                     {"arguments", {{"jobId", "11111111-1111-4111-8111-111111111111"}}}}, 9));
+      "tools/call",
+      {{"name", "list-things"}, {"arguments", {{"jobId", "11111111-1111-4111-8111-111111111111"}}}},
+      9));
   CHECK(call["id"] == 9);
   REQUIRE(f.upstream.requests.size() == 1);
   CHECK(call["result"]["structuredContent"] == json{{"results", json::array()}});
@@ -526,8 +553,9 @@ TEST_CASE("MCP 2026-07-28: tools/list and tools/call without a session", "[mcp][
   CHECK(invalid["result"]["resultType"] == "complete");
   CHECK(f.upstream.requests.size() == 1);
   // A notification gets no answer.
-  CHECK_FALSE(f.server.handle_modern(
-      {{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"_meta", modern_meta()}}}}));
+  CHECK_FALSE(f.server.handle_modern({{"jsonrpc", "2.0"},
+                                      {"method", "notifications/cancelled"},
+                                      {"params", {{"_meta", modern_meta()}}}}));
 }
 
 TEST_CASE("MCP 2026-07-28: a request without the _meta it needs, of another version, or for a "
@@ -539,7 +567,8 @@ TEST_CASE("MCP 2026-07-28: a request without the _meta it needs, of another vers
     CHECK(reply["id"] == message["id"]);
     return reply["error"]["code"].get<int>();
   };
-  json no_meta = {{"jsonrpc", "2.0"}, {"id", 101}, {"method", "server/discover"}, {"params", json::object()}};
+  json no_meta = {
+      {"jsonrpc", "2.0"}, {"id", 101}, {"method", "server/discover"}, {"params", json::object()}};
   CHECK(code_of(no_meta) == mcp::kInvalidParams);
   json no_params = {{"jsonrpc", "2.0"}, {"id", 100}, {"method", "server/discover"}};
   CHECK(code_of(no_params) == mcp::kInvalidParams);
@@ -560,8 +589,9 @@ TEST_CASE("MCP 2026-07-28: a request without the _meta it needs, of another vers
   CHECK(reply["id"] == 301);
   CHECK(reply["error"]["code"] == mcp::kUnsupportedProtocolVersion);
   CHECK(reply["error"]["data"]["requested"] == "v999.0.0");
-  CHECK(reply["error"]["data"]["supported"] ==
-        (*f.server.handle_modern(modern_request("server/discover")))["result"]["supportedVersions"]);
+  CHECK(
+      reply["error"]["data"]["supported"] ==
+      (*f.server.handle_modern(modern_request("server/discover")))["result"]["supportedVersions"]);
 
   for (const char *method : {"initialize", "ping", "logging/setLevel", "resources/list", "nope"}) {
     INFO(method);
@@ -571,10 +601,10 @@ TEST_CASE("MCP 2026-07-28: a request without the _meta it needs, of another vers
         "method not found: \"ping\" (removed in 2026-07-28)");
 }
 
-TEST_CASE("MCP 2026-07-28: on stdio, a modern request is served before and beside initialize",
+TEST_CASE("MCP 2026-07-28: respond() serves a modern message before and beside initialize (stdio)",
           "[mcp][modern]") {
   Fixture f;
-  std::optional<std::string> discover = f.server.respond_text(modern_request("server/discover").dump(), f.session);
+  std::optional<std::string> discover = f.answer_text(modern_request("server/discover").dump());
   REQUIRE(discover);
   CHECK(json::parse(*discover)["result"]["supportedVersions"][0] == "2026-07-28");
   CHECK_FALSE(f.session.initialized());
@@ -583,7 +613,81 @@ TEST_CASE("MCP 2026-07-28: on stdio, a modern request is served before and besid
                            {"capabilities", json::object()},
                            {"clientInfo", {{"name", "t"}, {"version", "1"}}}});
   CHECK(f.session.initialized());
-  CHECK(json::parse(*f.server.respond_text(modern_request("tools/list").dump(), f.session))["result"]
-            .contains("ttlMs"));
+  CHECK(
+      json::parse(*f.answer_text(modern_request("tools/list").dump()))["result"].contains("ttlMs"));
   CHECK(f.request("ping")["result"] == json::object());
+}
+
+TEST_CASE("MCP: sessions track the requests in flight by id, for cancellation", "[mcp][cancel]") {
+  mcp::Session session("s");
+  CHECK_FALSE(session.cancel(1));
+  {
+    mcp::InFlightRequest one(session, 1);
+    mcp::InFlightRequest one_again(session, 1);
+    mcp::InFlightRequest moved(std::move(one_again));
+    mcp::InFlightRequest text_one(session, "1");
+    mcp::InFlightRequest two(session, 2);
+    CHECK_FALSE(one.cancelled());
+    CHECK(session.cancel(1));
+    CHECK(one.cancelled());
+    CHECK(moved.cancelled());
+    CHECK_FALSE(text_one.cancelled()); // "1" and 1 are two ids
+    CHECK_FALSE(two.cancelled());
+    CHECK(session.cancel("1"));
+    CHECK(text_one.cancelled());
+  }
+  // Answered requests are forgotten: a late cancellation finds nothing.
+  CHECK_FALSE(session.cancel(1));
+  CHECK_FALSE(session.cancel("1"));
+  CHECK_FALSE(session.cancel(2));
+}
+
+TEST_CASE("MCP: a call cancelled while Qovery answers was sent, but gets no answer",
+          "[mcp][cancel]") {
+  Fixture f;
+  for (const json &id : {json(4), json("call-4")}) {
+    f.upstream.requests.clear();
+    f.upstream.while_sending = [&] {
+      CHECK_FALSE(f.server.handle(cancelled({{"requestId", id}, {"reason", "stop"}}), f.session));
+    };
+    CHECK_FALSE(f.server.respond(list_call(id), f.session));
+    CHECK_FALSE(f.server.handle(list_call(id), f.session));
+    CHECK(f.upstream.requests.size() == 2); // a request on its way is not called back
+  }
+  // The cancellation named the requests then in flight, not a later one of the same id.
+  f.upstream.while_sending = nullptr;
+  json later = *f.server.handle(list_call(4), f.session);
+  CHECK(later["result"]["structuredContent"] == json{{"results", json::array()}});
+}
+
+TEST_CASE("MCP: a call cancelled before it starts sends nothing and gets no answer",
+          "[mcp][cancel]") {
+  Fixture f;
+  json call = list_call("call-1");
+  // A transport that reads ahead tracks the request from when it reads it.
+  mcp::InFlightRequest request(f.session, call["id"]);
+  CHECK_FALSE(f.server.handle(cancelled({{"requestId", "call-1"}}), f.session));
+  CHECK(request.cancelled());
+  CHECK_FALSE(f.server.respond(call, f.session, &request));
+  CHECK(f.upstream.requests.empty());
+}
+
+TEST_CASE("MCP: a cancellation that names no request in flight is ignored", "[mcp][cancel]") {
+  Fixture f;
+  json call = list_call(7);
+  mcp::InFlightRequest request(f.session, call["id"]);
+  for (const json &params :
+       {json{{"requestId", "7"}}, json{{"requestId", 8}}, json{{"requestId", nullptr}},
+        json{{"requestId", 7.5}}, json{{"requestId", json::array({7})}}, json{{"reason", "no id"}},
+        json::array({7}), json(7), json(nullptr)}) {
+    INFO(params.dump());
+    CHECK_FALSE(f.server.handle(cancelled(params), f.session));
+  }
+  CHECK_FALSE(
+      f.server.handle({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}}, f.session));
+  CHECK_FALSE(request.cancelled());
+  std::optional<std::string> answer = f.server.respond(call, f.session, &request);
+  REQUIRE(answer);
+  CHECK(json::parse(*answer)["id"] == 7);
+  CHECK(f.upstream.requests.size() == 1);
 }

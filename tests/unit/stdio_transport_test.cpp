@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
 #include <sstream>
 
 using nlohmann::json;
@@ -21,7 +22,7 @@ std::vector<json> converse(const std::string &input) {
   mcp::Server server(registry, upstream, {"n", "t", "v", ""});
   std::istringstream in(input);
   std::ostringstream out;
-  serve_stdio(server, in, out);
+  StdioTransport(server, in, out).serve();
   std::vector<json> answers;
   std::istringstream lines(out.str());
   std::string line;
@@ -84,4 +85,36 @@ TEST_CASE("stdio: a line over the size limit gets -32600 and the next line is se
   auto fitting = converse(fits + "\n");
   REQUIRE(fitting.size() == 1);
   CHECK(fitting[0]["result"] == json::object());
+}
+
+TEST_CASE("stdio: many calls and pings at once: each answered once, on a whole line of its own",
+          "[stdio]") {
+  constexpr int kCalls = 3 * static_cast<int>(kMaxStdioCallsInFlight);
+  std::string input;
+  std::set<json> expected;
+  for (int i = 0; i < kCalls; ++i) {
+    input += json{{"jsonrpc", "2.0"},
+                  {"id", i},
+                  {"method", "tools/call"},
+                  {"params",
+                   {{"name", "list-job-secrets"}, {"arguments", {{"jobId", FakeQovery::kJobId}}}}}}
+                 .dump() +
+             "\n";
+    input +=
+        json{{"jsonrpc", "2.0"}, {"id", "ping-" + std::to_string(i)}, {"method", "ping"}}.dump() +
+        "\n";
+    expected.insert(i);
+    expected.insert("ping-" + std::to_string(i));
+  }
+  std::vector<json> answers = converse(input); // every line parses as one message
+  std::set<json> ids;
+  for (const json &answer : answers) {
+    CHECK(answer["jsonrpc"] == "2.0");
+    CHECK(ids.insert(answer["id"]).second); // never answered twice
+    if (answer["id"].is_number())
+      CHECK(answer["result"]["structuredContent"]["results"].size() >= 4);
+    else
+      CHECK(answer["result"] == json::object());
+  }
+  CHECK(ids == expected);
 }

@@ -15,12 +15,12 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <malloc.h>
-#include <mutex>
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -171,20 +171,29 @@ sigset_t block_stop_signals() {
   return stop_signals;
 }
 
-/// Serves MCP on stdin/stdout until EOF, or until SIGINT or SIGTERM: then the
-/// message being handled is answered first, and the process exits with 0.
+/// Serves MCP on stdin/stdout until EOF, then answers the calls already read;
+/// or until SIGINT or SIGTERM: then the messages being handled are answered
+/// first (each call within --deadline), and the process exits with 0.
 int serve_stdio_until_stopped(const mcp::Server &server, std::size_t tool_count) {
-  static std::mutex handling; // static: the waiter may still hold it as main returns
   sigset_t stop_signals = block_stop_signals();
-  std::thread([stop_signals] {
+  StdioTransport transport(server, std::cin, std::cout);
+  std::atomic<bool> input_ended{false};
+  std::thread signal_waiter([&] {
     int received = 0;
     sigwait(&stop_signals, &received);
-    std::lock_guard lock(handling); // no message is being handled, and none starts
+    transport.stop(); // no message starts any more; those started are answered
+    if (input_ended)
+      return;
     log::info("stopped");
-    std::_Exit(0); // every answer and audit line is already written and flushed
-  }).detach();
+    // The reading thread may stay blocked on stdin; every answer and audit
+    // line is already written and flushed.
+    std::_Exit(0);
+  });
   log::info("serving MCP on stdin/stdout (" + std::to_string(tool_count) + " tools)");
-  serve_stdio(server, std::cin, std::cout, &handling);
+  transport.serve();
+  input_ended = true;
+  kill(getpid(), SIGTERM); // wakes the waiter
+  signal_waiter.join();
   return 0;
 }
 
