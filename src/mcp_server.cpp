@@ -29,6 +29,14 @@ json result_response(const json &id, json result) {
 
 bool valid_id(const json &id) { return id.is_string() || id.is_number_integer(); }
 
+/// A request's params; an empty object when absent or null (JSON-RPC: params
+/// "MAY be omitted"; null is taken as omitted, as for arguments).
+const json &params_of(const json &message) {
+  static const json kNoParams = json::object();
+  auto params = message.find("params");
+  return params == message.end() || params->is_null() ? kNoParams : *params;
+}
+
 /// A value a client sent, as a log field: a string of more than 64
 /// characters is given by its length only, as a client may send megabytes.
 json log_field(const json &value) {
@@ -382,10 +390,7 @@ json Server::answer(const json &message, Session &session, const InFlightRequest
                     bool *list_elided) const {
   const json &id = message["id"];
   const std::string &method = message["method"].get_ref<const std::string &>();
-  static const json kNoParams = json::object();
-  auto params_it = message.find("params");
-  // JSON-RPC: params "MAY be omitted"; null is taken as omitted, as for arguments.
-  const json &params = params_it == message.end() || params_it->is_null() ? kNoParams : *params_it;
+  const json &params = params_of(message);
   if (!params.is_object())
     return error_response(id, kInvalidParams, "invalid params: params must be an object");
   try {
@@ -467,9 +472,7 @@ std::optional<json> Server::handle_modern(const json &message) const {
     return std::nullopt; // 2026-07-28 defines none a server must act on
   const json &id = message["id"];
   const std::string &method = message["method"].get_ref<const std::string &>();
-  static const json kNoParams = json::object();
-  auto params_it = message.find("params");
-  const json &params = params_it == message.end() || params_it->is_null() ? kNoParams : *params_it;
+  const json &params = params_of(message);
   if (!params.is_object())
     return error_response(id, kInvalidParams, "invalid params: params must be an object");
   auto meta = params.find("_meta");
