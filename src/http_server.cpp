@@ -1,27 +1,26 @@
 #include "qovery_mcp/http_server.hpp"
 
+#include "connection_loop.hpp"
 #include "cors.hpp"
+#include "qovery_mcp/http_head.hpp"
+#include "worker_pool.hpp"
 
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/text.hpp"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <httplib.h>
-#include <malloc.h>
 #include <netdb.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
-#include <deque>
-#include <list>
+#include <cerrno>
+#include <cstring>
 #include <optional>
-#include <system_error>
-#include <thread>
 
 namespace qovery_mcp {
 namespace {
@@ -48,148 +47,6 @@ bool listed(const std::vector<std::string> &list, const std::string &value) {
   return std::find(list.begin(), list.end(), value) != list.end() ||
          std::find(list.begin(), list.end(), "*") != list.end();
 }
-
-/// Workers for cpp-httplib's connections. httplib's ThreadPool queues them
-/// without bound behind a fixed set of workers, so clients that connect and
-/// stay silent starve everyone else until they time out. This pool starts
-/// `threads` workers and adds one whenever a connection arrives and none is
-/// free, up to `max_connections`; at that cap enqueue() waits for a
-/// connection to end, which pauses accept(): newcomers wait in the kernel's
-/// listen backlog, and beyond it the kernel refuses them. A worker beyond the
-/// first `threads` ends once it has had no connection for kIdleWorkerLifetime:
-/// each thread keeps its stack and glibc's per-thread cache of freed blocks
-/// (tens of KiB each) for as long as it lives, so after a burst of 200
-/// connections the pool would otherwise hold megabytes it no longer needs.
-class ConnectionPool final : public httplib::TaskQueue {
-public:
-  ConnectionPool(std::size_t threads, std::size_t max_connections)
-      : core_workers_(std::min(threads, max_connections)), max_connections_(max_connections) {
-    std::lock_guard lock(mutex_);
-    for (std::size_t i = 0; i < core_workers_; ++i)
-      start_worker();
-  }
-
-  void enqueue(std::function<void()> connection) override {
-    {
-      std::unique_lock lock(mutex_);
-      slot_free_.wait(lock, [this] { return connections_ < max_connections_; });
-      if (waiting_.size() + 1 > idle_workers_ && workers_.size() < max_connections_)
-        start_worker();
-      if (workers_.empty()) {
-        // Not one worker could start: serve it here rather than never.
-        lock.unlock();
-        connection();
-        return;
-      }
-      ++connections_;
-      waiting_.push_back(std::move(connection));
-    }
-    connection_waiting_.notify_one();
-  }
-
-  void shutdown() override {
-    {
-      std::lock_guard lock(mutex_);
-      shutting_down_ = true;
-    }
-    connection_waiting_.notify_all();
-    // Once shutting down no worker retires, and only the accept thread, which
-    // is calling this, adds workers: both lists are final.
-    for (auto &worker : workers_)
-      worker.join();
-    for (auto &worker : retired_)
-      worker.join();
-  }
-
-private:
-  using Workers = std::list<std::thread>;
-
-  /// How long a worker beyond the first `threads` waits for a connection before it ends.
-  static constexpr std::chrono::seconds kIdleWorkerLifetime{5};
-
-  /// Starts a worker; with mutex_ held. When the system refuses a thread (a
-  /// task limit: `ulimit -u`, a container's pids limit, systemd's TasksMax),
-  /// the connection waits for a worker that exists, and the refusal is logged
-  /// once per listener instead of aborting the process.
-  void start_worker() {
-    auto self = workers_.emplace(workers_.end());
-    try {
-      *self = std::thread([this, self] { work(self); });
-    } catch (const std::system_error &error) {
-      workers_.erase(self);
-      if (!thread_refused_)
-        log::warning(std::string("HTTP: cannot start another worker thread (") + error.what() +
-                     "); connections wait for a busy worker instead");
-      thread_refused_ = true;
-    }
-  }
-
-  /// Serves connections until shutdown() and none is left waiting, or until
-  /// it has idled for kIdleWorkerLifetime while the pool has more than its
-  /// core workers.
-  void work(Workers::iterator self) {
-    for (;;) {
-      std::function<void()> connection;
-      {
-        std::unique_lock lock(mutex_);
-        ++idle_workers_;
-        bool woken = connection_waiting_.wait_for(
-            lock, kIdleWorkerLifetime, [this] { return !waiting_.empty() || shutting_down_; });
-        --idle_workers_;
-        if (!woken) {
-          if (workers_.size() > core_workers_)
-            return retire(self, lock);
-          continue;
-        }
-        if (waiting_.empty())
-          return;
-        connection = std::move(waiting_.front());
-        waiting_.pop_front();
-      }
-      connection();
-      {
-        std::lock_guard lock(mutex_);
-        --connections_;
-      }
-      slot_free_.notify_one();
-    }
-  }
-
-  /// Leaves the pool: this worker's thread is joined by the next worker that
-  /// retires, or by shutdown(); it joins the one that retired before it. The
-  /// last surplus worker to go hands the memory the burst used back to the
-  /// system: glibc keeps freed blocks in its arenas, resident, until trimmed.
-  void retire(Workers::iterator self, std::unique_lock<std::mutex> &lock) {
-    Workers finished;
-    finished.swap(retired_);
-    retired_.splice(retired_.end(), workers_, self);
-    bool back_to_core = workers_.size() == core_workers_;
-    lock.unlock();
-    for (auto &worker : finished)
-      worker.join();
-    if (back_to_core)
-      malloc_trim(0);
-  }
-
-  const std::size_t core_workers_;
-  const std::size_t max_connections_;
-  std::mutex mutex_;
-  std::condition_variable connection_waiting_;
-  std::condition_variable slot_free_;
-  std::deque<std::function<void()>> waiting_;
-  Workers workers_;
-  Workers retired_; ///< ended or ending, not joined yet
-  std::size_t idle_workers_ = 0;
-  std::size_t connections_ = 0; ///< waiting or being served
-  bool shutting_down_ = false;
-  bool thread_refused_ = false; ///< the system refused a thread once: said in the log
-};
-
-/// A body over the limit is read and dropped up to this many times the limit
-/// before its 413 is sent, so that a client that writes its whole body before
-/// reading (most do) gets the answer: closing a connection with bytes unread
-/// resets it, and the client may see only the reset. Past that, it is cut off.
-constexpr std::size_t kMaxDrainFactor = 16;
 
 /// Why the guard refuses a request before routing. The connection is always
 /// closed after: a refused request's body is never read, so its bytes would
@@ -236,44 +93,9 @@ bool valid_host_header(std::string_view value) {
          std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-/// Why the request's framing cannot be trusted or served, or nullopt.
-/// cpp-httplib reads a Content-Length that is not a number as 0 (or,
-/// negative, as huge), takes the first of two, reads a body announced larger
-/// than the limit in full only to discard it, reads a chunked body past the
-/// limit, and inflates a compressed body whatever its size. Whatever sits in
-/// front of the server may also have framed the body another way (RFC 9112,
-/// 6.1 and 6.3). All of this is answered before a byte of the body is read.
-std::optional<Refusal> framing_problem(const httplib::Request &req, std::size_t max_body_bytes) {
-  std::size_t lengths = req.get_header_value_count("Content-Length");
-  for (std::size_t i = 0; i < lengths; ++i) {
-    std::string length = req.get_header_value("Content-Length", i);
-    if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos)
-      return Refusal{400, "bad request: Content-Length must be a number of bytes"};
-  }
-  bool has_transfer_encoding = req.has_header("Transfer-Encoding");
-  if (lengths > 0 && has_transfer_encoding)
-    return Refusal{400, "bad request: the body's length is given twice (Content-Length with "
-                        "Transfer-Encoding)"};
-  for (std::size_t i = 1; i < lengths; ++i)
-    if (req.get_header_value("Content-Length", i) != req.get_header_value("Content-Length", 0))
-      return Refusal{400, "bad request: the body's length is given twice (Content-Lengths that "
-                          "differ)"};
-  if (lengths > 0) {
-    std::string length = req.get_header_value("Content-Length");
-    std::string_view digits(length);
-    digits.remove_prefix(std::min(digits.find_first_not_of('0'), digits.size()));
-    if (digits.size() > 18 ||
-        (!digits.empty() && std::stoull(std::string(digits)) / kMaxDrainFactor > max_body_bytes))
-      return Refusal{413, nullptr};
-  }
-  if (has_transfer_encoding) {
-    if (req.get_header_value_count("Transfer-Encoding") != 1 ||
-        to_lower(req.get_header_value("Transfer-Encoding")) != "chunked")
-      return Refusal{501, "not implemented: the only transfer coding served is chunked"};
-    if (req.method != "POST" && req.method != "PUT" && req.method != "PATCH" &&
-        req.method != "DELETE")
-      return Refusal{411, "length required: a request of this method takes no chunked body"};
-  }
+/// Why a request's body must not be read: a compressed body (415), which
+/// cpp-httplib would inflate whatever its size.
+std::optional<Refusal> coding_problem(const httplib::Request &req) {
   for (std::size_t i = 0; i < req.get_header_value_count("Content-Encoding"); ++i) {
     std::string coding = to_lower(req.get_header_value("Content-Encoding", i));
     coding.erase(std::remove(coding.begin(), coding.end(), ' '), coding.end());
@@ -296,11 +118,12 @@ std::optional<std::string> bearer_token(const httplib::Request &req) {
   return begin == std::string::npos ? std::string() : header.substr(begin, end + 1 - begin);
 }
 
-/// The framing and the Host header first (400, 411, 413, 415, 501), then
-/// Host and Origin (403), then the bearer token when one is required (401),
-/// except on a CORS preflight: a browser sends it without credentials.
+/// A compressed body (415) and the Host header (400) first, then Host and
+/// Origin (403), then the bearer token when one is required (401), except on
+/// a CORS preflight: a browser sends it without credentials. The framing was
+/// checked before (body_framing()).
 std::optional<Refusal> refusal_for(const httplib::Request &req, const HttpServerOptions &options) {
-  if (std::optional<Refusal> problem = framing_problem(req, options.max_body_bytes))
+  if (std::optional<Refusal> problem = coding_problem(req))
     return problem;
   if (req.get_header_value_count("Host") != 1)
     return Refusal{400, "bad request: a request must carry exactly one Host header"};
@@ -367,70 +190,12 @@ bool origin_allowed(std::string_view origin, const HttpServerOptions &options) {
 
 constexpr int kListenBacklog = 1024;
 
-namespace {
-
-/// The numeric host and the port of a socket address, as httplib writes
-/// Request::remote_addr and local_addr (getnameinfo, NI_NUMERICHOST).
-std::pair<std::string, int> numeric_address(const sockaddr_storage &address, socklen_t length) {
-  char host[NI_MAXHOST];
-  if (getnameinfo(reinterpret_cast<const sockaddr *>(&address), length, host, sizeof host, nullptr,
-                  0, NI_NUMERICHOST) != 0)
-    return {"", -1};
-  int port = address.ss_family == AF_INET
-                 ? ntohs(reinterpret_cast<const sockaddr_in &>(address).sin_port)
-                 : ntohs(reinterpret_cast<const sockaddr_in6 &>(address).sin6_port);
-  return {host, port};
-}
-
-/// Makes `res` say "Connection: close", once, so that its connection ends
-/// after it (end_connection).
-void close_after(const httplib::Request &req, httplib::Response &res) {
-  if (req.get_header_value("Connection") != "close" && !res.has_header("Connection"))
-    res.set_header("Connection", "close"); // else httplib says it, or it was said
-}
-
-/// Ends the connection `req` came on once its answer, which says
-/// "Connection: close", has been written (httplib's logger runs then).
-/// httplib 0.11.4 keeps a connection open whatever the answer says, and
-/// would read the unread body of a refused request as the next request
-/// (request smuggling). So the socket, found among the process's descriptors
-/// by its two addresses (a TCP connection has one socket with them), is shut
-/// for reading, and httplib's next read ends the connection. Only refusals
-/// and the last answer on a connection say "close", so the scan of
-/// /proc/self/fd costs nothing on the request path.
-void end_connection(const httplib::Request &req) {
-  DIR *descriptors = opendir("/proc/self/fd");
-  if (descriptors == nullptr)
-    return;
-  while (dirent *entry = readdir(descriptors)) {
-    char *end = nullptr;
-    long fd = std::strtol(entry->d_name, &end, 10);
-    if (end == entry->d_name || *end != '\0' || fd == dirfd(descriptors))
-      continue;
-    sockaddr_storage local{}, peer{};
-    socklen_t local_length = sizeof local, peer_length = sizeof peer;
-    if (getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr *>(&local), &local_length) !=
-            0 ||
-        getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr *>(&peer), &peer_length) != 0 ||
-        (local.ss_family != AF_INET && local.ss_family != AF_INET6))
-      continue;
-    if (numeric_address(peer, peer_length) == std::pair(req.remote_addr, req.remote_port) &&
-        numeric_address(local, local_length) == std::pair(req.local_addr, req.local_port)) {
-      shutdown(static_cast<int>(fd), SHUT_RD);
-      break;
-    }
-  }
-  closedir(descriptors);
-}
-
-} // namespace
-
 void configure_server(httplib::Server &server, const HttpServerOptions &options,
                       ErrorBody error_body, CorsPolicy cors) {
   auto threads = static_cast<std::size_t>(std::max(options.threads, 1));
   auto max_connections = static_cast<std::size_t>(std::max(options.max_connections, 1));
   server.new_task_queue = [threads, max_connections] {
-    return new ConnectionPool(threads, max_connections);
+    return new WorkerPool(threads, max_connections);
   };
   time_t io_timeout = std::max(options.io_timeout_seconds, 1);
   server.set_read_timeout(io_timeout);
@@ -442,12 +207,12 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
   server.set_payload_max_length(options.max_body_bytes);
   server.set_pre_routing_handler(
       [options, error_body, cors](const httplib::Request &req, httplib::Response &res) {
-        std::optional<Refusal> refusal = refusal_for(req, options);
-        // httplib reads no body of these methods: the connection ends after
-        // the answer, so that the body is never read as the next request.
-        if ((req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") &&
-            req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0")
-          close_after(req, res);
+        std::optional<Refusal> refusal;
+        auto framing = body_framing(req, options.max_body_bytes);
+        if (auto *problem = std::get_if<HttpRefusal>(&framing))
+          refusal = Refusal{problem->status, nullptr};
+        else
+          refusal = refusal_for(req, options);
         if (!refusal && is_preflight(req)) {
           answer_preflight(req, cors, res);
           return httplib::Server::HandlerResponse::Handled;
@@ -455,19 +220,15 @@ void configure_server(httplib::Server &server, const HttpServerOptions &options,
         if (!refusal)
           return httplib::Server::HandlerResponse::Unhandled;
         res.status = refusal->status;
+        res.set_header("Connection", "close");
         if (refusal->challenge != nullptr)
           res.set_header("WWW-Authenticate", refusal->challenge);
-        close_after(req, res);
-        // Without a reason, the adapter's error handler words it (413).
-        if (refusal->reason != nullptr)
-          res.set_content(error_body(refusal->status, refusal->reason), "application/json");
+        res.set_content(error_body(refusal->status, refusal->reason != nullptr
+                                                        ? refusal->reason
+                                                        : "the request cannot be served"),
+                        "application/json");
         return httplib::Server::HandlerResponse::Handled;
       });
-  // Called once an answer is written: one that says "close" ends its connection.
-  server.set_logger([](const httplib::Request &req, const httplib::Response &res) {
-    if (res.get_header_value("Connection") == "close")
-      end_connection(req);
-  });
   // httplib calls this for every answer it writes, routed, refused or failed.
   server.set_post_routing_handler(
       [options, cors](const httplib::Request &req, httplib::Response &res) {
@@ -494,34 +255,137 @@ int bind_server(httplib::Server &server, const HttpServerOptions &options) {
   return port;
 }
 
-ListeningServer::ListeningServer(HttpServerOptions options, ErrorBody error_body, CorsPolicy cors)
-    : options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
-  configure_server(*http_, options_, error_body, std::move(cors));
+void HttpRoutes::add(const std::string &method, const std::string &pattern, Handler handler) {
+  routes_.push_back({method, std::regex(pattern), std::move(handler)});
 }
 
-ListeningServer::~ListeningServer() { stop(); }
+bool HttpRoutes::serves(const std::string &method) const {
+  return std::any_of(routes_.begin(), routes_.end(), [&](const Route &route) {
+    return route.method == method || (method == "HEAD" && route.method == "GET");
+  });
+}
+
+void HttpRoutes::answer(const httplib::Request &request, httplib::Response &res) const {
+  // The route's match groups go in the request, as httplib puts them.
+  auto &req = const_cast<httplib::Request &>(request);
+  const std::string &method = req.method == "HEAD" ? std::string("GET") : req.method;
+  for (const Route &route : routes_) {
+    if (route.method != method || !std::regex_match(req.path, req.matches, route.pattern))
+      continue;
+    try {
+      route.handler(req, res);
+    } catch (...) {
+      res = httplib::Response();
+      res.status = 500;
+      if (exception_handler_)
+        exception_handler_(req, res, std::current_exception());
+    }
+    return;
+  }
+  res.status = 404;
+}
+
+void HttpRoutes::complete(const httplib::Request &req, httplib::Response &res) const {
+  if (res.status >= 400 && error_handler_)
+    error_handler_(req, res);
+}
+
+ListeningServer::ListeningServer(HttpServerOptions options, ErrorBody error_body, CorsPolicy cors)
+    : options_(std::move(options)), error_body_(error_body), cors_(std::move(cors)) {}
+
+ListeningServer::~ListeningServer() {
+  stop();
+  if (listening_ >= 0)
+    close(listening_);
+}
 
 Result<int> ListeningServer::bind() {
-  int port = bind_server(*http_, options_);
-  if (port < 0)
+  auto failure = [this](const std::string &why) {
     return Result<int>::failure("cannot listen on " + options_.host + ":" +
-                                std::to_string(options_.port) +
-                                " (in use, or not an address of this machine)");
-  return port;
+                                std::to_string(options_.port) + " (" + why + ")");
+  };
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo *found = nullptr;
+  std::string host = options_.host;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (getaddrinfo(host.c_str(), std::to_string(options_.port).c_str(), &hints, &found) != 0)
+    return failure("not an address of this machine");
+  std::unique_ptr<addrinfo, void (*)(addrinfo *)> addresses(found, freeaddrinfo);
+  int fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return failure(std::strerror(errno));
+  // SO_REUSEADDR but not SO_REUSEPORT: a port in use fails instead of being shared.
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0 || ::listen(fd, kListenBacklog) != 0) {
+    int error = errno;
+    close(fd);
+    return failure(error == EADDRINUSE ? "in use" : std::strerror(error));
+  }
+  sockaddr_storage bound{};
+  socklen_t length = sizeof bound;
+  getsockname(fd, reinterpret_cast<sockaddr *>(&bound), &length);
+  listening_ = fd;
+  return bound.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in &>(bound).sin_port)
+                                    : ntohs(reinterpret_cast<sockaddr_in6 &>(bound).sin6_port);
 }
 
 void ListeningServer::serve() {
+  ConnectionLimits limits;
+  limits.max_body_bytes = options_.max_body_bytes;
+  limits.max_connections = static_cast<std::size_t>(std::max(options_.max_connections, 1));
+  limits.max_connections_per_address =
+      static_cast<std::size_t>(std::max(options_.max_connections_per_address, 0));
+  limits.threads = static_cast<std::size_t>(std::max(options_.threads, 1));
+  limits.io_timeout = std::chrono::seconds(std::max(options_.io_timeout_seconds, 1));
+  limits.keep_alive = std::min(limits.keep_alive, limits.io_timeout);
+  limits.head_timeout = std::chrono::seconds(std::max(options_.head_timeout_seconds, 1));
+  ConnectionHooks hooks;
+  hooks.screen = [this](const httplib::Request &req, httplib::Response &res) {
+    std::optional<Refusal> refusal = refusal_for(req, options_);
+    std::string unserved; // RFC 9110, 9.1: an unknown method is answered 501
+    if (!refusal && !is_preflight(req) && !routes_.serves(req.method)) {
+      unserved = "not implemented: this server serves no " + req.method + " request";
+      refusal = Refusal{501, unserved.c_str()};
+    }
+    if (!refusal && is_preflight(req)) {
+      answer_preflight(req, cors_, res);
+      return true;
+    }
+    if (!refusal)
+      return false;
+    res.status = refusal->status;
+    if (refusal->challenge != nullptr)
+      res.set_header("WWW-Authenticate", refusal->challenge);
+    res.set_content(error_body_(refusal->status, refusal->reason), "application/json");
+    return true;
+  };
+  hooks.answer = [this](const httplib::Request &req, httplib::Response &res) {
+    routes_.answer(req, res);
+  };
+  hooks.complete = [this](const httplib::Request &req, httplib::Response &res) {
+    routes_.complete(req, res);
+    add_cors_headers(req, options_, cors_, res);
+  };
+  hooks.error_body = [this](int status, const std::string &reason) {
+    return error_body_(status, reason);
+  };
+  ConnectionLoop loop(listening_, limits, std::move(hooks));
   {
     std::lock_guard lock(state_mutex_);
-    if (stop_requested_)
+    if (stop_requested_ || listening_ < 0)
       return;
-    serving_ = true;
+    loop_ = &loop;
   }
-  http_->listen_after_bind();
+  loop.run();
   {
     std::lock_guard lock(state_mutex_);
+    loop_ = nullptr;
     stop_requested_ = true;
-    serving_ = false;
   }
   state_changed_.notify_all();
 }
@@ -530,54 +394,23 @@ void ListeningServer::stop() {
   {
     std::lock_guard lock(state_mutex_);
     stop_requested_ = true;
+    if (loop_ != nullptr)
+      loop_->stop();
   }
   state_changed_.notify_all();
-  // listen_after_bind() may not have begun: httplib ignores a stop until it has.
-  while (serving_ && !http_->is_running())
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  http_->stop();
 }
 
 void ListeningServer::on_body(const std::string &method, const std::string &pattern,
                               BodyHandler handler) {
-  std::size_t limit = options_.max_body_bytes;
-  auto read_then_handle =
-      [limit, handler = std::move(handler)](const httplib::Request &req, httplib::Response &res,
-                                            const httplib::ContentReader &content_reader) {
-        // Refuse before reading: close the connection, as the body stays unread.
-        auto refuse = [&req, &res](int status) {
-          res.status = status;
-          close_after(req, res);
-        };
-        if (req.is_multipart_form_data())
-          return refuse(415);
-        std::string body;
-        if (req.has_header("Content-Length"))
-          // Digits only, and within the limit: the pre-routing guard checked.
-          body.reserve(
-              std::min<std::size_t>(std::stoull(req.get_header_value("Content-Length")), limit));
-        std::size_t received = 0;
-        bool read = content_reader([&](const char *data, std::size_t length) {
-          received += length;
-          if (received <= limit)
-            body.append(data, length);
-          return received / kMaxDrainFactor <= limit;
-        });
-        // httplib itself answers 413 to a Content-Length over the limit.
-        if (received > limit || res.status == 413)
-          return refuse(413);
-        if (!read)
-          return refuse(400);
-        handler(req, body, res);
-      };
-  if (method == "POST")
-    http_->Post(pattern, read_then_handle);
-  else if (method == "PUT")
-    http_->Put(pattern, read_then_handle);
-  else if (method == "PATCH")
-    http_->Patch(pattern, read_then_handle);
-  else if (method == "DELETE")
-    http_->Delete(pattern, read_then_handle);
+  routes_.add(method, pattern,
+              [handler = std::move(handler)](const httplib::Request &req, httplib::Response &res) {
+                // A multipart body is never what an adapter takes.
+                if (req.is_multipart_form_data()) {
+                  res.status = 415;
+                  return;
+                }
+                handler(req, req.body, res);
+              });
 }
 
 bool ListeningServer::wait_for_stop(std::chrono::milliseconds period) {

@@ -292,7 +292,7 @@ HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessi
                          },
                          mcp_cors())}) {
   Impl &impl = *impl_;
-  httplib::Server &http = impl.listening.http();
+  HttpRoutes &http = impl.listening.http();
   // "/mcp/" is the same endpoint: several clients and proxies add the slash.
   impl.listening.on_body("POST", kEndpoint,
                          [&impl](const httplib::Request &req, const std::string &body,

@@ -268,7 +268,7 @@ RestAdapter::RestAdapter(const Capability &capability, const ToolRegistry &regis
               [](int status, const std::string &reason) { return rest_error(status, reason).body; },
               rest_cors(capability))}) {
   Impl &impl = *impl_;
-  httplib::Server &http = impl.listening.http();
+  HttpRoutes &http = impl.listening.http();
   // Every method goes to the router, which knows the 404s and 405s.
   auto dispatch_body = [&impl](const httplib::Request &req, const std::string &body,
                                httplib::Response &res) {

@@ -2,13 +2,13 @@
 
 #include "qovery_mcp/result.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,13 +31,21 @@ struct HttpServerOptions {
   /// Host header names accepted besides localhost, 127.0.0.1, [::1] and `host`. "*" accepts any.
   std::vector<std::string> allowed_hosts;
   std::size_t max_body_bytes = 4 * 1024 * 1024;
-  int threads = 64; ///< worker threads started up front; each open connection holds one
-  /// Connections served at once; more workers start on demand up to this. At
-  /// the cap, accepting pauses until a connection ends.
-  int max_connections = 512;
-  /// Seconds a connection may stall while a request is read or its response
-  /// written; a connection with no request is closed after 5 s, or this if shorter.
+  /// Worker threads started up front; more start while all are busy, up to
+  /// max_connections (each answers one request at a time).
+  int threads = 64;
+  /// Connections open at once; a newer one is answered 503 and closed.
+  int max_connections = 1024;
+  /// Connections open at once from one peer address (0: no limit); a newer
+  /// one from it is answered 503 and closed.
+  int max_connections_per_address = 256;
+  /// Seconds a connection may stall while a request body is read or an
+  /// answer written; a body must also keep up 500 bytes a second after its
+  /// first this-many seconds. An idle connection is closed after 5 s, or
+  /// this if shorter.
   int io_timeout_seconds = 10;
+  /// Seconds a request head may take from its first byte (mod_reqtimeout's `header=20`).
+  int head_timeout_seconds = 20;
   /// When not empty, every request must carry `Authorization: Bearer <token>`.
   std::string auth_token;
 };
@@ -76,7 +84,8 @@ bool is_loopback_host(std::string_view host);
 /// CRYPTO_memcmp), so timing tells an attacker nothing about the token.
 bool token_matches(std::string_view presented, std::string_view expected);
 
-/// Settings every adapter's cpp-httplib server gets: the connection pool and
+/// Settings a cpp-httplib server gets (fake-qovery's; the adapters use
+/// ListeningServer): the connection pool and
 /// cap, the read/write/keep-alive timeouts, TCP_NODELAY (without it each
 /// response waits ~40 ms on delayed ACKs), the body size limit, and a
 /// pre-routing guard: 403 when Host or Origin is not allowed, then a CORS
@@ -91,15 +100,59 @@ bool token_matches(std::string_view presented, std::string_view expected);
 void configure_server(httplib::Server &server, const HttpServerOptions &options,
                       ErrorBody error_body, CorsPolicy cors);
 
-/// Binds `server` to the options' host and port (0: a free one) with
+/// Binds a cpp-httplib `server` to the options' host and port (0: a free one) with
 /// SO_REUSEADDR but not SO_REUSEPORT, so a port in use fails instead of being
 /// shared, and a listen backlog of 1,024 instead of httplib's 5, so a burst of
 /// connects is not reset. Returns the port, or -1.
 int bind_server(httplib::Server &server, const HttpServerOptions &options);
 
-/// A cpp-httplib server set up by configure_server(), with the life cycle
-/// every adapter needs: bind, serve until stopped, and a stop() that works from
-/// any thread at any time, even before serve() began (a signal during start-up).
+/// The routes of an adapter: handlers by method and path, as cpp-httplib
+/// took them (the names are httplib's, whose handlers these were).
+class HttpRoutes {
+public:
+  using Handler = std::function<void(const httplib::Request &, httplib::Response &)>;
+  using ExceptionHandler =
+      std::function<void(const httplib::Request &, httplib::Response &, std::exception_ptr)>;
+
+  /// Routes `method` requests whose whole path matches the regex `pattern`
+  /// to `handler`; the first route added that matches wins.
+  void add(const std::string &method, const std::string &pattern, Handler handler);
+  /// GET (and HEAD, whose answer has no body) requests.
+  void Get(const std::string &pattern, Handler handler) { add("GET", pattern, std::move(handler)); }
+  void Options(const std::string &pattern, Handler handler) {
+    add("OPTIONS", pattern, std::move(handler));
+  }
+  /// Called for every answer of status >= 400, to word it.
+  void set_error_handler(Handler handler) { error_handler_ = std::move(handler); }
+  /// Called with the exception a handler threw; the answer is then a 500.
+  void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
+
+  /// Whether some route serves `method` (HEAD: GET).
+  bool serves(const std::string &method) const;
+  /// Answers `req` with its route (404 when none matches).
+  void answer(const httplib::Request &req, httplib::Response &res) const;
+  /// Runs the error handler on an answer of status >= 400.
+  void complete(const httplib::Request &req, httplib::Response &res) const;
+
+private:
+  struct Route {
+    std::string method;
+    std::regex pattern;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+  Handler error_handler_;
+  ExceptionHandler exception_handler_;
+};
+
+class ConnectionLoop;
+
+/// An adapter's HTTP server: its listening socket, a ConnectionLoop that
+/// reads requests under the options' limits, the guard of configure_server()
+/// (Host, Origin, bearer token, CORS) and its routes, with the life cycle
+/// every adapter needs: bind, serve until stopped, and a stop() that works
+/// from any thread at any time, even before serve() began (a signal during
+/// start-up).
 class ListeningServer {
 public:
   ListeningServer(HttpServerOptions options, ErrorBody error_body, CorsPolicy cors);
@@ -108,8 +161,8 @@ public:
   ListeningServer(const ListeningServer &) = delete;
   ListeningServer &operator=(const ListeningServer &) = delete;
 
-  /// The server, to register handlers on before serve().
-  httplib::Server &http() { return *http_; }
+  /// The routes, to register handlers on before serve().
+  HttpRoutes &http() { return routes_; }
   const HttpServerOptions &options() const { return options_; }
 
   /// Binds the listening socket; returns the port (useful with port 0), or
@@ -124,12 +177,9 @@ public:
   using BodyHandler =
       std::function<void(const httplib::Request &, const std::string &body, httplib::Response &)>;
   /// Registers `handler` for `method` ("POST", "PUT", "PATCH" or "DELETE")
-  /// requests to `pattern` (a regex, as httplib takes it). The body is read
-  /// through httplib's content reader, so a chunked body counts against
-  /// `max_body_bytes` as a Content-Length one does and is refused with 413 as
-  /// soon as it passes it (httplib 0.11.4 would read it whole); a multipart
-  /// body is refused unread with 415. Those answers have an empty body, for
-  /// the adapter's error handler to word, and close the connection.
+  /// requests to `pattern` (a regex). The connection layer has read the body
+  /// whole, within `max_body_bytes`; a multipart body is refused with 415,
+  /// with an empty body for the adapter's error handler to word.
   void on_body(const std::string &method, const std::string &pattern, BodyHandler handler);
 
   /// Waits up to `period` for a stop; true once stopping. For chores that run
@@ -138,11 +188,14 @@ public:
 
 private:
   HttpServerOptions options_;
-  std::unique_ptr<httplib::Server> http_;
+  ErrorBody error_body_;
+  CorsPolicy cors_;
+  HttpRoutes routes_;
+  int listening_ = -1;
   std::mutex state_mutex_;
   std::condition_variable state_changed_;
   bool stop_requested_ = false;
-  std::atomic<bool> serving_{false};
+  ConnectionLoop *loop_ = nullptr; ///< while serve() runs
 };
 
 } // namespace qovery_mcp

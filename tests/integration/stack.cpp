@@ -121,10 +121,19 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
-int connect_loopback(int port) {
+int connect_loopback(int port, const char *source) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0)
     throw std::runtime_error("cannot create a socket");
+  if (source != nullptr) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    inet_pton(AF_INET, source, &from.sin_addr);
+    if (bind(fd, reinterpret_cast<sockaddr *>(&from), sizeof from) != 0) {
+      close(fd);
+      throw std::runtime_error(std::string("cannot bind a socket to ") + source);
+    }
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<std::uint16_t>(port));

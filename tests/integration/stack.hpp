@@ -65,8 +65,9 @@ public:
 int free_port();
 
 /// A TCP connection to 127.0.0.1:`port` with TCP_NODELAY, as a file
-/// descriptor the caller closes; throws when it cannot connect.
-int connect_loopback(int port);
+/// descriptor the caller closes; throws when it cannot connect. `source`, a
+/// loopback address such as "127.0.0.2", makes it come from another address.
+int connect_loopback(int port, const char *source = nullptr);
 
 /// The stdio line (newline included) of a tools/call list-job-secrets for kJobId.
 std::string list_call_line(const nlohmann::json &id);

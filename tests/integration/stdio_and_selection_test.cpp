@@ -117,10 +117,13 @@ TEST_CASE("CLI: --help documents every option, --version prints it", "[cli]") {
   std::string text;
   while (auto line = help.read_stdout_line(std::chrono::milliseconds(500)))
     text += *line + "\n";
-  for (const char *option : {"--sandbox", "--stdio", "--read-only", "--tools", "--host",
-                             "--mcp-port", "--api-url", "--auth-scheme", "--ca-file", "--timeout",
-                             "--deadline", "--allowed-origin", "--allowed-host", "--threads",
-                             "--session-timeout", "--capability", "--log-level", "QOVERY_API_KEY"})
+  for (const char *option :
+       {"--sandbox",      "--stdio",          "--read-only",       "--tools",
+        "--host",         "--mcp-port",       "--api-url",         "--auth-scheme",
+        "--ca-file",      "--timeout",        "--deadline",        "--allowed-origin",
+        "--allowed-host", "--threads",        "--max-connections", "--max-connections-per-address",
+        "--http-timeout", "--header-timeout", "--session-timeout", "--capability",
+        "--log-level",    "QOVERY_API_KEY"})
     CHECK(text.find(option) != std::string::npos);
   Process version({QMCP_SERVER_BIN, "--version"});
   CHECK(version.wait() == 0);

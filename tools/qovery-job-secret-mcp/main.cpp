@@ -50,8 +50,10 @@ struct Options {
   std::vector<std::string> allowed_origins;
   std::vector<std::string> allowed_hosts;
   int threads = 8;
-  int max_connections = 512;
+  int max_connections = 1024;
+  int max_connections_per_address = 256;
   int http_timeout_seconds = 10;
+  int header_timeout_seconds = 20;
   std::string auth_token_file;
   bool allow_unauthenticated = false;
   double session_timeout_seconds = mcp::SessionStore::kDefaultIdleTimeout.count();
@@ -147,7 +149,9 @@ HttpServerOptions http_server_options(const Options &options, const std::string 
   http_options.allowed_hosts = options.allowed_hosts;
   http_options.threads = options.threads;
   http_options.max_connections = options.max_connections;
+  http_options.max_connections_per_address = options.max_connections_per_address;
   http_options.io_timeout_seconds = options.http_timeout_seconds;
+  http_options.head_timeout_seconds = options.header_timeout_seconds;
   http_options.auth_token = auth_token;
   return http_options;
 }
@@ -452,21 +456,38 @@ int main(int argc, char **argv) {
       ->envname("QOVERY_MCP_ALLOWED_HOSTS")
       ->delimiter(',');
   app.add_option("--threads", options.threads,
-                 "HTTP worker threads started up front; more start when all are busy, up to "
-                 "--max-connections")
+                 "HTTP worker threads started up front; more start while all are busy "
+                 "answering, up to --max-connections (idle, slow or kept-alive connections "
+                 "hold none)")
       ->envname("QOVERY_MCP_THREADS")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   app.add_option("--max-connections", options.max_connections,
-                 "HTTP connections served at once, per listener; beyond it new ones wait to be "
-                 "accepted")
+                 "HTTP connections open at once, per listener; a newer one is answered 503 "
+                 "and closed")
       ->envname("QOVERY_MCP_MAX_CONNECTIONS")
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
+  app.add_option("--max-connections-per-address", options.max_connections_per_address,
+                 "HTTP connections open at once from one client address, per listener (0: no "
+                 "limit); a newer one from it is answered 503 and closed, so that one address "
+                 "cannot take them all")
+      ->envname("QOVERY_MCP_MAX_CONNECTIONS_PER_ADDRESS")
+      ->check(CLI::Range(0, 65536))
+      ->capture_default_str();
   app.add_option("--http-timeout", options.http_timeout_seconds,
-                 "Seconds an HTTP client may stall while sending a request or taking a "
-                 "response; an idle connection is closed after 5 s, or this if shorter")
+                 "Seconds an HTTP client may stall while sending a request body or taking a "
+                 "response; past its first this-many seconds a body must also come at 500 "
+                 "bytes a second or more; an idle connection is closed after 5 s, or this if "
+                 "shorter")
       ->envname("QOVERY_MCP_HTTP_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--header-timeout", options.header_timeout_seconds,
+                 "Seconds an HTTP client may take to send a request's head (request line and "
+                 "header fields, at most 32 KiB, 8 KiB a line, 100 fields), from its first "
+                 "byte; a slower one is answered 408 and closed")
+      ->envname("QOVERY_MCP_HEADER_TIMEOUT")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   app.add_option("--auth-token-file", options.auth_token_file,
