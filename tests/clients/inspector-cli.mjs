@@ -171,12 +171,6 @@ for (const era of ['modern', 'auto']) {
         eraCalled?.isError !== true && ['DATABASE_PASSWORD', 'STRIPE_API_KEY', 'JOB_SIGNING_KEY'].every((key) =>
           eraKeys.includes(key)), short(eraKeys));
   checkModern(era, 'tools/call');
-  const key = `INSPECTOR_${era.toUpperCase()}_TOKEN`;
-  const eraAdded = await inspector(0, via, '--protocol-era', era, '--method', 'tools/call', '--tool-name', 'add-secret-job',
-                                   '--tool-arg', `jobId=${args.job}`, '--tool-arg', `body={"key":"${key}","value":"v"}`);
-  check(`--protocol-era ${era}: tools/call add-secret-job: a JOB secret ${key}`,
-        eraAdded?.structuredContent?.key === key && eraAdded.structuredContent.scope === 'JOB', short(eraAdded));
-  checkModern(era, 'tools/call add-secret-job');
   const eraBad = await inspector(5, via, '--protocol-era', era, '--method', 'tools/call', '--tool-name', 'list-job-secrets',
                                  '--tool-arg', 'jobId=abc');
   check(`--protocol-era ${era}: tools/call with jobId=abc: a tool error naming jobId`,
