@@ -1,10 +1,14 @@
 // The MCP Inspector's CLI mode against qovery-job-secret-mcp over streamable
 // HTTP: runs the commands examples/inspector.md shows, in the npm install
-// folder ($npm_dir), and checks their JSON output. One line per check; exit 1
-// if any failed.
+// folder ($npm_dir), and checks their JSON output; then lists and calls the
+// tools with `--protocol-era modern` and `auto`, through a recording proxy,
+// checking that each run spoke 2026-07-28 (server/discover, no initialize, no
+// session, the version in every request's _meta and MCP-Protocol-Version).
+// One line per check; exit 1 if any failed.
 //
 //   npm_dir=DIR node inspector-cli.mjs --url http://127.0.0.1:PORT/mcp --job JOB_ID
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createServer, request } from 'node:http';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({ options: { url: { type: 'string' }, job: { type: 'string' } } });
@@ -20,17 +24,22 @@ function check(name, ok, detail = '') {
 const short = (value) => JSON.stringify(value)?.slice(0, 300);
 
 /**
- * Runs `npx --no-install @modelcontextprotocol/inspector --cli URL ...`; checks
- * its exit status (0, or 5 when the tool answered isError: true, which the CLI
- * also reports on stderr as tool_is_error) and returns its parsed stdout.
+ * Runs `npx --no-install @modelcontextprotocol/inspector --cli URL ...` (URL:
+ * `options.url`, else the server's); checks its exit status (0, or 5 when the
+ * tool answered isError: true, which the CLI also reports on stderr as
+ * tool_is_error) and returns its parsed stdout.
  */
-function inspector(expectedStatus, ...cliArgs) {
-  const command = ['npx', '--no-install', '@modelcontextprotocol/inspector', '--cli', args.url, ...cliArgs];
+async function inspector(expectedStatus, ...cliArgs) {
+  const options = typeof cliArgs[0] === 'object' ? cliArgs.shift() : {};
+  const command = ['npx', '--no-install', '@modelcontextprotocol/inspector', '--cli', options.url ?? args.url, ...cliArgs];
   console.log(`[inspector] running: ${command.join(' ')}`);
-  const run = spawnSync(command[0], command.slice(1), {
-    cwd: process.env.npm_dir,
-    encoding: 'utf8',
-    timeout: 60000,
+  const run = await new Promise((resolve) => {
+    const child = spawn(command[0], command.slice(1), { cwd: process.env.npm_dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+    child.on('close', (status, signal) => (clearTimeout(timer), resolve({ status, signal, stdout, stderr })));
   });
   const ok = check(`exit status ${expectedStatus}: ${cliArgs.slice(0, 4).join(' ')}`, run.status === expectedStatus,
                    `status ${run.status}, signal ${run.signal}, stderr: ${run.stderr?.slice(-2000)}`);
@@ -45,7 +54,7 @@ function inspector(expectedStatus, ...cliArgs) {
   }
 }
 
-const listed = inspector(0, '--method', 'tools/list');
+const listed = await inspector(0, '--method', 'tools/list');
 const names = (listed?.tools ?? []).map((tool) => tool.name).sort();
 check('tools/list: 6 tools, the job-secret ones',
       JSON.stringify(names) === JSON.stringify([
@@ -59,7 +68,7 @@ check('tools/list: every tool has an inputSchema and an outputSchema',
 // --format json its findings come back in the envelope as schemaFindings, one
 // {toolName, findings: [{schema, path, rule, severity, ...}]} per tool with any.
 // The input schemas, which clients hand to the model vendors, must have none.
-const linted = inspector(0, '--method', 'tools/list', '--strict', '--format', 'json');
+const linted = await inspector(0, '--method', 'tools/list', '--strict', '--format', 'json');
 const perTool = linted?.schemaFindings ?? [];
 check('tools/list --strict: the same 6 tools', linted?.result?.tools?.length === 6, short(linted?.result?.tools?.length));
 check('tools/list --strict: schemaFindings has the shape this test reads',
@@ -73,7 +82,7 @@ check('tools/list --strict: no portability finding on any input schema', linted 
 check('tools/list --strict: no error-severity finding at all', linted !== undefined &&
         findings.every((finding) => finding.severity !== 'error'), short(findings.filter((finding) => finding.severity === 'error')));
 
-const called = inspector(0, '--method', 'tools/call', '--tool-name', 'list-job-secrets', '--tool-arg', `jobId=${args.job}`);
+const called = await inspector(0, '--method', 'tools/call', '--tool-name', 'list-job-secrets', '--tool-arg', `jobId=${args.job}`);
 const secrets = called?.structuredContent?.results ?? [];
 const keys = secrets.map((secret) => secret.key);
 check('tools/call list-job-secrets: not an error', called !== undefined && called.isError !== true, short(called));
@@ -84,15 +93,92 @@ check('tools/call list-job-secrets: the text block holds the same keys',
         (called?.content?.[0]?.text ?? '').includes(`"key":"${key}"`)));
 
 // An object argument: --tool-arg values that parse as JSON are sent as JSON.
-const added = inspector(0, '--method', 'tools/call', '--tool-name', 'add-secret-job', '--tool-arg', `jobId=${args.job}`,
+const added = await inspector(0, '--method', 'tools/call', '--tool-name', 'add-secret-job', '--tool-arg', `jobId=${args.job}`,
                         '--tool-arg', 'body={"key":"INSPECTOR_TOKEN","value":"inspector-value"}');
 check('tools/call add-secret-job with a JSON body: a JOB secret INSPECTOR_TOKEN, no value',
       added?.isError !== true && added?.structuredContent?.key === 'INSPECTOR_TOKEN' &&
         added?.structuredContent?.scope === 'JOB' && !('value' in (added?.structuredContent ?? {})), short(added));
 
-const bad = inspector(5, '--method', 'tools/call', '--tool-name', 'list-job-secrets', '--tool-arg', 'jobId=abc');
+const bad = await inspector(5, '--method', 'tools/call', '--tool-name', 'list-job-secrets', '--tool-arg', 'jobId=abc');
 check('tools/call with jobId=abc: a tool error naming jobId',
       bad?.isError === true && (bad?.content?.[0]?.text ?? '').includes('jobId'), short(bad));
+
+// ---- --protocol-era modern and auto ----------------------------------------
+// A loopback proxy in front of the server records each POST: its JSON-RPC
+// method, the version in its _meta (or initialize's), the MCP-Protocol-Version,
+// Mcp-Method and Mcp-Session-Id headers, and the answer's status.
+const kVersionKey = 'io.modelcontextprotocol/protocolVersion';
+const upstream = new URL(args.url);
+let posts = [];
+const proxy = createServer((incoming, outgoing) => {
+  const chunks = [];
+  incoming.on('data', (chunk) => chunks.push(chunk));
+  incoming.on('end', () => {
+    const body = Buffer.concat(chunks);
+    let record;
+    if (incoming.method === 'POST') {
+      let message;
+      try {
+        message = JSON.parse(body.toString('utf8'));
+      } catch {
+        message = undefined;
+      }
+      record = {
+        method: message?.method, metaVersion: message?.params?._meta?.[kVersionKey],
+        initializeVersion: message?.method === 'initialize' ? message.params?.protocolVersion : undefined,
+        versionHeader: incoming.headers['mcp-protocol-version'], methodHeader: incoming.headers['mcp-method'],
+        session: incoming.headers['mcp-session-id'],
+      };
+      posts.push(record);
+    }
+    const forward = request({ host: upstream.hostname, port: upstream.port, path: incoming.url, method: incoming.method,
+                              headers: { ...incoming.headers, host: upstream.host } }, (answer) => {
+      if (record) record.status = answer.statusCode;
+      outgoing.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(outgoing);
+    });
+    forward.on('error', (error) => outgoing.destroy(error));
+    forward.end(body);
+  });
+});
+await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+const proxyUrl = `http://127.0.0.1:${proxy.address().port}${upstream.pathname}`;
+
+/** Checks that the Inspector's run `what` spoke 2026-07-28 only, then forgets the record. */
+function checkModern(era, what) {
+  const requests = posts.filter((post) => post.method && post.method !== 'notifications/initialized');
+  check(`--protocol-era ${era} ${what}: server/discover answered 200 first, no initialize, no session; every request ` +
+          `carries 2026-07-28 in _meta and MCP-Protocol-Version, and Mcp-Method`,
+        requests[0]?.method === 'server/discover' && requests[0].status === 200 &&
+          requests.some((post) => post.method.startsWith('tools/')) &&
+          requests.every((post) => post.method !== 'initialize' && post.session === undefined &&
+                                   post.metaVersion === '2026-07-28' && post.versionHeader === '2026-07-28' &&
+                                   post.methodHeader === post.method),
+        short(posts));
+  posts = [];
+}
+
+for (const era of ['modern', 'auto']) {
+  const via = { url: proxyUrl };
+  const eraListed = await inspector(0, via, '--protocol-era', era, '--method', 'tools/list');
+  check(`--protocol-era ${era}: tools/list: the 6 tools`,
+        JSON.stringify((eraListed?.tools ?? []).map((tool) => tool.name).sort()) === JSON.stringify(names), short(eraListed));
+  checkModern(era, 'tools/list');
+  const eraCalled = await inspector(0, via, '--protocol-era', era, '--method', 'tools/call', '--tool-name',
+                                    'list-job-secrets', '--tool-arg', `jobId=${args.job}`);
+  const eraKeys = (eraCalled?.structuredContent?.results ?? []).map((secret) => secret.key);
+  check(`--protocol-era ${era}: tools/call list-job-secrets: the seeded keys`,
+        eraCalled?.isError !== true && ['DATABASE_PASSWORD', 'STRIPE_API_KEY', 'JOB_SIGNING_KEY'].every((key) =>
+          eraKeys.includes(key)), short(eraKeys));
+  checkModern(era, 'tools/call');
+  const eraBad = await inspector(5, via, '--protocol-era', era, '--method', 'tools/call', '--tool-name', 'list-job-secrets',
+                                 '--tool-arg', 'jobId=abc');
+  check(`--protocol-era ${era}: tools/call with jobId=abc: a tool error naming jobId`,
+        eraBad?.isError === true && (eraBad?.content?.[0]?.text ?? '').includes('jobId'), short(eraBad));
+  checkModern(era, 'a tool error');
+}
+proxy.closeAllConnections();
+proxy.close();
 
 console.log(`inspector: ${passes} passed, ${failures} failed`);
 process.exit(failures === 0 ? 0 : 1);

@@ -3,9 +3,10 @@
 #
 #   tests/clients/run-client.sh CLIENT --npm-dir DIR --server BIN --fake BIN --certs DIR
 #
-# CLIENT is conformance, sdk-http, sdk-stdio, inspector, mcp-remote, one of
-# the agent frameworks: ai-sdk, langchain, mastra, openai-agents, sdk-v2, or
-# browser-cors (a page in Debian's chromium, driven by playwright-core). The
+# CLIENT is conformance-2025-11-25 or conformance-2026-07-28 (the official
+# suite run with that revision's requirements), sdk-http, sdk-stdio,
+# inspector, mcp-remote, one of the agent frameworks: ai-sdk, langchain,
+# mastra, openai-agents, sdk-v2, or browser-cors (a page in Debian's chromium, driven by playwright-core). The
 # script makes sure the clients are installed (install.sh, a no-op when they
 # are), starts fake-qovery over HTTPS and the server pointed at it (or the
 # server in --sandbox for the conformance suite, which calls no tool), each on
@@ -124,23 +125,35 @@ program() {
 }
 
 case $client in
-  conformance)
+  conformance-2025-11-25 | conformance-2026-07-28)
+    # The official suite with exactly the scenarios one revision requires.
+    revision=${client#conformance-}
     start server 'MCP endpoint http://' "$server_bin" --sandbox --mcp-port 0 --rest-port 0
     port=$(sed -E 's|.*MCP endpoint http://[^:]+:([0-9]+)/mcp.*|\1|' <<<"$started_line")
     # localhost, not 127.0.0.1: dns-rebinding-protection requires a localhost URL.
     url="http://localhost:$port/mcp"
     log "server at $url"
+    baseline="$here/conformance-baseline-$revision.yml"
     status=0
+    started=$(date +%s)
     (cd "$npm_dir" && npx --no-install @modelcontextprotocol/conformance server --url "$url" \
-      --expected-failures "$here/conformance-baseline.yml" -o "$work/results") \
+      --requirements "$revision" --expected-failures "$baseline" -o "$work/results") \
       </dev/null >"$work/conformance.out" 2>&1 || status=$?
     sed -n '/=== SUMMARY ===/,$p' "$work/conformance.out"
-    # Why each failing scenario failed (the suite's summary gives only counts).
+    log "the suite ran in $(($(date +%s) - started)) s, exit status $status"
+    # Why each failing scenario failed, and the baseline checked both ways for
+    # the scenarios the revision does not score too.
     echo "Why each scenario failed or warned:"
-    node "$(program conformance-failures.mjs)" "$work/results"
+    node "$(program conformance-failures.mjs)" "$work/results" "$baseline" || status=1
     # The scenarios this server must pass: present in the run, and passed.
-    for scenario in server-initialize ping tools-list server-sse-multiple-streams \
-      dns-rebinding-protection logging-set-level; do
+    if [ "$revision" = 2025-11-25 ]; then
+      required="server-initialize ping tools-list server-sse-multiple-streams dns-rebinding-protection
+                logging-set-level server-session-lifecycle"
+    else
+      required="tools-list server-sse-multiple-streams dns-rebinding-protection http-header-validation
+                input-required-result-unsupported-methods input-required-result-validate-input"
+    fi
+    for scenario in $required; do
       if grep -qE "^✓ $scenario: [1-9][0-9]* passed, 0 failed$" "$work/conformance.out"; then
         log "ok: required scenario $scenario passed"
       else
