@@ -192,6 +192,7 @@ TEST_CASE("Stateless: the start is refused without a good key, never quoting it"
   KeyFile short_key("too-short-a-key\n");
   KeyFile good_key(kSessionKey + "\n");
   record_secret("too-short-a-key");
+  record_secret(kSessionKey);
   struct Refusal {
     std::vector<std::string> args;
     std::map<std::string, std::string> env;
