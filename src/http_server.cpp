@@ -120,8 +120,9 @@ std::optional<std::string> bearer_token(const httplib::Request &req) {
 
 /// A compressed body (415) and the Host header (400) first, then Host and
 /// Origin (403), then the bearer token when one is required (401), except on
-/// a CORS preflight: a browser sends it without credentials. The framing was
-/// checked before (body_framing()).
+/// a CORS preflight: a browser sends it without credentials. A GET or HEAD of
+/// one of `options.public_paths` needs only a readable request. The framing
+/// was checked before (body_framing()).
 std::optional<Refusal> refusal_for(const httplib::Request &req, const HttpServerOptions &options) {
   if (std::optional<Refusal> problem = coding_problem(req))
     return problem;
@@ -130,6 +131,10 @@ std::optional<Refusal> refusal_for(const httplib::Request &req, const HttpServer
   std::string host = req.get_header_value("Host");
   if (!valid_host_header(host))
     return Refusal{400, "bad request: the Host header is not a valid host[:port]"};
+  if ((req.method == "GET" || req.method == "HEAD") &&
+      std::find(options.public_paths.begin(), options.public_paths.end(), req.path) !=
+          options.public_paths.end())
+    return std::nullopt;
   if (!host_allowed(host, options))
     return Refusal{403, "forbidden: Host header not allowed"};
   if (req.has_header("Origin") && !origin_allowed(req.get_header_value("Origin"), options))

@@ -8,7 +8,9 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace qovery_mcp {
 namespace {
@@ -18,8 +20,10 @@ using nlohmann::json;
 constexpr const char *kJson = "application/json";
 /// The MCP endpoint's path pattern, with or without a trailing slash.
 const std::string kEndpoint = "/mcp/?";
-/// The methods the endpoint serves (no GET: the server offers no SSE stream).
+/// The methods the endpoint serves (no GET: the server offers no SSE stream;
+/// no DELETE with --stateless: its sessions cannot be ended).
 constexpr const char *kEndpointMethods = "POST, DELETE";
+constexpr const char *kStatelessEndpointMethods = "POST";
 
 bool is_endpoint(const std::string &path) { return path == "/mcp" || path == "/mcp/"; }
 
@@ -27,8 +31,10 @@ bool is_endpoint(const std::string &path) { return path == "/mcp" || path == "/m
 /// headers (2025-11-25 "Streamable HTTP"; Mcp-Method and Mcp-Name are the
 /// 2026-07-28 ones) and read the session id, the auth challenge, and the
 /// Allow and Retry-After of a 405 and a 503.
-CorsPolicy mcp_cors() {
-  return {[](const std::string &path) { return is_endpoint(path) ? kEndpointMethods : ""; },
+CorsPolicy mcp_cors(const char *endpoint_methods) {
+  return {[endpoint_methods](const std::string &path) {
+            return is_endpoint(path) ? endpoint_methods : "";
+          },
           "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, "
           "Last-Event-ID, Mcp-Method, Mcp-Name",
           "Mcp-Session-Id, WWW-Authenticate, Allow, Retry-After"};
@@ -145,6 +151,45 @@ struct HttpTransport::Impl {
   const mcp::Server &server;
   mcp::SessionStore &sessions;
   ListeningServer listening;
+  const mcp::SessionTokens *tokens; ///< with --stateless, else nullptr
+  const char *endpoint_methods;
+  /// --stateless: the sessions with a request being handled here, by
+  /// session_id, so that a notifications/cancelled that reaches the replica
+  /// running the request finds it. An entry lives as long as its requests.
+  std::mutex live_mutex;
+  std::unordered_map<std::string, std::weak_ptr<mcp::Session>> live;
+
+  /// The session named by the Mcp-Session-Id `id`: from the store, or with
+  /// --stateless from the id itself; nullptr when unknown, ended, expired, or
+  /// (--stateless) altered or made under another key.
+  std::shared_ptr<mcp::Session> find_session(const std::string &id) {
+    if (tokens == nullptr)
+      return sessions.find(id);
+    std::optional<mcp::SessionClaims> claims = tokens->verify(id, mcp::SessionTokens::now());
+    if (!claims)
+      return nullptr;
+    std::lock_guard lock(live_mutex);
+    std::weak_ptr<mcp::Session> &slot = live[claims->session_id];
+    if (std::shared_ptr<mcp::Session> session = slot.lock())
+      return session;
+    std::shared_ptr<mcp::Session> session(new mcp::Session(claims->session_id),
+                                          [this](mcp::Session *ended) {
+                                            forget(ended->id());
+                                            delete ended;
+                                          });
+    session->initialize(claims->protocol_version);
+    slot = session;
+    return session;
+  }
+
+  /// Drops the entry of `session_id` from `live` unless a newer session of
+  /// that id took it.
+  void forget(const std::string &session_id) {
+    std::lock_guard lock(live_mutex);
+    auto entry = live.find(session_id);
+    if (entry != live.end() && entry->second.expired())
+      live.erase(entry);
+  }
 
   /// The session named by Mcp-Session-Id, or nullptr after writing the 400/404.
   std::shared_ptr<mcp::Session> session_of(const httplib::Request &req, httplib::Response &res,
@@ -154,7 +199,7 @@ struct HttpTransport::Impl {
                  "bad request: the Mcp-Session-Id header is required after initialize", id);
       return nullptr;
     }
-    auto session = sessions.find(req.get_header_value("Mcp-Session-Id"));
+    auto session = find_session(req.get_header_value("Mcp-Session-Id"));
     if (!session)
       send_error(res, 404, mcp::kInvalidRequest,
                  "session not found: it ended or expired; initialize a new one", id);
@@ -176,7 +221,7 @@ struct HttpTransport::Impl {
     // A session that does not exist is answered before the body is parsed.
     std::shared_ptr<mcp::Session> session;
     if (req.has_header("Mcp-Session-Id")) {
-      session = sessions.find(req.get_header_value("Mcp-Session-Id"));
+      session = find_session(req.get_header_value("Mcp-Session-Id"));
       if (!session) {
         send_error(res, 404, mcp::kInvalidRequest,
                    "session not found: it ended or expired; initialize a new one");
@@ -246,6 +291,10 @@ struct HttpTransport::Impl {
   }
 
   void initialize(const json &message, httplib::Response &res) {
+    if (tokens != nullptr) {
+      initialize_stateless(message, res);
+      return;
+    }
     auto session = sessions.create();
     if (!session) {
       res.set_header("Retry-After", "60");
@@ -266,7 +315,29 @@ struct HttpTransport::Impl {
     res.set_content(reply->dump(), kJson);
   }
 
+  /// initialize with --stateless: the session id is issued once the version
+  /// is agreed, and nothing is stored.
+  void initialize_stateless(const json &message, httplib::Response &res) {
+    mcp::Session session("");
+    std::optional<json> reply = server.handle(message, session);
+    res.status = reply->contains("error") ? 400 : 200;
+    if (res.status == 200)
+      res.set_header("Mcp-Session-Id",
+                     tokens->issue(session.protocol_version(), mcp::SessionTokens::now()));
+    res.set_content(reply->dump(), kJson);
+  }
+
   void end_session(const httplib::Request &req, httplib::Response &res) {
+    if (tokens != nullptr) {
+      // 2025-11-25, transports "Session Management": a server MAY answer 405
+      // when it does not let clients end sessions. Nothing records a session,
+      // so nothing could mark it ended on every replica.
+      res.set_header("Allow", endpoint_methods);
+      send_error(res, 405, mcp::kInvalidRequest,
+                 "method not allowed: this server runs --stateless and cannot end a session; it "
+                 "expires on its own, and a client that is done need only stop using it");
+      return;
+    }
     auto session = session_of(req, res, nullptr);
     if (!session)
       return;
@@ -282,15 +353,31 @@ struct HttpTransport::Impl {
   }
 };
 
+namespace {
+
+/// `options` with the health endpoint served to probes (kHealthPath).
+HttpServerOptions with_health_path(HttpServerOptions options) {
+  options.public_paths.emplace_back(kHealthPath);
+  return options;
+}
+
+} // namespace
+
 HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessions,
-                             HttpServerOptions options)
-    : impl_(new Impl{server, sessions,
-                     ListeningServer(
-                         std::move(options),
-                         [](int, const std::string &reason) {
-                           return mcp::error_response(nullptr, mcp::kInvalidRequest, reason).dump();
-                         },
-                         mcp_cors())}) {
+                             HttpServerOptions options, const mcp::SessionTokens *tokens)
+    : impl_(
+          new Impl{server,
+                   sessions,
+                   ListeningServer(
+                       with_health_path(std::move(options)),
+                       [](int, const std::string &reason) {
+                         return mcp::error_response(nullptr, mcp::kInvalidRequest, reason).dump();
+                       },
+                       mcp_cors(tokens != nullptr ? kStatelessEndpointMethods : kEndpointMethods)),
+                   tokens,
+                   tokens != nullptr ? kStatelessEndpointMethods : kEndpointMethods,
+                   {},
+                   {}}) {
   Impl &impl = *impl_;
   HttpRoutes &http = impl.listening.http();
   // "/mcp/" is the same endpoint: several clients and proxies add the slash.
@@ -300,8 +387,12 @@ HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessi
   impl.listening.on_body("DELETE", kEndpoint,
                          [&impl](const httplib::Request &req, const std::string &,
                                  httplib::Response &res) { impl.end_session(req, res); });
-  http.Get(kEndpoint, [](const httplib::Request &, httplib::Response &res) {
-    res.set_header("Allow", kEndpointMethods);
+  http.Get(kHealthPath, [](const httplib::Request &, httplib::Response &res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(R"({"status":"ok"})", kJson);
+  });
+  http.Get(kEndpoint, [&impl](const httplib::Request &, httplib::Response &res) {
+    res.set_header("Allow", impl.endpoint_methods);
     send_error(res, 405, mcp::kInvalidRequest,
                "method not allowed: this server offers no server-to-client SSE stream");
   });
@@ -309,8 +400,10 @@ HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessi
     if (!res.body.empty())
       return;
     if (is_endpoint(req.path) && res.status == 404) {
-      res.set_header("Allow", kEndpointMethods);
-      send_error(res, 405, mcp::kInvalidRequest, "method not allowed: use POST or DELETE");
+      res.set_header("Allow", impl.endpoint_methods);
+      send_error(res, 405, mcp::kInvalidRequest,
+                 impl.tokens != nullptr ? "method not allowed: use POST"
+                                        : "method not allowed: use POST or DELETE");
       return;
     }
     std::string message = "bad request: the HTTP request could not be read";

@@ -46,6 +46,8 @@ json log_field(const json &value) {
   return length <= 64 ? value : json("(" + std::to_string(length) + " characters)");
 }
 
+} // namespace
+
 std::string random_hex(std::size_t bytes) {
   std::string raw(bytes, '\0');
   std::size_t filled = 0;
@@ -55,17 +57,8 @@ std::string random_hex(std::size_t bytes) {
       throw std::runtime_error("the system random number generator failed");
     filled += static_cast<std::size_t>(n);
   }
-  static const char *kHex = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes * 2);
-  for (unsigned char c : raw) {
-    hex += kHex[c >> 4];
-    hex += kHex[c & 15];
-  }
-  return hex;
+  return to_hex(raw);
 }
-
-} // namespace
 
 bool is_supported_protocol_version(std::string_view version) {
   return std::find(kSupportedProtocolVersions.begin(), kSupportedProtocolVersions.end(), version) !=

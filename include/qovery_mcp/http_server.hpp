@@ -48,6 +48,11 @@ struct HttpServerOptions {
   int head_timeout_seconds = 20;
   /// When not empty, every request must carry `Authorization: Bearer <token>`.
   std::string auth_token;
+  /// Paths (exact, "/healthz") whose GET and HEAD requests skip the Host,
+  /// Origin and bearer token checks: health probes, which Kubernetes sends
+  /// with the pod's IP as Host and no credentials. What they serve must be
+  /// public. Every other path and method is guarded as before.
+  std::vector<std::string> public_paths;
 };
 
 /// Builds the JSON body of an answer the guard gives before routing (401, 403),

@@ -3,17 +3,32 @@
 #include "qovery_mcp/http_server.hpp"
 #include "qovery_mcp/mcp_server.hpp"
 #include "qovery_mcp/result.hpp"
+#include "qovery_mcp/session_token.hpp"
 
 #include <memory>
 
 namespace qovery_mcp {
 
+/// The path of the health endpoint beside /mcp, for load balancers' and
+/// Kubernetes' probes: GET or HEAD answers 200 `{"status":"ok"}` once the
+/// server serves, without the bearer token and whatever the Host header
+/// (HttpServerOptions::public_paths), as probes send neither; it says nothing
+/// else, and it checks nothing upstream (a Qovery outage must not take every
+/// replica out of a load balancer: calls then fail as tool errors that say so).
+inline constexpr const char *kHealthPath = "/healthz";
+
 /// The MCP streamable HTTP transport on one endpoint, `/mcp`: sessions,
 /// Origin/Host checks, CORS for the accepted origins, content negotiation and
-/// the status codes of the 2025-11-25 specification, in front of an mcp::Server.
+/// the status codes of the 2025-11-25 specification, in front of an
+/// mcp::Server; and the health endpoint, kHealthPath.
 class HttpTransport {
 public:
-  HttpTransport(const mcp::Server &server, mcp::SessionStore &sessions, HttpServerOptions options);
+  /// Sessions of the 2025-11-25 era are held in `sessions`; or, with `tokens`
+  /// (--stateless), each session id carries its own state (SessionTokens), so
+  /// that any replica sharing the key serves any session: `sessions` is then
+  /// unused, and DELETE gets 405 (sessions cannot be ended before they expire).
+  HttpTransport(const mcp::Server &server, mcp::SessionStore &sessions, HttpServerOptions options,
+                const mcp::SessionTokens *tokens = nullptr);
   ~HttpTransport();
 
   /// Binds the listening socket; returns the port (useful with port 0).

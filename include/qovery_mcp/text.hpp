@@ -18,5 +18,7 @@ std::size_t code_points(std::string_view text);
 /// Whether `text` is a UUID: 8-4-4-4-12 hexadecimal digits, either case (ids
 /// in paths and arguments; any version).
 bool is_uuid(std::string_view text);
+/// `bytes` as lower-case hexadecimal, two digits a byte (random ids, digests).
+std::string to_hex(std::string_view bytes);
 
 } // namespace qovery_mcp

@@ -6,7 +6,9 @@
 # CLIENT is conformance-2025-11-25 or conformance-2026-07-28 (the official
 # suite run with that revision's requirements), sdk-http, sdk-stdio,
 # inspector, mcp-remote, one of the agent frameworks: ai-sdk, langchain,
-# mastra, openai-agents, sdk-v2, or browser-cors (a page in Debian's chromium, driven by playwright-core). The
+# mastra, openai-agents, sdk-v2, browser-cors (a page in Debian's chromium,
+# driven by playwright-core), or replicas (three --stateless servers behind
+# nginx, with several clients). The
 # script makes sure the clients are installed (install.sh, a no-op when they
 # are), starts fake-qovery over HTTPS and the server pointed at it (or the
 # server in --sandbox for the conformance suite, which calls no tool), each on
@@ -228,6 +230,52 @@ case $client in
     log "server at $mcp_url and $rest_url, page on port $page_port"
     NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" node "$(program browser-cors.mjs)" --page-port "$page_port" \
       --mcp "$mcp_url" --rest "$rest_url" --fake "$fake_url" --job "$job_id" </dev/null
+    ;;
+  replicas)
+    # examples/nginx-replicas.conf as written but for its ports, certificate
+    # paths and pid file, in front of three --stateless servers sharing a
+    # session key, over one fake-qovery; their debug logs count the calls each served.
+    start_fake
+    session_key=$(head -c 48 /dev/urandom | base64 -w0)
+    echo "$session_key" >>"${QMCP_SERVER_OUTPUT_DIR:-$work}/secrets-clients-$client.txt"
+    conf=$(cat "$here/../../examples/nginx-replicas.conf")
+    logs=()
+    for i in 1 2 3; do
+      start "server-$i" 'MCP endpoint http://' env QOVERY_API_KEY="$api_key" \
+        QOVERY_MCP_SESSION_KEY="$session_key" "$server_bin" --stateless --api-url "$fake_url" \
+        --ca-file "$cert_dir/ca.pem" --mcp-port 0 --rest-port 0 --log-level debug
+      port=$(sed -E 's|.*MCP endpoint http://[^:]+:([0-9]+)/mcp.*|\1|' <<<"$started_line")
+      conf=${conf/"server 127.0.0.1:909$i "/"server 127.0.0.1:$port "}
+      logs+=("$work/server-$i.log")
+    done
+    nginx_port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1",
+      () => { console.log(s.address().port); s.close(); })')
+    conf=${conf/"pid /run/qovery-mcp-replicas-nginx.pid;"/"pid $work/nginx.pid;"}
+    conf=${conf/"listen 443 ssl;"/"listen 127.0.0.1:$nginx_port ssl;"}
+    conf=${conf/"/etc/qovery-mcp/tls/fullchain.pem"/"$cert_dir/server.pem"}
+    conf=${conf/"/etc/qovery-mcp/tls/privkey.pem"/"$cert_dir/server-key.pem"}
+    for gone in 'server 127.0.0.1:909[123] ' '/etc/qovery-mcp' '/run/'; do
+      if grep -vE '^\s*#' <<<"$conf" | grep -qE "$gone"; then
+        log "error: examples/nginx-replicas.conf no longer holds what this test replaces ($gone)"
+        exit 1
+      fi
+    done
+    mkdir -p "$work/nginx"
+    printf '%s\n' "$conf" >"$work/nginx.conf"
+    /usr/sbin/nginx -p "$work/nginx" -c "$work/nginx.conf" -g 'daemon off;' 2>"$work/nginx.log" &
+    pids+=($!)
+    for _ in $(seq 1 100); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$nginx_port") 2>/dev/null && break
+      sleep 0.1
+    done
+    log "nginx at https://127.0.0.1:$nginx_port/mcp in front of three replicas"
+    program fake-model.mjs >/dev/null
+    program framework-test.mjs >/dev/null
+    NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" npm_dir="$npm_dir" LOAD_CALLS=3000 \
+      REPLICA_LOGS="$(IFS=:; echo "${logs[*]}")" MCP_STORAGE_DIR="$work/inspector-storage" \
+      MCP_CATALOG_PATH="$work/inspector-mcp.json" node "$(program replicas-client.mjs)" \
+      --url "https://127.0.0.1:$nginx_port/mcp" --server "$server_bin" --fake "$fake_url" \
+      --ca-file "$cert_dir/ca.pem" --job "$job_id" --examples "$here/../../examples" </dev/null
     ;;
   *)
     echo "run-client.sh: unknown client $client" >&2

@@ -8,6 +8,7 @@
 #include "qovery_mcp/mcp_server.hpp"
 #include "qovery_mcp/resources.hpp"
 #include "qovery_mcp/rest_adapter.hpp"
+#include "qovery_mcp/session_token.hpp"
 #include "qovery_mcp/stdio_transport.hpp"
 #include "qovery_mcp/tool_registry.hpp"
 #include "qovery_mcp/upstream.hpp"
@@ -58,6 +59,8 @@ struct Options {
   bool allow_unauthenticated = false;
   double session_timeout_seconds = mcp::SessionStore::kDefaultIdleTimeout.count();
   std::size_t max_sessions = mcp::SessionStore::kDefaultMaxSessions;
+  bool stateless = false;
+  std::string session_key_file;
   std::string capability_file;
   std::string log_level = "info";
   std::string log_format = "text";
@@ -122,21 +125,58 @@ Result<std::unique_ptr<HttpUpstream>> make_upstream(const Options &options,
   return HttpUpstream::create(std::move(config));
 }
 
-/// The token HTTP clients must send: the content of --auth-token-file without
-/// its trailing newline, else QOVERY_MCP_AUTH_TOKEN; empty when neither is set.
+/// A secret given by a file option or an environment variable: the content
+/// of `file` (named by `option` in errors) without its trailing newline, else
+/// the variable `env`; empty when neither is set. Never quoted in an error.
+Result<std::string> secret_from(const char *option, const std::string &file, const char *env) {
+  if (file.empty())
+    return env_or_empty(env);
+  std::optional<std::string> secret = read_file(file);
+  if (!secret)
+    return Result<std::string>::failure(std::string(option) + ": cannot read " + file);
+  while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r'))
+    secret->pop_back();
+  if (secret->empty())
+    return Result<std::string>::failure(std::string(option) + ": " + file + " is empty");
+  return *secret;
+}
+
+/// The token HTTP clients must send: --auth-token-file, else QOVERY_MCP_AUTH_TOKEN.
 Result<std::string> inbound_auth_token(const Options &options) {
-  if (options.auth_token_file.empty())
-    return env_or_empty("QOVERY_MCP_AUTH_TOKEN");
-  std::optional<std::string> token = read_file(options.auth_token_file);
-  if (!token)
-    return Result<std::string>::failure("--auth-token-file: cannot read " +
-                                        options.auth_token_file);
-  while (!token->empty() && (token->back() == '\n' || token->back() == '\r'))
-    token->pop_back();
-  if (token->empty())
-    return Result<std::string>::failure("--auth-token-file: " + options.auth_token_file +
-                                        " is empty");
-  return *token;
+  return secret_from("--auth-token-file", options.auth_token_file, "QOVERY_MCP_AUTH_TOKEN");
+}
+
+/// With --stateless, what signs the session ids: the key every replica shares
+/// (--session-key-file, else QOVERY_MCP_SESSION_KEY), each id valid for
+/// --session-timeout from its initialize. Nullopt without --stateless; a
+/// failure when the key is missing, too short, or set without --stateless.
+Result<std::optional<mcp::SessionTokens>> session_tokens(const Options &options) {
+  using Tokens = Result<std::optional<mcp::SessionTokens>>;
+  Result<std::string> key =
+      secret_from("--session-key-file", options.session_key_file, "QOVERY_MCP_SESSION_KEY");
+  if (!key)
+    return Tokens::failure(key.error());
+  if (!options.stateless) {
+    if (!key->empty())
+      return Tokens::failure("a session key is set (--session-key-file or "
+                             "QOVERY_MCP_SESSION_KEY) but --stateless is not: pass --stateless "
+                             "(or QOVERY_MCP_STATELESS=true) to serve as one of several replicas, "
+                             "or remove the key");
+    return std::optional<mcp::SessionTokens>();
+  }
+  if (key->empty())
+    return Tokens::failure("--stateless needs the key every replica shares, to sign session ids: "
+                           "set --session-key-file (or QOVERY_MCP_SESSION_KEY) to at least " +
+                           std::to_string(mcp::SessionTokens::kMinKeyBytes) +
+                           " bytes (make one with: openssl rand -base64 48)");
+  Result<mcp::SessionTokens> tokens = mcp::SessionTokens::create(
+      std::move(key.value()),
+      std::chrono::seconds(static_cast<long>(options.session_timeout_seconds)));
+  if (!tokens)
+    return Tokens::failure((options.session_key_file.empty() ? std::string("QOVERY_MCP_SESSION_KEY")
+                                                             : "--session-key-file") +
+                           ": " + tokens.error());
+  return std::optional<mcp::SessionTokens>(std::move(tokens.value()));
 }
 
 /// One listener's settings: the options both adapters share, with its own port.
@@ -215,13 +255,17 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
                         "(or QOVERY_MCP_AUTH_TOKEN) to require a bearer token, or pass "
                         "--allow-unauthenticated if something in front of this server "
                         "authenticates its clients");
+  Result<std::optional<mcp::SessionTokens>> tokens = session_tokens(options);
+  if (!tokens)
+    return config_error(tokens.error());
   mcp::SessionStore sessions(
       std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)),
       options.max_sessions);
   HttpTransport transport(
       server, sessions,
       http_server_options(options, auth_token.value(),
-                          options.mcp_port >= 0 ? options.mcp_port : capability.mcp_port));
+                          options.mcp_port >= 0 ? options.mcp_port : capability.mcp_port),
+      tokens->has_value() ? &*tokens.value() : nullptr);
   Result<int> port = transport.bind();
   if (!port)
     return config_error("--mcp-port: " + port.error());
@@ -260,6 +304,11 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
 
   // Start-up parsed the capability and the schemas into memory it has freed.
   malloc_trim(0);
+  if (options.stateless)
+    log::info("stateless: 2025-11-25 session ids are signed with the shared key and held by no "
+              "replica; each is valid " +
+              std::to_string(static_cast<long>(options.session_timeout_seconds)) +
+              " s from its initialize, and DELETE cannot end one (405)");
   log::info("MCP endpoint http://" + url_host(options.host) + ":" + std::to_string(port.value()) +
             "/mcp (" + std::to_string(tool_count) + " tools)");
   std::thread rest_server;
@@ -340,6 +389,9 @@ int run(const Options &options) {
   mcp::Server server(registry.value(), *upstream,
                      {"qovery-job-secret-mcp", capability->label, QMCP_VERSION, instructions},
                      audit.get());
+  if (options.stdio && options.stateless)
+    return config_error("--stateless is for HTTP replicas behind a load balancer; with --stdio "
+                        "the one client's session lives in the process it started");
   if (options.stdio)
     return serve_stdio_until_stopped(server, tool_count);
   return serve_http(options, capability.value(), server, registry.value(), *upstream, audit.get(),
@@ -500,7 +552,8 @@ int main(int argc, char **argv) {
   app.add_option("--session-timeout", options.session_timeout_seconds,
                  "Seconds after which an unused MCP session ends (a day by default, so that an "
                  "agent service keeps its session overnight; when --max-sessions is reached, "
-                 "a session unused for 30 minutes may end sooner to make room)")
+                 "a session unused for 30 minutes may end sooner to make room); with --stateless, "
+                 "how long a session lasts from its initialize, used or not")
       ->envname("QOVERY_MCP_SESSION_TIMEOUT")
       ->check(CLI::Range(1.0, 86400.0 * 7))
       ->capture_default_str();
@@ -511,6 +564,17 @@ int main(int argc, char **argv) {
       ->envname("QOVERY_MCP_MAX_SESSIONS")
       ->check(CLI::Range(1, 10000000))
       ->capture_default_str();
+  app.add_flag("--stateless", options.stateless,
+               "Serve as one of several replicas behind a load balancer with no session "
+               "affinity: 2025-11-25 session ids carry the session's state, signed with a key the "
+               "replicas share (--session-key-file), so any replica serves any session; a "
+               "session then lasts --session-timeout from its initialize, and DELETE cannot end "
+               "it (405). 2026-07-28 requests need no session either way")
+      ->envname("QOVERY_MCP_STATELESS");
+  app.add_option("--session-key-file", options.session_key_file,
+                 "With --stateless: file holding the key (at least 32 bytes, the same on every "
+                 "replica) that signs session ids (read once at start; the environment variable "
+                 "QOVERY_MCP_SESSION_KEY may hold the key itself instead)");
   app.add_option("--capability", options.capability_file,
                  "Naftiko capability YAML to serve instead of the built-in one")
       ->envname("QOVERY_MCP_CAPABILITY")
