@@ -22,20 +22,6 @@ std::mutex g_mutex;
 /// The RequestScope active on this thread, innermost, or nullptr.
 thread_local RequestScope *t_scope = nullptr;
 
-std::string_view level_name(Level level) {
-  switch (level) {
-  case Level::Debug:
-    return "debug";
-  case Level::Info:
-    return "info";
-  case Level::Warning:
-    return "warning";
-  case Level::Error:
-    return "error";
-  }
-  return "info";
-}
-
 bool is_secret_name(const std::string &name) {
   std::string lower = to_lower(name);
   return lower == "value" || lower == "token" || lower == "password" || lower == "authorization" ||
@@ -125,6 +111,20 @@ std::string_view without_blanks(std::string_view text) {
 }
 
 } // namespace
+
+std::string_view level_name(Level level) {
+  switch (level) {
+  case Level::Debug:
+    return "debug";
+  case Level::Info:
+    return "info";
+  case Level::Warning:
+    return "warning";
+  case Level::Error:
+    return "error";
+  }
+  return "info";
+}
 
 void set_level(Level level) { g_level = level; }
 

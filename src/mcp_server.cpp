@@ -44,21 +44,6 @@ std::optional<log::Level> least_level_from(std::string_view name) {
   return std::nullopt;
 }
 
-/// The RFC 5424 name of one of the server's log levels (they share names).
-const char *level_name(log::Level level) {
-  switch (level) {
-  case log::Level::Debug:
-    return "debug";
-  case log::Level::Info:
-    return "info";
-  case log::Level::Warning:
-    return "warning";
-  case log::Level::Error:
-    return "error";
-  }
-  return "info";
-}
-
 /// A request's params; an empty object when absent or null (JSON-RPC: params
 /// "MAY be omitted"; null is taken as omitted, as for arguments).
 const json &params_of(const json &message) {
@@ -637,7 +622,7 @@ std::optional<json> Server::modern(const json &message, const Notify &notify,
       notify({{"jsonrpc", "2.0"},
               {"method", "notifications/message"},
               {"params",
-               {{"level", level_name(event_level)}, {"logger", info_.name}, {"data", data}}}});
+               {{"level", log::level_name(event_level)}, {"logger", info_.name}, {"data", data}}}});
     };
   }
   log::RequestScope scope(log::trace_context(*meta), observe_from, std::move(observer));

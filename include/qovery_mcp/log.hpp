@@ -18,6 +18,9 @@ void set_level(Level level);
 /// Whether `level` is logged now, on stderr or to the RequestScope of this
 /// thread; lets a caller skip building a message.
 bool enabled(Level level);
+/// The level's name: "debug", "info", "warning" or "error" (RFC 5424's
+/// names, as MCP's log levels are).
+std::string_view level_name(Level level);
 /// Parses "debug", "info", "warning" or "error".
 bool parse_level(std::string_view text, Level &level);
 /// Default: Text.
