@@ -131,14 +131,18 @@ Result<UpstreamResponse> send_call(Upstream &upstream, const ToolSpec &tool, con
   UpstreamResponse response = upstream.send(request);
   if (audited)
     audit->append(audit_entry(tool, arguments, response, origin));
-  if (log::enabled(log::Level::Debug)) {
+  // A call Qovery failed (no answer, or a 5xx) is worth a warning; any other, a debug line.
+  std::string how = outcome(response);
+  log::Level level =
+      how == "failed" || how == "no-answer" ? log::Level::Warning : log::Level::Debug;
+  if (log::enabled(level)) {
     auto elapsed = std::chrono::steady_clock::now() - started;
-    log::write(log::Level::Debug, "call",
+    log::write(level, "call",
                {{"adapter", origin.adapter},
                 {"session", session_label(origin.session)},
                 {"tool", tool.name},
                 {"jobId", string_argument(arguments, "jobId")},
-                {"outcome", outcome(response)},
+                {"outcome", how},
                 {"status", response.status},
                 {"attempts", response.attempts},
                 {"ms", std::chrono::duration<double, std::milli>(elapsed).count()}});

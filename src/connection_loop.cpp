@@ -6,6 +6,7 @@
 #include "qovery_mcp/text.hpp"
 
 #include <httplib.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -46,6 +47,11 @@ constexpr std::size_t kLingerFactor = 16;
 /// connection is closed at once.
 constexpr std::chrono::seconds kRefusedLingerTime{1};
 constexpr std::size_t kMaxRefusedLingering = 1024;
+/// Once no request has come for this long after some did, the memory the
+/// work freed goes back to the system (glibc keeps freed blocks resident in
+/// its arenas until trimmed; workers, which no longer come and go with
+/// connections, would never trim it).
+constexpr std::chrono::seconds kIdleBeforeTrim{2};
 /// After stop(), how long a streamed answer may still run.
 constexpr std::chrono::seconds kStreamStopGrace{2};
 
@@ -182,6 +188,8 @@ struct ConnectionLoop::Impl {
   std::mutex outputs_mutex;
   std::deque<Output> outputs;
   std::unique_ptr<WorkerPool> workers;
+  Clock::time_point last_request;
+  bool trimmed = true; ///< no request since the last trim
 
   Impl(int listening_socket, ConnectionLimits connection_limits, ConnectionHooks connection_hooks)
       : listening(listening_socket), limits(connection_limits), hooks(std::move(connection_hooks)),
@@ -397,6 +405,8 @@ struct ConnectionLoop::Impl {
     if (c.in.capacity() > kReadChunk && c.in.size() < kReadChunk)
       c.in.shrink_to_fit();
     bool close = stopping || c.requests >= kMaxRequestsPerConnection;
+    last_request = Clock::now();
+    trimmed = false;
     c.stream = std::make_shared<StreamState>();
     c.worker_active = true;
     std::shared_ptr<httplib::Request> req(c.request.release());
@@ -529,7 +539,8 @@ struct ConnectionLoop::Impl {
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        want(c, c.state == State::body ? EPOLLIN | EPOLLOUT | EPOLLRDHUP : EPOLLOUT);
+        want(c, c.state == State::body ? EPOLLIN | EPOLLOUT | EPOLLRDHUP
+                                       : EPOLLOUT | streaming_events(c));
         return;
       }
       if (n <= 0)
@@ -552,7 +563,7 @@ struct ConnectionLoop::Impl {
     }
     if (c.state != State::answering)
       return;
-    want(c, 0);
+    want(c, streaming_events(c));
     if (!c.answer_done)
       return; // a streamed answer: more to come
     c.answer_done = false;
@@ -564,6 +575,14 @@ struct ConnectionLoop::Impl {
     want(c, EPOLLIN | EPOLLRDHUP);
     if (!c.in.empty())
       pending.push_back(c.id);
+  }
+
+  /// While an answer streams, a client that closes its end is noticed at
+  /// once (EPOLLRDHUP), and the stream's writes fail; a whole answer being
+  /// made is not watched, so a client that half-closes after its request
+  /// still gets it.
+  static std::uint32_t streaming_events(const Connection &c) {
+    return c.worker_active && !c.answer_done ? EPOLLRDHUP : 0U;
   }
 
   /// The last answer on `c` is written: stop sending, drop what the client
@@ -610,6 +629,10 @@ struct ConnectionLoop::Impl {
     Clock::time_point now = Clock::now();
     if (!accepting)
       want_listener(true);
+    if (!trimmed && now - last_request > kIdleBeforeTrim) {
+      malloc_trim(0);
+      trimmed = true;
+    }
     for (auto &[id, c] : connections) {
       if (c.ended || !timed_out(c, now))
         continue;

@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <set>
 
 namespace qovery_mcp {
 namespace {
@@ -264,12 +265,6 @@ void HttpRoutes::add(const std::string &method, const std::string &pattern, Hand
   routes_.push_back({method, std::regex(pattern), std::move(handler)});
 }
 
-bool HttpRoutes::serves(const std::string &method) const {
-  return std::any_of(routes_.begin(), routes_.end(), [&](const Route &route) {
-    return route.method == method || (method == "HEAD" && route.method == "GET");
-  });
-}
-
 void HttpRoutes::answer(const httplib::Request &request, httplib::Response &res) const {
   // The route's match groups go in the request, as httplib puts them.
   auto &req = const_cast<httplib::Request &>(request);
@@ -352,8 +347,12 @@ void ListeningServer::serve() {
   ConnectionHooks hooks;
   hooks.screen = [this](const httplib::Request &req, httplib::Response &res) {
     std::optional<Refusal> refusal = refusal_for(req, options_);
-    std::string unserved; // RFC 9110, 9.1: an unknown method is answered 501
-    if (!refusal && !is_preflight(req) && !routes_.serves(req.method)) {
+    // RFC 9110, 9.1: a method the server does not know is answered 501; a
+    // known one it does not serve on a path is the adapter's 405.
+    static const std::set<std::string> kKnownMethods = {
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+    std::string unserved;
+    if (!refusal && kKnownMethods.count(req.method) == 0) {
       unserved = "not implemented: this server serves no " + req.method + " request";
       refusal = Refusal{501, unserved.c_str()};
     }

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -18,6 +19,14 @@ namespace {
 using nlohmann::json;
 
 constexpr const char *kJson = "application/json";
+constexpr const char *kEventStream = "text/event-stream";
+/// How often an open subscriptions/listen stream gets an SSE comment when
+/// nothing else is sent (2026-07-28, transports/streamable-http: a keep-alive
+/// for intermediaries and idle clients). A client that closed the stream is
+/// noticed by the write of the next one or the one after.
+constexpr std::chrono::seconds kListenKeepAlive{15};
+/// How long stop() lets the open streams write their graceful-closure result.
+constexpr std::chrono::seconds kStreamClosingTime{2};
 /// The MCP endpoint's path pattern, with or without a trailing slash.
 const std::string kEndpoint = "/mcp/?";
 /// The methods the endpoint serves (no GET: the server offers no SSE stream;
@@ -136,13 +145,31 @@ std::optional<std::string> header_mismatch(const httplib::Request &req, const js
   return std::nullopt;
 }
 
-/// The HTTP status of a 2026-07-28 answer (transports/streamable-http):
-/// 404 for a method not found, 400 for the request's other faults.
-int modern_status(const json &answer) {
-  if (!answer.contains("error"))
+/// The HTTP status of a 2026-07-28 answer of JSON-RPC error code `code` (0
+/// for a result; transports/streamable-http): 404 for a method not found,
+/// 400 for the request's other faults.
+int modern_status(int code) {
+  if (code == 0)
     return 200;
-  int code = answer["error"]["code"].get<int>();
   return code == mcp::kMethodNotFound ? 404 : code == mcp::kInternalError ? 500 : 400;
+}
+
+/// One SSE event carrying one JSON-RPC message (serialized JSON holds no
+/// line break). No `id:` field: 2026-07-28 streams are not resumable, and a
+/// client that saw none does not try to resume one that ends.
+std::string sse_event(std::string_view message) {
+  std::string event = "data: ";
+  event += message;
+  event += "\n\n";
+  return event;
+}
+
+/// The headers of every SSE answer: not to be cached, nor buffered by a
+/// proxy (transports/streamable-http: X-Accel-Buffering).
+void set_stream_headers(httplib::Response &res) {
+  res.status = 200;
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
 }
 
 } // namespace
@@ -190,6 +217,12 @@ struct HttpTransport::Impl {
     if (entry != live.end() && entry->second.expired())
       live.erase(entry);
   }
+
+  /// The open subscriptions/listen streams, which stop() ends.
+  std::mutex streams_mutex{};
+  std::condition_variable streams_changed{};
+  std::size_t open_streams = 0;
+  bool closing_streams = false;
 
   /// The session named by Mcp-Session-Id, or nullptr after writing the 400/404.
   std::shared_ptr<mcp::Session> session_of(const httplib::Request &req, httplib::Response &res,
@@ -277,17 +310,82 @@ struct HttpTransport::Impl {
     bool request = mcp::classify(message) == mcp::MessageKind::Request;
     if (request)
       if (std::optional<std::string> mismatch = header_mismatch(req, message)) {
-        send_error(res, 400, mcp::kHeaderMismatch, "header mismatch: " + *mismatch,
-                   message["id"]);
+        send_error(res, 400, mcp::kHeaderMismatch, "header mismatch: " + *mismatch, message["id"]);
         return;
       }
-    std::optional<json> reply = server.handle_modern(message);
-    if (!reply) {
+    std::vector<json> notifications;
+    std::optional<mcp::ModernAnswer> answer = server.respond_modern(
+        message, [&](const json &notification) { notifications.push_back(notification); });
+    if (!answer) {
       res.status = 202;
       return;
     }
-    res.status = modern_status(*reply);
-    res.set_content(reply->dump(-1, ' ', false, json::error_handler_t::replace), kJson);
+    if (answer->subscribed) {
+      listen(message["id"], std::move(answer->text), res);
+      return;
+    }
+    if (answer->log_level_asked && answer->error_code == 0) {
+      // The request's log messages, then its answer, on one SSE stream.
+      std::string events;
+      for (const json &notification : notifications)
+        events += sse_event(mcp::to_text(notification));
+      events += sse_event(answer->text);
+      set_stream_headers(res);
+      res.set_content(std::move(events), kEventStream);
+      return;
+    }
+    res.status = modern_status(answer->error_code);
+    res.set_content(std::move(answer->text), kJson);
+  }
+
+  /// Answers an acknowledged subscriptions/listen (basic/patterns/
+  /// subscriptions) with an SSE stream: the acknowledgment, then a keep-alive
+  /// comment every kListenKeepAlive, until the client closes it or stop()
+  /// ends it with the graceful-closure result. Each open stream holds one
+  /// connection and its thread.
+  void listen(const json &id, std::string acknowledgment, httplib::Response &res) {
+    // Counts the stream open while the response holds its provider.
+    struct Open {
+      Impl &impl;
+      explicit Open(Impl &owner) : impl(owner) {
+        std::lock_guard lock(impl.streams_mutex);
+        ++impl.open_streams;
+      }
+      ~Open() {
+        std::lock_guard lock(impl.streams_mutex);
+        --impl.open_streams;
+        impl.streams_changed.notify_all();
+      }
+    };
+    auto open = std::make_shared<Open>(*this);
+    set_stream_headers(res);
+    res.set_chunked_content_provider(
+        kEventStream, [this, open, id, first = sse_event(acknowledgment),
+                       acknowledged = false](std::size_t, httplib::DataSink &sink) mutable {
+          if (!acknowledged) {
+            acknowledged = true;
+            return sink.write(first.data(), first.size());
+          }
+          std::unique_lock lock(streams_mutex);
+          bool closing =
+              streams_changed.wait_for(lock, kListenKeepAlive, [this] { return closing_streams; });
+          lock.unlock();
+          if (!closing)
+            return sink.write(":\n\n", 3);
+          std::string closed = sse_event(server.subscription_closed(id));
+          if (sink.write(closed.data(), closed.size()))
+            sink.done();
+          return true;
+        });
+  }
+
+  /// Ends the open subscriptions/listen streams, each with its graceful-
+  /// closure result, waiting up to kStreamClosingTime for them to be written.
+  void close_streams() {
+    std::unique_lock lock(streams_mutex);
+    closing_streams = true;
+    streams_changed.notify_all();
+    streams_changed.wait_for(lock, kStreamClosingTime, [this] { return open_streams == 0; });
   }
 
   void initialize(const json &message, httplib::Response &res) {
@@ -432,6 +530,9 @@ void HttpTransport::serve() {
   sweeper.join();
 }
 
-void HttpTransport::stop() { impl_->listening.stop(); }
+void HttpTransport::stop() {
+  impl_->close_streams(); // before the listener stops, which cuts the streams short
+  impl_->listening.stop();
+}
 
 } // namespace qovery_mcp

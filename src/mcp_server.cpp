@@ -29,6 +29,21 @@ json result_response(const json &id, json result) {
 
 bool valid_id(const json &id) { return id.is_string() || id.is_number_integer(); }
 
+/// The least of the server's log levels at or above the RFC 5424 level
+/// `name` (one of kLogLevels); nullopt above error, as the server logs
+/// nothing critical.
+std::optional<log::Level> least_level_from(std::string_view name) {
+  if (name == "debug")
+    return log::Level::Debug;
+  if (name == "info")
+    return log::Level::Info;
+  if (name == "notice" || name == "warning")
+    return log::Level::Warning;
+  if (name == "error")
+    return log::Level::Error;
+  return std::nullopt;
+}
+
 /// A request's params; an empty object when absent or null (JSON-RPC: params
 /// "MAY be omitted"; null is taken as omitted, as for arguments).
 const json &params_of(const json &message) {
@@ -44,6 +59,21 @@ json log_field(const json &value) {
     return value;
   std::size_t length = code_points(value.get_ref<const std::string &>());
   return length <= 64 ? value : json("(" + std::to_string(length) + " characters)");
+}
+
+/// Whether a request's params._meta holds kMetaLogLevel.
+bool asks_log_level(const json &params) {
+  if (!params.is_object())
+    return false;
+  auto meta = params.find("_meta");
+  return meta != params.end() && meta->is_object() && meta->contains(kMetaLogLevel);
+}
+
+/// A tools/list result with the caching hints of 2026-07-28.
+json with_caching_hints(json result) {
+  result["ttlMs"] = kCacheTtlMs;
+  result["cacheScope"] = "public";
+  return result;
 }
 
 } // namespace
@@ -278,7 +308,20 @@ bool Session::cancel(const json &id) {
       found = true;
     }
   }
+  auto open = std::remove(subscriptions_.begin(), subscriptions_.end(), id);
+  found = found || open != subscriptions_.end();
+  subscriptions_.erase(open, subscriptions_.end());
   return found;
+}
+
+void Session::open_subscription(const json &id) {
+  std::lock_guard lock(mutex_);
+  subscriptions_.push_back(id);
+}
+
+std::vector<json> Session::end_subscriptions() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(subscriptions_, {});
 }
 
 InFlightRequest::InFlightRequest(Session &session, const json &id) : session_(&session) {
@@ -309,7 +352,8 @@ std::size_t SessionStore::size() const {
 
 Server::Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info, AuditLog *audit)
     : registry_(registry), upstream_(upstream), info_(std::move(info)), audit_(audit),
-      tools_list_text_(registry.tools_list().dump()) {
+      tools_list_text_(registry.tools_list().dump()),
+      modern_tools_list_text_(to_text(completed(with_caching_hints(registry.tools_list())))) {
   escape_line_separators(tools_list_text_);
 }
 
@@ -324,10 +368,21 @@ bool Server::waits_on_upstream(const json &message) {
 }
 
 std::optional<std::string> Server::respond(const json &message, Session &session,
-                                           const InFlightRequest *request) const {
+                                           const InFlightRequest *request,
+                                           const Notify &notify) const {
   if (is_modern_request(message)) {
-    std::optional<json> reply = handle_modern(message);
-    return reply ? std::optional(to_text(*reply)) : std::nullopt;
+    MessageKind kind = classify(message);
+    if (kind == MessageKind::Notification && message["method"] == "notifications/cancelled")
+      cancel(message, session);
+    std::optional<InFlightRequest> tracked;
+    if (request == nullptr && kind == MessageKind::Request)
+      request = &tracked.emplace(session, message["id"]);
+    std::optional<ModernAnswer> answer = respond_modern(message, notify, request);
+    if (!answer)
+      return std::nullopt;
+    if (answer->subscribed)
+      session.open_subscription(message["id"]);
+    return std::move(answer->text);
   }
   bool list_elided = false;
   std::optional<json> reply = dispatch(message, session, request, &list_elided);
@@ -386,6 +441,9 @@ json Server::answer(const json &message, Session &session, const InFlightRequest
   const json &params = params_of(message);
   if (!params.is_object())
     return error_response(id, kInvalidParams, "invalid params: params must be an object");
+  static const json kNoMeta;
+  auto meta = params.find("_meta");
+  log::RequestScope scope(log::trace_context(meta != params.end() ? *meta : kNoMeta));
   try {
     if (method == "initialize") {
       if (session.initialized())
@@ -446,7 +504,7 @@ json Server::initialize(const json &params, Session &session) const {
 json Server::discover() const {
   json result = {
       {"supportedVersions", json::array({kModernProtocolVersion})},
-      {"capabilities", {{"tools", json::object()}}},
+      {"capabilities", {{"tools", json::object()}, {"logging", json::object()}}},
       {"ttlMs", kCacheTtlMs},
       {"cacheScope", "public"},
   };
@@ -457,7 +515,46 @@ json Server::discover() const {
   return result;
 }
 
-std::optional<json> Server::handle_modern(const json &message) const {
+std::optional<json> Server::handle_modern(const json &message, const Notify &notify,
+                                          const InFlightRequest *request) const {
+  return modern(message, notify, request, nullptr);
+}
+
+std::optional<ModernAnswer> Server::respond_modern(const json &message, const Notify &notify,
+                                                   const InFlightRequest *request) const {
+  bool list_elided = false;
+  std::optional<json> reply = modern(message, notify, request, &list_elided);
+  if (!reply)
+    return std::nullopt;
+  ModernAnswer answer{to_text(*reply)};
+  // {"id":1,"jsonrpc":"2.0","result":null}: members are written in name
+  // order, so the null the list replaces is the last value.
+  if (list_elided)
+    answer.text.replace(answer.text.size() - 5, 4, modern_tools_list_text_);
+  if (auto error = reply->find("error"); error != reply->end())
+    answer.error_code = (*error)["code"].get<int>();
+  auto method = reply->find("method");
+  answer.subscribed =
+      method != reply->end() && *method == "notifications/subscriptions/acknowledged";
+  answer.log_level_asked = asks_log_level(params_of(message));
+  return answer;
+}
+
+std::string Server::subscription_closed(const json &id) const {
+  json result = completed(json::object());
+  result["_meta"][kMetaSubscriptionId] = id;
+  return to_text(result_response(id, std::move(result)));
+}
+
+json Server::completed(json result) const {
+  result["resultType"] = "complete";
+  result["_meta"][kMetaServerInfo] = {
+      {"name", info_.name}, {"title", info_.title}, {"version", info_.version}};
+  return result;
+}
+
+std::optional<json> Server::modern(const json &message, const Notify &notify,
+                                   const InFlightRequest *request, bool *list_elided) const {
   MessageKind kind = classify(message);
   if (kind == MessageKind::Invalid)
     return invalid_request_response(message);
@@ -493,39 +590,92 @@ std::optional<json> Server::handle_modern(const json &message) const {
                           "invalid params: params._meta needs \"" +
                               std::string(kMetaClientCapabilities) +
                               "\", the client's capabilities (an object)");
+  auto level = meta->find(kMetaLogLevel);
+  if (level != meta->end() &&
+      (!level->is_string() || std::find(kLogLevels.begin(), kLogLevels.end(),
+                                        level->get_ref<const std::string &>()) == kLogLevels.end()))
+    return error_response(id, kInvalidParams,
+                          "invalid params: params._meta \"" + std::string(kMetaLogLevel) +
+                              "\" must be one of debug, info, notice, warning, error, critical, "
+                              "alert, emergency");
+
+  // The events logged while the request is handled, as notifications/message
+  // for the client that asked for them (never on a subscription's stream).
+  std::size_t notified = 0;
+  log::Observer observer;
+  std::optional<log::Level> observe_from;
+  if (level != meta->end() && notify && method != "subscriptions/listen") {
+    observe_from = least_level_from(level->get_ref<const std::string &>());
+    observer = [&](log::Level event_level, std::string_view text, const json &fields) {
+      if (notified == kMaxLogNotifications || (request != nullptr && request->cancelled()))
+        return;
+      ++notified;
+      json data = fields.is_object() ? fields : json::object();
+      data["message"] = text;
+      notify({{"jsonrpc", "2.0"},
+              {"method", "notifications/message"},
+              {"params",
+               {{"level", log::level_name(event_level)}, {"logger", info_.name}, {"data", data}}}});
+    };
+  }
+  log::RequestScope scope(log::trace_context(*meta), observe_from, std::move(observer));
   json answer;
   try {
-    if (method == "server/discover") {
-      answer = result_response(id, discover());
-    } else if (method == "tools/list") {
-      auto cursor = params.find("cursor");
-      if (cursor != params.end() && !cursor->is_null())
-        return error_response(id, kInvalidParams, "invalid params: unknown cursor");
-      json list = registry_.tools_list();
-      list["ttlMs"] = kCacheTtlMs;
-      list["cacheScope"] = "public";
-      answer = result_response(id, std::move(list));
-    } else if (method == "tools/call") {
-      // No session: calls are audited and logged without one.
-      Session stateless("");
-      InFlightRequest request(stateless, id);
-      answer = call_tool(id, params, stateless, request);
-    } else {
-      bool removed = method == "initialize" || method == "ping" || method == "logging/setLevel";
-      return error_response(id, kMethodNotFound,
-                            "method not found: " + name_for_message(method) +
-                                (removed ? " (removed in 2026-07-28)" : ""));
-    }
+    answer = modern_answer(message, params, request, list_elided);
   } catch (const std::exception &e) {
     log::error(std::string("internal error handling ") + method + ": " + e.what());
     return error_response(id, kInternalError, "internal error");
   }
-  if (answer.contains("result")) {
-    answer["result"]["resultType"] = "complete";
-    answer["result"]["_meta"][kMetaServerInfo] = {
-        {"name", info_.name}, {"title", info_.title}, {"version", info_.version}};
-  }
+  if (request != nullptr && request->cancelled())
+    return std::nullopt; // "SHOULD ... not send a response for the cancelled request"
   return answer;
+}
+
+json Server::modern_answer(const json &message, const json &params, const InFlightRequest *request,
+                           bool *list_elided) const {
+  const json &id = message["id"];
+  const std::string &method = message["method"].get_ref<const std::string &>();
+  if (method == "server/discover")
+    return result_response(id, completed(discover()));
+  if (method == "tools/list") {
+    auto cursor = params.find("cursor");
+    if (cursor != params.end() && !cursor->is_null())
+      return error_response(id, kInvalidParams, "invalid params: unknown cursor");
+    if (list_elided != nullptr) {
+      *list_elided = true;
+      return result_response(id, nullptr);
+    }
+    return result_response(id, completed(with_caching_hints(registry_.tools_list())));
+  }
+  if (method == "tools/call") {
+    // No session: calls are audited and logged without one. A transport
+    // that can cancel the call (stdio) tracks it as `request`.
+    Session stateless("");
+    std::optional<InFlightRequest> untracked;
+    if (request == nullptr)
+      request = &untracked.emplace(stateless, id);
+    json answer = call_tool(id, params, stateless, *request);
+    if (answer.contains("result"))
+      answer["result"] = completed(std::move(answer["result"]));
+    return answer;
+  }
+  if (method == "subscriptions/listen") {
+    auto filter = params.find("notifications");
+    if (filter == params.end() || !filter->is_object())
+      return error_response(id, kInvalidParams,
+                            "invalid params: subscriptions/listen needs params.notifications, "
+                            "the notification filter (an object)");
+    // The filter agreed to: none of the types a client may ask for ever
+    // happens here (see handle_modern()).
+    return {
+        {"jsonrpc", "2.0"},
+        {"method", "notifications/subscriptions/acknowledged"},
+        {"params", {{"_meta", {{kMetaSubscriptionId, id}}}, {"notifications", json::object()}}}};
+  }
+  bool removed = method == "initialize" || method == "ping" || method == "logging/setLevel";
+  return error_response(id, kMethodNotFound,
+                        "method not found: " + name_for_message(method) +
+                            (removed ? " (removed in 2026-07-28)" : ""));
 }
 
 json Server::call_tool(const json &id, const json &params, const Session &session,

@@ -67,6 +67,11 @@ struct StdioTransport::Impl {
   bool stopping = false;
   bool thread_refused = false; ///< a thread could not be started (logged once)
 
+  /// Writes a notification that belongs to a request (its log messages) at once, before its answer.
+  const mcp::Notify notify = [this](const nlohmann::json &notification) {
+    write_line(mcp::to_text(notification));
+  };
+
   Impl(const mcp::Server &served, std::istream &input, std::ostream &output)
       : server(served), in(input), out(output) {}
 
@@ -126,7 +131,7 @@ struct StdioTransport::Impl {
       waiting.pop_front();
       ++handling;
       lock.unlock();
-      finish(server.respond(now.message, session, &now.request));
+      finish(server.respond(now.message, session, &now.request, notify));
       return true;
     }
     changed.notify_all();
@@ -163,7 +168,7 @@ struct StdioTransport::Impl {
       ++handling;
       changed.notify_all(); // room in `waiting`
       lock.unlock();
-      finish(server.respond(call.message, session, &call.request));
+      finish(server.respond(call.message, session, &call.request, notify));
       lock.lock();
     }
   }
@@ -182,7 +187,7 @@ struct StdioTransport::Impl {
       return serve_now([&] { return std::optional(mcp::to_text(*parsed.error)); });
     if (mcp::Server::waits_on_upstream(parsed.message))
       return queue(std::move(parsed.message));
-    return serve_now([&] { return server.respond(parsed.message, session); });
+    return serve_now([&] { return server.respond(parsed.message, session, nullptr, notify); });
   }
 
   void serve() {
@@ -211,6 +216,13 @@ struct StdioTransport::Impl {
     waiting.clear();
     changed.notify_all();
     changed.wait(lock, [&] { return handling == 0; });
+    lock.unlock();
+    // The server ends the open subscriptions: each gets its graceful-closure
+    // result (basic/patterns/subscriptions), so the client knows it may
+    // re-send subscriptions/listen to a new process.
+    for (const nlohmann::json &id : session.end_subscriptions())
+      if (!out_failed)
+        write_line(server.subscription_closed(id));
   }
 };
 

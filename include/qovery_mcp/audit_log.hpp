@@ -60,8 +60,9 @@ nlohmann::json audit_entry(const ToolSpec &tool, const nlohmann::json &arguments
                            const UpstreamResponse &response, CallOrigin origin);
 
 /// Sends a validated call upstream, the one way every adapter calls Qovery:
-/// logs it at debug level; when it changes state and `audit` is set, writes
-/// its intent before sending and its outcome before returning. Fails, having
+/// logs it ("call", with tool, jobId, outcome, status, attempts, ms) at debug
+/// level, or at warning when Qovery failed it (a 5xx, or no answer); when it changes state and
+/// `audit` is set, writes its intent before sending and its outcome before returning. Fails, having
 /// sent nothing, when the intent cannot be written: a change that cannot be
 /// audited is not made. A failed outcome line is only logged (the change is
 /// made by then, and its intent is on disk).

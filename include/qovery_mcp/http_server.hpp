@@ -132,8 +132,6 @@ public:
   /// Called with the exception a handler threw; the answer is then a 500.
   void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
 
-  /// Whether some route serves `method` (HEAD: GET).
-  bool serves(const std::string &method) const;
   /// Answers `req` with its route (404 when none matches).
   void answer(const httplib::Request &req, httplib::Response &res) const;
   /// Runs the error handler on an answer of status >= 400.

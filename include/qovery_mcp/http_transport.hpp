@@ -19,8 +19,12 @@ inline constexpr const char *kHealthPath = "/healthz";
 
 /// The MCP streamable HTTP transport on one endpoint, `/mcp`: sessions,
 /// Origin/Host checks, CORS for the accepted origins, content negotiation and
-/// the status codes of the 2025-11-25 specification, in front of an
-/// mcp::Server; and the health endpoint, kHealthPath.
+/// the status codes of the 2025-11-25 specification, in front of an mcp::Server;
+/// beside them, the stateless requests of 2026-07-28 on the same endpoint: a
+/// subscriptions/listen is answered with an SSE stream that stays open, and a
+/// request whose _meta asks for a log level gets its log messages and its
+/// result as an SSE stream (otherwise the answer is one JSON object); and the
+/// health endpoint, kHealthPath.
 class HttpTransport {
 public:
   /// Sessions of the 2025-11-25 era are held in `sessions`; or, with `tokens`
@@ -36,6 +40,8 @@ public:
   /// Serves until stop() is called. Call after a successful bind().
   void serve();
   /// Stops serving; safe from another thread or a signal-watching thread.
+  /// The open subscriptions/listen streams end first, each with its
+  /// graceful-closure result (waiting for them at most 2 s).
   void stop();
 
   struct Impl;

@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace qovery_mcp::mcp {
 
@@ -43,6 +45,10 @@ inline constexpr std::string_view kModernProtocolVersion = "2026-07-28";
 inline constexpr const char *kMetaProtocolVersion = "io.modelcontextprotocol/protocolVersion";
 inline constexpr const char *kMetaClientCapabilities = "io.modelcontextprotocol/clientCapabilities";
 inline constexpr const char *kMetaServerInfo = "io.modelcontextprotocol/serverInfo";
+/// The minimum level of the log messages a request asks for (server/utilities/logging).
+inline constexpr const char *kMetaLogLevel = "io.modelcontextprotocol/logLevel";
+/// The subscriptions/listen request a message belongs to (basic/patterns/subscriptions).
+inline constexpr const char *kMetaSubscriptionId = "io.modelcontextprotocol/subscriptionId";
 
 /// Whether `message` is served in the 2026-07-28 era: server/discover (it
 /// exists only there), a message whose params._meta names a protocol version
@@ -107,9 +113,18 @@ public:
   void set_log_level(std::string level);
 
   /// Marks the requests in flight whose id is `id` (a string or an integer)
-  /// cancelled, as notifications/cancelled asks; false when none is (unknown,
-  /// or already answered), which the spec asks the receiver to ignore.
+  /// cancelled, as notifications/cancelled asks, and ends the open
+  /// subscriptions of that id; false when there is none (unknown, or already
+  /// answered), which the spec asks the receiver to ignore.
   bool cancel(const nlohmann::json &id);
+
+  /// Records that the subscriptions/listen request `id` was acknowledged on
+  /// this session's stream (stdio): it stays open until cancel() names it or
+  /// end_subscriptions() ends it.
+  void open_subscription(const nlohmann::json &id);
+  /// Ends every open subscription; returns their ids, oldest first, for the
+  /// transport to close each with Server::subscription_closed().
+  std::vector<nlohmann::json> end_subscriptions();
 
 private:
   friend class InFlightRequest;
@@ -123,7 +138,8 @@ private:
   std::atomic<bool> initialized_{false};
   std::string protocol_version_;
   std::string log_level_ = "info";
-  std::list<Pending> in_flight_; ///< one entry per live InFlightRequest
+  std::list<Pending> in_flight_;              ///< one entry per live InFlightRequest
+  std::vector<nlohmann::json> subscriptions_; ///< ids of the open subscriptions/listen
 };
 
 /// A request of a session from when its transport reads it until it is
@@ -235,6 +251,27 @@ struct ServerInfo {
 /// not UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
 std::string to_text(const nlohmann::json &message);
 
+/// Receives, as it is logged, a notification that belongs to a request and
+/// goes before its answer: a notifications/message of the request's log
+/// level. On stdio it is written at once; on HTTP it is an event of the SSE
+/// stream that answers the request.
+using Notify = std::function<void(const nlohmann::json &notification)>;
+
+/// A 2026-07-28 answer as a transport sends it.
+struct ModernAnswer {
+  /// The response as to_text() writes it; for an acknowledged
+  /// subscriptions/listen, its acknowledgment (a notification).
+  std::string text;
+  int error_code = 0; ///< the response's JSON-RPC error code; 0 for a result
+  /// A subscriptions/listen acknowledged: the subscription stays open until
+  /// the client cancels it or the transport ends it with
+  /// Server::subscription_closed().
+  bool subscribed = false;
+  /// The request's _meta asked for log messages (kMetaLogLevel): over HTTP,
+  /// a result is then sent as an SSE stream, its notifications first.
+  bool log_level_asked = false;
+};
+
 /// The transport-independent MCP server: lifecycle, ping, tools/list,
 /// tools/call, logging/setLevel, notifications (notifications/cancelled
 /// among them). Knows nothing of HTTP or stdio. Safe to use from many threads
@@ -260,8 +297,15 @@ public:
   /// so the largest answer costs no JSON copy and no serialization. A message
   /// of the 2026-07-28 era (is_modern_request) is answered by handle_modern(),
   /// whatever `session` holds (stdio serves both eras on one stream).
+  ///
+  /// A 2026-07-28 request's notifications go to `notify` before the answer
+  /// (none after it, nor once the request is cancelled); a 2026-07-28
+  /// subscriptions/listen acknowledged is recorded in `session` (see
+  /// Session::open_subscription), and notifications/cancelled is honoured in
+  /// both eras (basic/patterns/cancellation: stdio's way to cancel).
   std::optional<std::string> respond(const nlohmann::json &message, Session &session,
-                                     const InFlightRequest *request = nullptr) const;
+                                     const InFlightRequest *request = nullptr,
+                                     const Notify &notify = nullptr) const;
 
   /// Whether answering `message` may wait on Qovery: a tools/call request.
   /// Every other message is answered from memory at once, so a transport
@@ -278,7 +322,43 @@ public:
   /// the supported and the requested versions, for a version it does not
   /// serve; -32601 for any other method (initialize, ping and
   /// logging/setLevel are gone in 2026-07-28). Nullopt for a notification.
-  std::optional<nlohmann::json> handle_modern(const nlohmann::json &message) const;
+  ///
+  /// subscriptions/listen (basic/patterns/subscriptions) is answered with
+  /// its acknowledgment, a notification whose filter is empty: the tool list
+  /// never changes while the server runs and it has no prompts or resources,
+  /// so it honours no notification type; the transport holds the stream open
+  /// until the client ends it, and ends it itself with subscription_closed().
+  ///
+  /// With kMetaLogLevel in _meta (server/utilities/logging, "Per-request log
+  /// level"; -32602 when it is not an RFC 5424 level), the events logged
+  /// while handling the request at or above that level (a retried or failed
+  /// call to Qovery, the call's outcome at debug, an internal error) go to
+  /// `notify` as notifications/message, at most kMaxLogNotifications, never
+  /// for subscriptions/listen; without it, none. Their data is the log
+  /// event's message and fields, secret-named fields redacted. With a valid
+  /// W3C `traceparent` (and `tracestate`) in _meta, the server's own log
+  /// lines for the request carry them (log::RequestScope). Once `request`
+  /// (tracked in a session) is cancelled, no notification is sent, no call
+  /// reaches Qovery, and the answer is nullopt.
+  std::optional<nlohmann::json> handle_modern(const nlohmann::json &message,
+                                              const Notify &notify = nullptr,
+                                              const InFlightRequest *request = nullptr) const;
+
+  /// handle_modern(), as the text to send: the tools/list answer is the id
+  /// spliced around its result serialized once, at construction.
+  std::optional<ModernAnswer> respond_modern(const nlohmann::json &message,
+                                             const Notify &notify = nullptr,
+                                             const InFlightRequest *request = nullptr) const;
+
+  /// The response that ends subscription `id` gracefully (the server's own
+  /// initiative, e.g. shutdown: basic/patterns/subscriptions, "Graceful
+  /// Closure"), as text: a result with resultType "complete" and the
+  /// subscription's id in _meta. A client that gets it knows not to reconnect.
+  std::string subscription_closed(const nlohmann::json &id) const;
+
+  /// The most notifications/message one request gets (logging: "SHOULD rate
+  /// limit"); a request logs a handful.
+  static constexpr std::size_t kMaxLogNotifications = 32;
 
 private:
   /// handle(), with the tools/list result left null when `list_elided` is
@@ -295,12 +375,26 @@ private:
   nlohmann::json discover() const;
   nlohmann::json call_tool(const nlohmann::json &id, const nlohmann::json &params,
                            const Session &session, const InFlightRequest &request) const;
+  /// handle_modern(), with the tools/list result left null when `list_elided`
+  /// is given (set to true then) for respond_modern() to splice in.
+  std::optional<nlohmann::json> modern(const nlohmann::json &message, const Notify &notify,
+                                       const InFlightRequest *request, bool *list_elided) const;
+  /// The answer to a valid 2026-07-28 request, before completed() adds the
+  /// fields every result carries.
+  nlohmann::json modern_answer(const nlohmann::json &message, const nlohmann::json &params,
+                               const InFlightRequest *request, bool *list_elided) const;
+  /// `result` with what every 2026-07-28 result carries: resultType and the
+  /// server's identity in _meta.
+  nlohmann::json completed(nlohmann::json result) const;
 
   const ToolRegistry &registry_;
   Upstream &upstream_;
   ServerInfo info_;
   AuditLog *audit_;
   std::string tools_list_text_; ///< registry_.tools_list(), serialized
+  /// The whole 2026-07-28 tools/list result (caching hints, resultType,
+  /// _meta), serialized
+  std::string modern_tools_list_text_;
 };
 
 } // namespace qovery_mcp::mcp

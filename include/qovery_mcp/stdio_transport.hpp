@@ -36,6 +36,11 @@ inline constexpr std::size_t kMaxStdioCallsWaiting = 64;
 /// notifications/cancelled naming a call not answered yet means the call gets
 /// no answer: one still waiting never starts, one not yet sent to Qovery is
 /// not sent, and one already sent completes (and is audited) unanswered.
+/// Both protocol eras are served on the same stream, message by message; a
+/// 2026-07-28 request's log messages (its _meta's log level) are written as
+/// they happen, before its answer, and a 2026-07-28 subscriptions/listen is
+/// acknowledged and stays open until notifications/cancelled names it (it
+/// then gets no answer) or stop() ends it with its graceful-closure result.
 class StdioTransport {
 public:
   /// Serves `server` on `in` and `out`, which must outlive the transport.
@@ -51,7 +56,8 @@ public:
   void serve();
 
   /// Stops serving: no message starts any more (calls read but not started
-  /// get no answer), and returns once every message started is answered.
+  /// get no answer), and returns once every message started is answered and
+  /// each open subscription got its graceful-closure result.
   /// Safe from another thread while serve() runs; serve() itself may stay
   /// blocked reading `in`.
   void stop();

@@ -81,7 +81,13 @@ void initialize(mcp::Session &session) {
 /// goes to a new session, anything else to an initialized one.
 std::optional<json> handle_as_http(const json &message) {
   if (mcp::is_modern_request(message))
-    return stack().server.handle_modern(message);
+    return stack().server.handle_modern(message, [](const json &notification) {
+      try {
+        (void)notification.dump(); // what the HTTP transport sends: throws on invalid UTF-8
+      } catch (const json::exception &e) {
+        violated("a request's notification serializes as strict JSON", e.what());
+      }
+    });
   mcp::Session session("fuzz-http");
   if (mcp::classify(message) != mcp::MessageKind::Request || message["method"] != "initialize")
     initialize(session);
@@ -97,6 +103,15 @@ void check_answer(const json &message, const std::optional<json> &reply) {
   }
   if (!reply)
     violated("a request or an invalid message gets an answer", lenient_dump(message));
+  // subscriptions/listen is answered with its acknowledgment, naming the request.
+  if (reply->value("method", "") == "notifications/subscriptions/acknowledged") {
+    static const json::json_pointer kSubscriptionId(
+        "/params/_meta/io.modelcontextprotocol~1subscriptionId");
+    if (kind != mcp::MessageKind::Request || !reply->contains(kSubscriptionId) ||
+        reply->at(kSubscriptionId) != message["id"])
+      violated("an acknowledgment names its subscriptions/listen request", lenient_dump(*reply));
+    return;
+  }
   try {
     (void)reply->dump(); // what the HTTP transport sends: throws on invalid UTF-8
   } catch (const json::exception &e) {

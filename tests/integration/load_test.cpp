@@ -63,6 +63,18 @@ constexpr int kCycle = 25;
 /// The server's resident set size in KiB.
 long rss_kib(int pid) { return proc_status(pid, "VmRSS"); }
 
+/// VmRSS once it is at most `bound`, or after 10 s: the server trims what it
+/// freed once idle for 2 s.
+long settled_rss_kib(int pid, long bound) {
+  auto until = Clock::now() + std::chrono::seconds(10);
+  long rss = rss_kib(pid);
+  while (rss > bound && Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    rss = rss_kib(pid);
+  }
+  return rss;
+}
+
 /// Waits until the server runs no more than `threads` threads: the workers
 /// started for a burst of connections end 5 s after their last one. False
 /// if they are still there after a minute.
@@ -329,8 +341,8 @@ TEST_CASE("Load: 200 concurrent sessions, 20,000 tools/call, memory back after t
   auto test_started = Clock::now();
   FakeQoveryProcess fake;
   // As a user expecting 200 clients that keep their connections open would
-  // start it: room for all of them (each open connection holds a worker),
-  // and idle sessions ending after a few seconds so the test can watch them go.
+  // start it: room for all of them, and idle sessions ending after a few
+  // seconds so the test can watch them go.
   ServerProcess server({"--api-url", fake.url(), "--ca-file", kCertDir + "/ca.pem", "--threads",
                         "64", "--max-connections", "256", "--session-timeout",
                         std::to_string(kSessionTimeoutSeconds)});
@@ -363,6 +375,8 @@ TEST_CASE("Load: 200 concurrent sessions, 20,000 tools/call, memory back after t
   long threads_burst = proc_status(pid, "Threads");
   REQUIRE(wait_for_threads(pid, threads_idle));
   long rss_start = rss_kib(pid);
+  // What the measured phase may leave resident beyond the start (see Memory below).
+  constexpr long kSlackKib = 4 * 1024;
 
   // The measured phase: 200 sessions live together, kCallsPerSession calls each.
   // Resident memory is sampled every 100 ms while it runs; the peak is the most seen.
@@ -391,7 +405,8 @@ TEST_CASE("Load: 200 concurrent sessions, 20,000 tools/call, memory back after t
     ended += session->end(tally) == 200 ? 1 : 0;
   sessions.clear(); // closes the 200 connections
   bool workers_ended = wait_for_threads(pid, threads_idle);
-  long rss_after_delete = rss_kib(pid);
+  // The server gives freed memory back once idle for 2 s.
+  long rss_after_delete = settled_rss_kib(pid, rss_start + kSlackKib);
 
   // A second batch of 200 sessions, left to expire: no DELETE, connections closed.
   Tally expiring;
@@ -405,7 +420,7 @@ TEST_CASE("Load: 200 concurrent sessions, 20,000 tools/call, memory back after t
   // The sweeper runs every second: the timeout, a sweep, and slack.
   std::this_thread::sleep_for(std::chrono::seconds(kSessionTimeoutSeconds) + 2500ms);
   bool batch_workers_ended = wait_for_threads(pid, threads_idle);
-  long rss_after_expiry = rss_kib(pid);
+  long rss_after_expiry = settled_rss_kib(pid, rss_start + kSlackKib);
   int expired = 0;
   {
     McpClient probe(server.port);
@@ -455,8 +470,9 @@ TEST_CASE("Load: 200 concurrent sessions, 20,000 tools/call, memory back after t
     CHECK(expiring.errors == 0);
   }
   CHECK(expired == kSessions);
-  // The workers started for the bursts ended once the connections closed.
-  CHECK(threads_burst > threads_idle);
+  // Workers started for the bursts, if any (connections hold none: only
+  // requests being answered do), ended once idle.
+  CHECK(threads_burst >= threads_idle);
   CHECK(workers_ended);
   CHECK(batch_workers_ended);
 
@@ -469,7 +485,6 @@ TEST_CASE("Load: 200 concurrent sessions, 20,000 tools/call, memory back after t
   // 3 MiB, mostly free space at the tops of its arenas, which malloc_trim
   // leaves; blocks in use were within 0.3 MiB of the start), and below such
   // leaks.
-  constexpr long kSlackKib = 4 * 1024;
   if (!kSanitized) {
     CHECK(rss_after_delete <= rss_start + kSlackKib);
     CHECK(rss_after_expiry <= rss_start + kSlackKib);

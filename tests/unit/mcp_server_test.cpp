@@ -517,7 +517,8 @@ TEST_CASE("MCP 2026-07-28: server/discover names versions, capabilities and the 
   CHECK(result["resultType"] == "complete");
   CHECK(result["supportedVersions"] ==
         json{"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"});
-  CHECK(result["capabilities"] == json{{"tools", json::object()}});
+  // logging: it sends a request's log messages when its _meta asks (server/utilities/logging).
+  CHECK(result["capabilities"] == json{{"tools", json::object()}, {"logging", json::object()}});
   CHECK(result["instructions"] == "Use it well.");
   CHECK(result["ttlMs"].is_number_integer());
   CHECK(result["ttlMs"].get<long>() >= 0);
@@ -690,4 +691,199 @@ TEST_CASE("MCP: a cancellation that names no request in flight is ignored", "[mc
   REQUIRE(answer);
   CHECK(json::parse(*answer)["id"] == 7);
   CHECK(f.upstream.requests.size() == 1);
+}
+
+namespace {
+
+json modern_call(const json &id, const std::string &log_level = "") {
+  json call = modern_request(
+      "tools/call",
+      {{"name", "list-things"}, {"arguments", {{"jobId", "11111111-1111-4111-8111-111111111111"}}}},
+      id);
+  if (!log_level.empty())
+    call["params"]["_meta"]["io.modelcontextprotocol/logLevel"] = log_level;
+  return call;
+}
+
+} // namespace
+
+TEST_CASE("MCP 2026-07-28: a request's log level decides which log messages it gets, and none "
+          "without it",
+          "[mcp][modern][logging]") {
+  Fixture f;
+  f.upstream.answer = {503, R"({"message":"down"})", UpstreamError::None, ""};
+  std::vector<json> sent;
+  mcp::Notify collect = [&](const json &notification) { sent.push_back(notification); };
+
+  // No level asked: no notification, whatever happens.
+  json answer = *f.server.handle_modern(modern_call(1), collect);
+  CHECK(answer["result"]["isError"] == true);
+  CHECK(sent.empty());
+
+  // Qovery failing the call is a warning: a client asking warning, or
+  // anything below, gets it; one asking error or above does not.
+  for (const char *level : {"debug", "info", "notice", "warning"}) {
+    INFO(level);
+    sent.clear();
+    answer = *f.server.handle_modern(modern_call(2, level), collect);
+    CHECK(answer["id"] == 2);
+    REQUIRE(sent.size() == 1);
+    const json &message = sent[0];
+    CHECK(message["jsonrpc"] == "2.0");
+    CHECK(message["method"] == "notifications/message");
+    CHECK_FALSE(message.contains("id"));
+    CHECK(message["params"]["level"] == "warning");
+    CHECK(message["params"]["logger"] == "test-server");
+    CHECK(message["params"]["data"]["message"] == "call");
+    CHECK(message["params"]["data"]["tool"] == "list-things");
+    CHECK(message["params"]["data"]["outcome"] == "failed");
+    CHECK(message["params"]["data"]["status"] == 503);
+  }
+  for (const char *level : {"error", "critical", "alert", "emergency"}) {
+    INFO(level);
+    sent.clear();
+    CHECK(f.server.handle_modern(modern_call(3, level), collect)->contains("result"));
+    CHECK(sent.empty());
+  }
+  // A call that succeeds logs its outcome at debug only.
+  f.upstream.answer = {200, R"({"results":[]})", UpstreamError::None, ""};
+  sent.clear();
+  f.server.handle_modern(modern_call(4, "info"), collect);
+  CHECK(sent.empty());
+  f.server.handle_modern(modern_call(5, "debug"), collect);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0]["params"]["level"] == "debug");
+  CHECK(sent[0]["params"]["data"]["outcome"] == "ok");
+  // Notifications never outlive the request: nothing is logged to it later.
+  sent.clear();
+  f.server.handle_modern(modern_call(6), collect);
+  CHECK(sent.empty());
+}
+
+TEST_CASE("MCP 2026-07-28: a log level that is not an RFC 5424 one is refused with -32602",
+          "[mcp][modern][logging]") {
+  Fixture f;
+  for (const json &level : {json("verbose"), json("DEBUG"), json(3), json(nullptr)}) {
+    INFO(level.dump());
+    json call = modern_call(7);
+    call["params"]["_meta"]["io.modelcontextprotocol/logLevel"] = level;
+    json answer = *f.server.handle_modern(call);
+    CHECK(answer["id"] == 7);
+    CHECK(answer["error"]["code"] == mcp::kInvalidParams);
+    CHECK(answer["error"]["message"].get<std::string>().find("logLevel") != std::string::npos);
+  }
+  CHECK(f.upstream.requests.empty());
+  std::optional<mcp::ModernAnswer> text = f.server.respond_modern(modern_call(8, "info"));
+  REQUIRE(text);
+  CHECK(text->log_level_asked);
+  CHECK(text->error_code == 0);
+  CHECK_FALSE(f.server.respond_modern(modern_call(8))->log_level_asked);
+}
+
+TEST_CASE("MCP 2026-07-28: subscriptions/listen is acknowledged with the filter the server honours",
+          "[mcp][modern][subscriptions]") {
+  Fixture f;
+  json listen = modern_request("subscriptions/listen",
+                               {{"notifications",
+                                 {{"toolsListChanged", true},
+                                  {"promptsListChanged", true},
+                                  {"resourceSubscriptions", {"x"}}}}},
+                               "sub-1");
+  listen["params"]["_meta"]["io.modelcontextprotocol/logLevel"] = "debug";
+  std::vector<json> sent;
+  json ack = *f.server.handle_modern(listen, [&](const json &n) { sent.push_back(n); });
+  CHECK(sent.empty()); // no log message on a subscription's stream
+  CHECK(ack == json{{"jsonrpc", "2.0"},
+                    {"method", "notifications/subscriptions/acknowledged"},
+                    {"params",
+                     {{"_meta", {{"io.modelcontextprotocol/subscriptionId", "sub-1"}}},
+                      {"notifications", json::object()}}}});
+  std::optional<mcp::ModernAnswer> text = f.server.respond_modern(listen);
+  REQUIRE(text);
+  CHECK(text->subscribed);
+  CHECK(json::parse(text->text) == ack);
+  CHECK_FALSE(f.server.respond_modern(modern_request("tools/list"))->subscribed);
+
+  // The filter is required (SubscriptionsListenRequestParams.notifications).
+  for (const json &params : {json::object(), json{{"notifications", true}}}) {
+    json bad = modern_request("subscriptions/listen", params, 9);
+    json answer = *f.server.handle_modern(bad);
+    CHECK(answer["id"] == 9);
+    CHECK(answer["error"]["code"] == mcp::kInvalidParams);
+    CHECK_FALSE(f.server.respond_modern(bad)->subscribed);
+  }
+
+  // The graceful closure: a result for the listen request, naming it.
+  for (const json &id : {json("sub-1"), json(12)}) {
+    json closed = json::parse(f.server.subscription_closed(id));
+    CHECK(closed["id"] == id);
+    CHECK(closed["result"]["resultType"] == "complete");
+    CHECK(closed["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == id);
+    CHECK(closed["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"] == "test-server");
+  }
+}
+
+TEST_CASE("MCP 2026-07-28: a subscription on stdio stays open until cancelled or ended",
+          "[mcp][modern][subscriptions]") {
+  Fixture f;
+  auto listen = [](const json &id) {
+    return modern_request("subscriptions/listen", {{"notifications", json::object()}}, id);
+  };
+  REQUIRE(f.server.respond(listen(1), f.session));
+  REQUIRE(f.server.respond(listen("two"), f.session));
+  REQUIRE(f.server.respond(listen(3), f.session));
+  // The client cancels one: it gets no answer, and the others stay open.
+  CHECK_FALSE(f.server.respond(cancelled({{"requestId", "two"}}), f.session));
+  CHECK_FALSE(f.session.cancel("two")); // gone
+  CHECK(f.session.end_subscriptions() == std::vector<json>{1, 3});
+  CHECK(f.session.end_subscriptions().empty());
+}
+
+TEST_CASE("MCP 2026-07-28: a call cancelled on stdio gets no answer and sends nothing more",
+          "[mcp][modern][cancel]") {
+  Fixture f;
+  // Cancelled before it starts: nothing reaches Qovery.
+  json call = modern_call("m-1", "debug");
+  std::vector<json> sent;
+  mcp::Notify collect = [&](const json &n) { sent.push_back(n); };
+  {
+    mcp::InFlightRequest request(f.session, call["id"]);
+    // A 2026-07-28 client's notifications/cancelled, with or without _meta.
+    json cancel = cancelled({{"requestId", "m-1"}, {"_meta", modern_meta()}});
+    CHECK_FALSE(f.server.respond(cancel, f.session));
+    CHECK(request.cancelled());
+    CHECK_FALSE(f.server.respond(call, f.session, &request, collect));
+    CHECK(f.upstream.requests.empty());
+    CHECK(sent.empty());
+  }
+  // Cancelled while Qovery answers: sent, but no answer and no log message.
+  f.upstream.while_sending = [&] {
+    CHECK_FALSE(f.server.respond(cancelled({{"requestId", "m-1"}}), f.session));
+  };
+  CHECK_FALSE(f.server.respond(call, f.session, nullptr, collect));
+  CHECK(f.upstream.requests.size() == 1);
+  CHECK(sent.empty());
+  // Not cancelled: answered, with its log message first.
+  f.upstream.while_sending = nullptr;
+  std::optional<std::string> answer = f.server.respond(call, f.session, nullptr, collect);
+  REQUIRE(answer);
+  CHECK(json::parse(*answer)["result"]["resultType"] == "complete");
+  CHECK(sent.size() == 1);
+}
+
+TEST_CASE("MCP 2026-07-28: respond_modern() writes what handle_modern() answers, tools/list "
+          "spliced in",
+          "[mcp][modern]") {
+  Fixture f;
+  for (const json &id : {json(1), json("list-\u2028-id"), json(-7)}) {
+    json list = modern_request("tools/list", json::object(), id);
+    std::optional<mcp::ModernAnswer> answer = f.server.respond_modern(list);
+    REQUIRE(answer);
+    CHECK(json::parse(answer->text) == *f.server.handle_modern(list));
+    CHECK(answer->text.find("\u2028") == std::string::npos); // one line, as stdio needs
+    CHECK(answer->error_code == 0);
+  }
+  json bad_cursor = modern_request("tools/list", {{"cursor", "x"}}, 2);
+  CHECK(f.server.respond_modern(bad_cursor)->error_code == mcp::kInvalidParams);
+  CHECK(f.server.respond_modern(modern_request("ping"))->error_code == mcp::kMethodNotFound);
 }
