@@ -78,10 +78,7 @@ bool has_connection_option(const httplib::Request &req, std::string_view option)
     std::string value = to_lower(req.get_header_value("Connection", i));
     for (std::size_t start = 0; start <= value.size();) {
       std::size_t comma = std::min(value.find(',', start), value.size());
-      std::string_view item(value.data() + start, comma - start);
-      item.remove_prefix(std::min(item.find_first_not_of(" \t"), item.size()));
-      item = item.substr(0, item.find_last_not_of(" \t") + 1);
-      if (item == option)
+      if (trim_ows(std::string_view(value.data() + start, comma - start)) == option)
         return true;
       start = comma + 1;
     }

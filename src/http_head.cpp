@@ -33,14 +33,6 @@ std::string_view chomp(std::string_view line) {
   return line;
 }
 
-std::string_view trim_ows(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
-
 HttpRefusal bad_request(std::string reason) { return {400, "bad request: " + std::move(reason)}; }
 
 /// Splits the request-target into path and query as cpp-httplib does; an

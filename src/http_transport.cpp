@@ -71,16 +71,6 @@ void send_error(httplib::Response &res, int status, int code, std::string messag
                   kJson);
 }
 
-/// `value` without the blanks around it (RFC 9110, 5.5: OWS is not part of
-/// a field value).
-std::string_view trimmed(std::string_view value) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-    value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-    value.remove_suffix(1);
-  return value;
-}
-
 /// An Mcp-Name value as the client meant it: "=?base64?...?=" decoded
 /// (2026-07-28, transports/streamable-http "Value Encoding"); nullopt when
 /// that form holds no valid Base64.
@@ -117,7 +107,7 @@ std::optional<std::string> header_mismatch(const httplib::Request &req, const js
   auto meta = params.find("_meta");
   if (meta != params.end() && meta->is_object()) {
     auto version = meta->find(mcp::kMetaProtocolVersion);
-    std::string header(trimmed(req.get_header_value("MCP-Protocol-Version")));
+    std::string header(trim_ows(req.get_header_value("MCP-Protocol-Version")));
     if (version != meta->end() && version->is_string() && *version != header)
       return "the MCP-Protocol-Version header " +
              (header.empty() ? std::string("is missing") : "(" + name_for_message(header) + ")") +
@@ -127,7 +117,7 @@ std::optional<std::string> header_mismatch(const httplib::Request &req, const js
   if (!req.has_header("Mcp-Method"))
     return "the Mcp-Method header is missing (it must repeat the method, " +
            name_for_message(method) + ")";
-  if (std::string header(trimmed(req.get_header_value("Mcp-Method"))); header != method)
+  if (std::string header(trim_ows(req.get_header_value("Mcp-Method"))); header != method)
     return "the Mcp-Method header (" + name_for_message(header) + ") is not the method, " +
            name_for_message(method);
   auto name = params.find("name");
@@ -136,7 +126,7 @@ std::optional<std::string> header_mismatch(const httplib::Request &req, const js
   if (!req.has_header("Mcp-Name"))
     return "the Mcp-Name header is missing (it must repeat params.name, " +
            name_for_message(name->get<std::string>()) + ")";
-  std::optional<std::string> header = header_text(trimmed(req.get_header_value("Mcp-Name")));
+  std::optional<std::string> header = header_text(trim_ows(req.get_header_value("Mcp-Name")));
   if (!header)
     return std::string("the Mcp-Name header is not valid Base64 in its =?base64?...?= form");
   if (*header != *name)
@@ -275,7 +265,7 @@ struct HttpTransport::Impl {
       return;
     }
     const json &id = kind == mcp::MessageKind::Request ? message["id"] : json(nullptr);
-    if (mcp::is_modern_request(message, trimmed(req.get_header_value("MCP-Protocol-Version")))) {
+    if (mcp::is_modern_request(message, trim_ows(req.get_header_value("MCP-Protocol-Version")))) {
       serve_modern(req, message, res);
       return;
     }

@@ -102,14 +102,6 @@ bool valid_tracestate_value(std::string_view value) {
                      [](char c) { return c >= 0x20 && c <= 0x7e && c != ',' && c != '='; });
 }
 
-std::string_view without_blanks(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
-
 } // namespace
 
 std::string_view level_name(Level level) {
@@ -230,7 +222,7 @@ bool valid_tracestate(std::string_view text) {
   int members = 0;
   while (true) {
     std::size_t comma = text.find(',');
-    std::string_view member = without_blanks(text.substr(0, comma));
+    std::string_view member = trim_ows(text.substr(0, comma));
     if (!member.empty()) { // empty list members are allowed, and skipped
       std::size_t equals = member.find('=');
       if (equals == std::string_view::npos || ++members > 32 ||
@@ -258,7 +250,7 @@ TraceContext trace_context(const json &meta) {
   auto state = meta.find("tracestate");
   if (state != meta.end() && state->is_string() &&
       valid_tracestate(state->get_ref<const std::string &>()))
-    trace.tracestate = std::string(without_blanks(state->get_ref<const std::string &>()));
+    trace.tracestate = std::string(trim_ows(state->get_ref<const std::string &>()));
   return trace;
 }
 

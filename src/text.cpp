@@ -58,4 +58,12 @@ std::string to_hex(std::string_view bytes) {
   return hex;
 }
 
+std::string_view trim_ows(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+    text.remove_suffix(1);
+  return text;
+}
+
 } // namespace qovery_mcp

@@ -18,6 +18,9 @@ std::size_t code_points(std::string_view text);
 /// Whether `text` is a UUID: 8-4-4-4-12 hexadecimal digits, either case (ids
 /// in paths and arguments; any version).
 bool is_uuid(std::string_view text);
+/// `text` without the spaces and tabs around it (RFC 9110, 5.6.3: optional
+/// whitespace, which is not part of a field value or a list member).
+std::string_view trim_ows(std::string_view text);
 /// `bytes` as lower-case hexadecimal, two digits a byte (random ids, digests).
 std::string to_hex(std::string_view bytes);
 

@@ -23,15 +23,6 @@ json modern_request(const std::string &method, json params, int id) {
   return {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
 }
 
-/// The MCP request headers a 2026-07-28 client sends with `message`.
-httplib::Headers modern_headers(const json &message) {
-  httplib::Headers headers = {{"MCP-Protocol-Version", "2026-07-28"},
-                              {"Mcp-Method", message["method"].get<std::string>()}};
-  if (message["method"] == "tools/call")
-    headers.emplace("Mcp-Name", message["params"]["name"].get<std::string>());
-  return headers;
-}
-
 const json kListArguments = {{"jobId", kJobId}};
 
 } // namespace

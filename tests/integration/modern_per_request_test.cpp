@@ -58,15 +58,6 @@ json add_call(const json &id, const std::string &key, const std::string &value,
   return call;
 }
 
-/// The MCP request headers a 2026-07-28 client sends with `message`.
-httplib::Headers modern_headers(const json &message) {
-  httplib::Headers headers = {{"MCP-Protocol-Version", "2026-07-28"},
-                              {"Mcp-Method", message["method"].get<std::string>()}};
-  if (message["method"] == "tools/call")
-    headers.emplace("Mcp-Name", message["params"]["name"].get<std::string>());
-  return headers;
-}
-
 /// The JSON-RPC messages of the `data:` lines of an SSE body (or of a raw
 /// HTTP exchange carrying one), in order.
 std::vector<json> sse_messages(const std::string &text) {

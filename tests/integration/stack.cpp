@@ -121,6 +121,14 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
+httplib::Headers modern_headers(const nlohmann::json &message) {
+  httplib::Headers headers = {{"MCP-Protocol-Version", "2026-07-28"},
+                              {"Mcp-Method", message["method"].get<std::string>()}};
+  if (message["method"] == "tools/call")
+    headers.emplace("Mcp-Name", message["params"]["name"].get<std::string>());
+  return headers;
+}
+
 int connect_loopback(int port, const char *source) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0)

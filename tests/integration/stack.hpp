@@ -97,6 +97,10 @@ struct HttpReply {
   std::string header(const std::string &name) const;
 };
 
+/// The MCP request headers a 2026-07-28 client sends with `message`
+/// (MCP-Protocol-Version, Mcp-Method, and Mcp-Name for a tools/call).
+httplib::Headers modern_headers(const nlohmann::json &message);
+
 /// A minimal MCP client over streamable HTTP.
 class McpClient {
 public:
