@@ -45,8 +45,8 @@ TEST_CASE("MCP 2026-07-28 over HTTP: discover, list and call with no session", "
   CHECK(reply.json()["result"]["tools"].size() == 6);
   CHECK(reply.json()["result"]["cacheScope"] == "public");
 
-  json call =
-      modern_request("tools/call", {{"name", "list-job-secrets"}, {"arguments", kListArguments}}, 3);
+  json call = modern_request("tools/call",
+                             {{"name", "list-job-secrets"}, {"arguments", kListArguments}}, 3);
   reply = client.post(call, modern_headers(call));
   CHECK(reply.status == 200);
   CHECK(reply.json()["result"]["resultType"] == "complete");
@@ -83,9 +83,10 @@ TEST_CASE("MCP 2026-07-28 over HTTP: each refusal has its status, its code and t
     int code;
   };
   json list = modern_request("tools/list", json::object(), 11);
-  json call =
-      modern_request("tools/call", {{"name", "list-job-secrets"}, {"arguments", kListArguments}}, 12);
-  json no_meta = {{"jsonrpc", "2.0"}, {"id", 13}, {"method", "server/discover"}, {"params", json::object()}};
+  json call = modern_request("tools/call",
+                             {{"name", "list-job-secrets"}, {"arguments", kListArguments}}, 12);
+  json no_meta = {
+      {"jsonrpc", "2.0"}, {"id", 13}, {"method", "server/discover"}, {"params", json::object()}};
   json unsupported = modern_request("server/discover", json::object(), 14);
   unsupported["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"] = "v999.0.0";
   json no_capabilities = modern_request("tools/list", json::object(), 15);
@@ -94,31 +95,48 @@ TEST_CASE("MCP 2026-07-28 over HTTP: each refusal has its status, its code and t
   std::vector<Row> rows = {
       {"no _meta", no_meta, modern_headers(no_meta), 400, -32602},
       {"no clientCapabilities", no_capabilities, modern_headers(no_capabilities), 400, -32602},
-      {"an unsupported version, header and body agreeing", unsupported,
-       {{"MCP-Protocol-Version", "v999.0.0"}, {"Mcp-Method", "server/discover"}}, 400, -32022},
+      {"an unsupported version, header and body agreeing",
+       unsupported,
+       {{"MCP-Protocol-Version", "v999.0.0"}, {"Mcp-Method", "server/discover"}},
+       400,
+       -32022},
       {"MCP-Protocol-Version not the body's", unsupported, modern_headers(unsupported), 400,
        -32020},
       {"MCP-Protocol-Version missing", list, {{"Mcp-Method", "tools/list"}}, 400, -32020},
-      {"Mcp-Method another method", list,
-       {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "prompts/list"}}, 400, -32020},
+      {"Mcp-Method another method",
+       list,
+       {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "prompts/list"}},
+       400,
+       -32020},
       {"Mcp-Method missing", list, {{"MCP-Protocol-Version", "2026-07-28"}}, 400, -32020},
-      {"Mcp-Method in other case", list,
-       {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "TOOLS/LIST"}}, 400, -32020},
-      {"Mcp-Name another tool", call,
+      {"Mcp-Method in other case",
+       list,
+       {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "TOOLS/LIST"}},
+       400,
+       -32020},
+      {"Mcp-Name another tool",
+       call,
        {{"MCP-Protocol-Version", "2026-07-28"},
         {"Mcp-Method", "tools/call"},
         {"Mcp-Name", "wrong_tool_name"}},
-       400, -32020},
-      {"Mcp-Name missing", call,
-       {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "tools/call"}}, 400, -32020},
-      {"Mcp-Name in broken Base64", call,
+       400,
+       -32020},
+      {"Mcp-Name missing",
+       call,
+       {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "tools/call"}},
+       400,
+       -32020},
+      {"Mcp-Name in broken Base64",
+       call,
        {{"MCP-Protocol-Version", "2026-07-28"},
         {"Mcp-Method", "tools/call"},
         {"Mcp-Name", "=?base64?!!!?="}},
-       400, -32020},
+       400,
+       -32020},
       {"initialize, removed", modern_request("initialize", json::object(), 16), {}, 404, -32601},
       {"ping, removed", modern_request("ping", json::object(), 17), {}, 404, -32601},
-      {"logging/setLevel, removed", modern_request("logging/setLevel", {{"level", "info"}}, 18),
+      {"logging/setLevel, removed",
+       modern_request("logging/setLevel", {{"level", "info"}}, 18),
        {},
        404,
        -32601},
