@@ -1,5 +1,6 @@
 #include "qovery_mcp/upstream.hpp"
 
+#include "answer_head.hpp"
 #include "base_url.hpp"
 #include "socket_watchdog.hpp"
 #include "trust_store.hpp"
@@ -9,6 +10,7 @@
 
 #include <httplib.h>
 #include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -162,8 +164,9 @@ struct Reading {
   std::chrono::milliseconds read_timeout{0};
   /// Ends at the deadline plus kDeadlineGrace.
   WatchedAttempt watch;
+  /// The head read so far; `done` once the status and headers all came.
+  HeadBudget head{kMaxAnswerHeadBytes};
   std::string body;
-  bool headers_received = false;
   /// Why the hooks cancelled the read: the answer was refused.
   std::optional<UpstreamResponse> refusal;
   /// The content receiver found the deadline passed.
@@ -192,6 +195,24 @@ void on_tls_progress(const SSL *ssl, int where, int) {
       std::max(std::chrono::milliseconds(1),
                std::min(reading->read_timeout, time_until(reading->deadline_at)));
   reading->client->set_read_timeout(reading->read_timeout);
+}
+
+/// An SSL_CTX message callback: counts the application data records read
+/// against the head of the answer under way (the SSL_CTX's app data, as for
+/// on_tls_progress), and ends the connection once the head passed its limit.
+/// The records of the handshake are not counted; a record is at most 16 KiB,
+/// so the head read is at most that much over the limit.
+void on_tls_message(int write_p, int, int content_type, const void *data, std::size_t length,
+                    SSL *ssl, void *) {
+  if (write_p != 0 || content_type != SSL3_RT_HEADER || length < SSL3_RT_HEADER_LENGTH ||
+      !SSL_is_init_finished(ssl))
+    return;
+  const auto *header = static_cast<const unsigned char *>(data);
+  auto *reading = static_cast<Reading *>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  if (reading == nullptr || header[0] != SSL3_RT_APPLICATION_DATA)
+    return;
+  if (!reading->head.take((std::size_t{header[3]} << 8) | header[4]))
+    ::shutdown(SSL_get_fd(ssl), SHUT_RDWR);
 }
 
 /// A number drawn uniformly from [0, 1], for the backoff's jitter.
@@ -242,6 +263,8 @@ struct HttpUpstream::Impl {
   std::optional<UpstreamResponse> refuse_headers(const httplib::Response &response) const;
   /// The answer's body grew past the limit.
   UpstreamResponse too_large() const;
+  /// The answer's head grew past kMaxAnswerHeadBytes.
+  UpstreamResponse head_too_large() const;
   /// The deadline ended an attempt; `headers_received` tells whether an answer had begun.
   UpstreamResponse deadline_passed(bool headers_received) const;
   std::unique_ptr<httplib::ClientImpl> acquire();
@@ -288,13 +311,14 @@ std::unique_ptr<httplib::ClientImpl> HttpUpstream::Impl::make_client() const {
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
                                                X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
     SSL_CTX_set_info_callback(tls->ssl_context(), on_tls_progress);
+    SSL_CTX_set_msg_callback(tls->ssl_context(), on_tls_message);
     if (is_ip_literal(url.host))
       X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str());
     else
       X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), url.host.size());
     client = std::move(tls);
   } else {
-    client = std::make_unique<httplib::ClientImpl>(url.host, url.port);
+    client = std::make_unique<HeadLimitedClient>(url.host, url.port);
   }
   client->set_keep_alive(true);
   client->set_tcp_nodelay(true);
@@ -441,6 +465,12 @@ UpstreamResponse HttpUpstream::Impl::too_large() const {
                                                format_size(max_answer_bytes) + " limit");
 }
 
+UpstreamResponse HttpUpstream::Impl::head_too_large() const {
+  return failure(UpstreamError::BadAnswer, "the header block of the answer from " + authority +
+                                               " is larger than the " +
+                                               format_size(kMaxAnswerHeadBytes) + " limit");
+}
+
 UpstreamResponse HttpUpstream::Impl::deadline_passed(bool headers_received) const {
   if (headers_received)
     return failure(UpstreamError::Timeout, "the answer from " + authority +
@@ -468,8 +498,10 @@ Attempt HttpUpstream::Impl::send_once(httplib::Request request,
       url.tls ? static_cast<httplib::SSLClient &>(*client).ssl_context() : nullptr;
   if (tls_context)
     SSL_CTX_set_app_data(tls_context, &reading);
+  else
+    static_cast<HeadLimitedClient &>(*client).head = &reading.head;
   request.response_handler = [this, &reading](const httplib::Response &response) {
-    reading.headers_received = true;
+    reading.head.done = true;
     reading.refusal = refuse_headers(response);
     if (reading.refusal)
       return false;
@@ -504,6 +536,8 @@ Attempt HttpUpstream::Impl::send_once(httplib::Request request,
   client->set_socket_options(nullptr);
   if (tls_context)
     SSL_CTX_set_app_data(tls_context, nullptr);
+  else
+    static_cast<HeadLimitedClient &>(*client).head = nullptr;
 
   Attempt result;
   if (sent) {
@@ -512,8 +546,10 @@ Attempt HttpUpstream::Impl::send_once(httplib::Request request,
     result.retry_after = parse_retry_after(res.get_header_value("Retry-After"));
   } else if (reading.refusal) {
     result.response = std::move(*reading.refusal);
+  } else if (reading.head.exceeded) {
+    result.response = head_too_large();
   } else if (expired || reading.deadline_passed) {
-    result.response = deadline_passed(reading.headers_received);
+    result.response = deadline_passed(reading.head.done);
   } else {
     result.response =
         describe(*client, error, elapsed, attempt_connect_timeout, reading.read_timeout);

@@ -111,6 +111,13 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view head
 /// list of a job's secrets is a few kilobytes, and a body is held in memory.
 inline constexpr std::size_t kMaxAnswerBytes = 8 * 1024 * 1024;
 
+/// The largest answer head HttpUpstream reads, in bytes (64 KiB, Envoy's
+/// default for headers): its status line and header fields, with any 1xx
+/// answers before it. Qovery's heads are well under 2 KiB; a larger one is
+/// refused (BadAnswer) as soon as it passes the limit, over TLS within one
+/// record (16 KiB) of it.
+inline constexpr std::size_t kMaxAnswerHeadBytes = 64 * 1024;
+
 struct HttpUpstreamConfig {
   /// "https://api.qovery.com", optionally with a path prefix. Plain http:// is
   /// accepted only for a loopback host (127.0.0.0/8, ::1, localhost).
@@ -142,8 +149,9 @@ struct HttpUpstreamConfig {
 /// keep-alive connections pooled and reused across calls and threads,
 /// TCP_NODELAY on, failed attempts retried as `retry` says within `deadline`.
 /// Answers are taken as they are: "Accept-Encoding: identity" is sent, nothing
-/// is decompressed, and an answer with another Content-Encoding or a body over
-/// `max_answer_bytes` is refused (BadAnswer) as soon as that shows. One
+/// is decompressed, and an answer with another Content-Encoding, a head over
+/// kMaxAnswerHeadBytes or a body over `max_answer_bytes` is refused
+/// (BadAnswer) as soon as that shows. One
 /// watchdog thread, started with the first call and joined by the destructor,
 /// ends an attempt still reading 0.2 s after the deadline by shutting its
 /// socket down (httplib's read timeout restarts with every byte).

@@ -15,6 +15,13 @@ growth it caused is given beside it):
 3. nested bodies: 8 bodies of 4 MiB of [[[...]]] at once.
 4. chunked flood: 2 chunked bodies of 40 MiB.
 5. initialize flood: 20,000 initialize requests (sessions) in a row.
+
+Then a second server, pointed by --api-url at a hostile Qovery (a raw socket
+server of this script), gets one REST list call per kind of hostile answer,
+and prints what the call got, how long it took and its memory peak:
+
+6. a 200 MB header block; 7. a 200 MB body; 8. a gzip body that inflates
+from 200 kB to 200 MiB.
 """
 
 import json
@@ -26,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SERVER = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "qovery-job-secret-mcp")
@@ -195,6 +203,88 @@ def main():
     report("memory")
     time.sleep(3)
     print(f"  VmRSS 3 s after the last case: {status(pid, 'VmRSS')} kB")
+    server.terminate()
+    server.wait()
+    hostile_upstream()
+
+
+def hostile_answers():
+    """The hostile answers, each a generator of byte blocks, by name."""
+    pad = (b"X-Pad: " + b"p" * 1000 + b"\r\n") * 64
+
+    def header_block():
+        yield b"HTTP/1.1 200 OK\r\n"
+        for _ in range(200 * MIB // len(pad)):
+            yield pad
+
+    def body():
+        yield b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+        block = b" " * MIB
+        for _ in range(200):
+            yield block
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = packer.compress(b" " * (200 * MIB)) + packer.flush()
+
+    def gzip_body():
+        yield (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+               b"Content-Length: " + str(len(bomb)).encode() + b"\r\n\r\n" + bomb)
+
+    return {"6. a 200 MB header block": header_block, "7. a 200 MB body": body,
+            "8. a gzip body of 200 MiB inflated": gzip_body}
+
+
+def hostile_upstream():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    answers = hostile_answers()
+    current = {"answer": None}
+
+    def serve():
+        while True:
+            conn, _ = listener.accept()
+            try:
+                conn.recv(65536)
+                for block in current["answer"]():
+                    conn.sendall(block)
+            except OSError:
+                pass
+            conn.close()
+    threading.Thread(target=serve, daemon=True).start()
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    rest_port = probe.getsockname()[1]
+    probe.close()
+    environment = dict(os.environ, QOVERY_API_KEY="qov_bench")
+    server = subprocess.Popen(
+        [SERVER, "--api-url", f"http://127.0.0.1:{listener.getsockname()[1]}", "--mcp-port", "0",
+         "--rest-port", str(rest_port), "--deadline", "30"],
+        stderr=subprocess.PIPE, text=True, env=environment)
+    for line in server.stderr:
+        if "REST" in line:
+            break
+    threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()
+    pid = server.pid
+    peak_before = status(pid, "VmHWM")
+    print(f"hostile Qovery: server pid {pid} with --api-url at it, VmRSS at start "
+          f"{status(pid, 'VmRSS')} kB; one REST list call each:")
+    job = "00000000-0000-0000-0000-000000000001"
+    for name, answer in answers.items():
+        current["answer"] = answer
+        start = time.monotonic()
+        s = connect(rest_port)
+        s.sendall(f"GET /v1/job/{job}/secret HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Connection: close\r\n\r\n".encode())
+        reply = read_all(s, 60).decode(errors="replace")
+        s.close()
+        took = time.monotonic() - start
+        detail = reply.split("\r\n\r\n", 1)[-1][:160]
+        peak = status(pid, "VmHWM")
+        print(f"{name}: {reply.split(chr(13))[0]} in {took:.2f} s, VmHWM {peak} kB "
+              f"(+{peak - peak_before} kB): {detail}")
+        peak_before = peak
     server.terminate()
     server.wait()
 
