@@ -16,16 +16,6 @@ bool is_host_name(std::string_view host) {
   });
 }
 
-bool is_loopback_host(const std::string &host) {
-  if (to_lower(host) == "localhost")
-    return true;
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1)
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
-}
-
 Result<int> parse_port(std::string_view text) {
   auto invalid = [&] {
     return Result<int>::failure("--api-url: invalid port \"" + std::string(text.substr(0, 16)) +

@@ -160,19 +160,6 @@ bool host_allowed(std::string_view host_header, const HttpServerOptions &options
          name == "[" + to_lower(options.host) + "]" || listed(options.allowed_hosts, name);
 }
 
-bool is_loopback_host(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  std::string address(host);
-  in_addr v4{};
-  if (inet_pton(AF_INET, address.c_str(), &v4) == 1)
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, address.c_str(), &v6) == 1)
-    return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
-  return to_lower(host) == "localhost";
-}
-
 bool token_matches(std::string_view presented, std::string_view expected) {
   unsigned char presented_digest[SHA256_DIGEST_LENGTH];
   unsigned char expected_digest[SHA256_DIGEST_LENGTH];

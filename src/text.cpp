@@ -1,7 +1,9 @@
 #include "qovery_mcp/text.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cctype>
+#include <netinet/in.h>
 
 namespace qovery_mcp {
 
@@ -64,6 +66,23 @@ std::string_view trim_ows(std::string_view text) {
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
     text.remove_suffix(1);
   return text;
+}
+
+bool is_loopback_host(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  std::string address(host);
+  in_addr v4{};
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, address.c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  return to_lower(host) == "localhost";
+}
+
+std::string url_host(const std::string &host) {
+  return host.find(':') == std::string::npos ? host : "[" + host + "]";
 }
 
 } // namespace qovery_mcp

@@ -6,6 +6,7 @@
 #include "trust_store.hpp"
 
 #include "qovery_mcp/log.hpp"
+#include "qovery_mcp/process.hpp"
 #include "qovery_mcp/text.hpp"
 
 #include <httplib.h>
@@ -16,7 +17,6 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <future>
@@ -74,15 +74,6 @@ namespace {
 constexpr const char *kUserAgent = "qovery-job-secret-mcp";
 
 bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
-
-/// A peer that closed a connection makes the next write raise SIGPIPE, which
-/// kills the process; httplib writes without MSG_NOSIGNAL and only its Server
-/// ignores the signal.
-void ignore_sigpipe() {
-  struct sigaction current {};
-  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
-    std::signal(SIGPIPE, SIG_IGN);
-}
 
 std::string format_duration(std::chrono::milliseconds duration) {
   auto ms = duration.count();
@@ -592,7 +583,7 @@ Result<std::unique_ptr<HttpUpstream>> HttpUpstream::create(HttpUpstreamConfig co
 
   impl->url = std::move(url.value());
   bool default_port = impl->url.port == (impl->url.tls ? 443 : 80);
-  std::string host = is_ipv6_literal(impl->url.host) ? "[" + impl->url.host + "]" : impl->url.host;
+  std::string host = url_host(impl->url.host);
   impl->authority = host + ":" + std::to_string(impl->url.port);
   impl->headers = {
       {"Host", default_port ? host : impl->authority},

@@ -80,10 +80,6 @@ struct CorsPolicy {
 bool host_allowed(std::string_view host_header, const HttpServerOptions &options);
 /// Whether a browser Origin may call this server: loopback, or allowed.
 bool origin_allowed(std::string_view origin, const HttpServerOptions &options);
-/// Whether `host` (a --host value) is a loopback address: 127.0.0.0/8, ::1
-/// (bracketed or not, or IPv4-mapped) or "localhost". Anything else, names
-/// included, may be reachable from elsewhere.
-bool is_loopback_host(std::string_view host);
 /// Whether the `presented` token is `expected`, in time that depends on
 /// neither (both are hashed with SHA-256, and the digests compared with
 /// CRYPTO_memcmp), so timing tells an attacker nothing about the token.

@@ -23,5 +23,12 @@ bool is_uuid(std::string_view text);
 std::string_view trim_ows(std::string_view text);
 /// `bytes` as lower-case hexadecimal, two digits a byte (random ids, digests).
 std::string to_hex(std::string_view bytes);
+/// Whether `host` (a --host value, or a URL's host) is a loopback address:
+/// 127.0.0.0/8, ::1 (bracketed or not, or IPv4-mapped) or "localhost".
+/// Anything else, names included, may be reachable from elsewhere.
+bool is_loopback_host(std::string_view host);
+/// `host` as a URL's authority writes it: an IPv6 literal in brackets
+/// (RFC 3986, 3.2.2), anything else as it is.
+std::string url_host(const std::string &host);
 
 } // namespace qovery_mcp

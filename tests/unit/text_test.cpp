@@ -26,3 +26,23 @@ TEST_CASE("Text: a UUID is 8-4-4-4-12 hexadecimal digits, either case", "[text]"
   CHECK_FALSE(is_uuid("111111111-111-4111-8111-111111111111"));
   CHECK_FALSE(is_uuid("11111111_1111_4111_8111_111111111111"));
 }
+
+TEST_CASE("Text: loopback hosts", "[text]") {
+  for (const char *host : {"127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "[::1]",
+                           "::ffff:127.0.0.1", "localhost", "LocalHost"})
+    CHECK(is_loopback_host(host));
+}
+
+TEST_CASE("Text: hosts reachable from elsewhere", "[text]") {
+  for (const char *host :
+       {"0.0.0.0", "::", "[::]", "10.0.0.1", "192.168.1.2", "128.0.0.1", "::ffff:10.0.0.1",
+        "2001:db8::1", "example.com", "localhost.example", "", "127.0.0.1.nip.io"})
+    CHECK_FALSE(is_loopback_host(host));
+}
+
+TEST_CASE("Text: a host as a URL writes it", "[text]") {
+  CHECK(url_host("127.0.0.1") == "127.0.0.1");
+  CHECK(url_host("localhost") == "localhost");
+  CHECK(url_host("::1") == "[::1]");
+  CHECK(url_host("2001:db8::1") == "[2001:db8::1]");
+}

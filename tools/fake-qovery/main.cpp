@@ -12,6 +12,8 @@
 
 #include "qovery_mcp/fake_qovery.hpp"
 #include "qovery_mcp/http_server.hpp"
+#include "qovery_mcp/process.hpp"
+#include "qovery_mcp/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <httplib.h>
@@ -185,10 +187,6 @@ void add_routes(httplib::Server &server, fake_qovery::FakeControls &fake, int de
   server.Options(everything, forward);
 }
 
-std::string url_host(const std::string &host) {
-  return host.find(':') == std::string::npos ? host : "[" + host + "]";
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -240,12 +238,8 @@ int main(int argc, char **argv) {
 
   // Blocked before any thread starts, so that every thread inherits the mask
   // and only the waiter below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals = qovery_mcp::block_stop_signals();
+  qovery_mcp::ignore_sigpipe();
 
   bool tls = !options.cert_file.empty();
   std::unique_ptr<httplib::Server> server;
@@ -281,11 +275,12 @@ int main(int argc, char **argv) {
   listen_at.port = options.port;
   int port = qovery_mcp::bind_server(*server, listen_at);
   if (port < 0) {
-    print_error("cannot listen on " + url_host(options.host) + ":" + std::to_string(options.port));
+    print_error("cannot listen on " + qovery_mcp::url_host(options.host) + ":" +
+                std::to_string(options.port));
     return kRuntimeError;
   }
   std::fprintf(stderr, "fake-qovery: listening on %s://%s:%d\n", tls ? "https" : "http",
-               url_host(options.host).c_str(), port);
+               qovery_mcp::url_host(options.host).c_str(), port);
 
   // stop() only works once listen_after_bind() is running, so a signal that
   // arrives earlier waits for it. After stop(), an idle keep-alive connection

@@ -6,10 +6,12 @@
 #include "qovery_mcp/http_transport.hpp"
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/mcp_server.hpp"
+#include "qovery_mcp/process.hpp"
 #include "qovery_mcp/resources.hpp"
 #include "qovery_mcp/rest_adapter.hpp"
 #include "qovery_mcp/session_token.hpp"
 #include "qovery_mcp/stdio_transport.hpp"
+#include "qovery_mcp/text.hpp"
 #include "qovery_mcp/tool_registry.hpp"
 #include "qovery_mcp/upstream.hpp"
 
@@ -84,10 +86,6 @@ std::optional<std::string> read_file(const std::string &path) {
 std::string env_or_empty(const std::string &name) {
   const char *value = std::getenv(name.c_str());
   return value == nullptr ? std::string() : std::string(value);
-}
-
-std::string url_host(const std::string &host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
 /// The real Qovery API, with the key from the capability's bound variable.
@@ -202,17 +200,6 @@ std::string rest_prefix(const Capability &capability) {
     return {};
   const std::string &path = capability.rest_routes.front().path;
   return path.substr(0, path.find('/', 1));
-}
-
-/// Blocks SIGINT and SIGTERM in this thread and those it starts, so that one
-/// thread can sigwait() for them; returns the set.
-sigset_t block_stop_signals() {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  return stop_signals;
 }
 
 /// Serves MCP on stdin/stdout until EOF, then answers the calls already read;
@@ -433,7 +420,7 @@ void protect_process() {
   rlimit no_core{0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  std::signal(SIGPIPE, SIG_IGN);
+  ignore_sigpipe();
 }
 
 } // namespace
