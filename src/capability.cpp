@@ -135,6 +135,13 @@ std::string bound_variable(const YAML::Node &root, const std::string &token,
   fail(where, "refers to '" + reference + "', which no bind declares");
 }
 
+bool is_parameter_type(const std::string &type) {
+  for (const char *known : {"string", "boolean", "number", "integer", "object", "array"})
+    if (type == known)
+      return true;
+  return false;
+}
+
 void parse_operation(const YAML::Node &node, const std::string &path, const std::string &where,
                      Capability &capability) {
   Operation operation;
@@ -145,27 +152,47 @@ void parse_operation(const YAML::Node &node, const std::string &path, const std:
   operation.path = path;
   operation.description = optional_string(node, "description", where);
   operation.path_params = path_placeholders(path);
+  for (const auto &name : operation.path_params)
+    operation.parameters.push_back({name, "path", "string", "", true});
   YAML::Node inputs = node["inputParameters"];
+  if (inputs && !inputs.IsSequence())
+    fail(where + ".inputParameters", "must be a list");
   for (std::size_t i = 0; inputs && i < inputs.size(); ++i) {
     std::string at = indexed(where + ".inputParameters", i);
-    std::string name = string_at(inputs[i], "name", at);
-    std::string in = string_at(inputs[i], "in", at);
-    if (in == "body") {
+    Parameter parameter;
+    parameter.name = string_at(inputs[i], "name", at);
+    parameter.in = string_at(inputs[i], "in", at);
+    parameter.type = inputs[i]["type"] ? string_at(inputs[i], "type", at) : "string";
+    if (!is_parameter_type(parameter.type))
+      fail(at + ".type", "unsupported type '" + parameter.type +
+                             "' (string, boolean, number, integer, object or array)");
+    parameter.description = optional_string(inputs[i], "description", at);
+    parameter.required = bool_at(inputs[i], "required", at);
+    if (parameter.in == "path") {
+      auto placeholder = std::find_if(operation.parameters.begin(), operation.parameters.end(),
+                                      [&](const Parameter &p) { return p.name == parameter.name; });
+      if (placeholder == operation.parameters.end() || placeholder->in != "path")
+        fail(at, "path parameter '" + parameter.name + "' does not appear in " + path);
+      if (parameter.type != "string" && parameter.type != "integer" && parameter.type != "number")
+        fail(at + ".type", "a path parameter must be a string, integer or number");
+      parameter.required = true;
+      *placeholder = std::move(parameter);
+      continue;
+    }
+    if (operation.find_parameter(parameter.name) != nullptr)
+      fail(at + ".name", "duplicate parameter '" + parameter.name + "'");
+    if (parameter.in == "body") {
+      if (operation.has_body)
+        fail(at, "a second body parameter");
       operation.has_body = true;
-      operation.body_required = bool_at(inputs[i], "required", at);
-      continue;
+      operation.body_required = parameter.required;
+    } else if (parameter.in == "query") {
+      operation.query_params.push_back(parameter.name);
+    } else {
+      fail(at + ".in", "unsupported parameter location '" + parameter.in +
+                           "' (body, query or path; header parameters are not served yet)");
     }
-    if (in == "query") {
-      operation.query_params.push_back(name);
-      continue;
-    }
-    if (in == "path") {
-      if (std::find(operation.path_params.begin(), operation.path_params.end(), name) ==
-          operation.path_params.end())
-        fail(at, "path parameter '" + name + "' does not appear in " + path);
-      continue;
-    }
-    fail(at + ".in", "unsupported parameter location '" + in + "' (body, query or path)");
+    operation.parameters.push_back(std::move(parameter));
   }
   if (capability.find_operation(operation.name) != nullptr)
     fail(where + ".name", "duplicate operation '" + operation.name + "'");
@@ -186,25 +213,44 @@ const Operation &called_operation(const YAML::Node &node, const std::string &con
   return *operation;
 }
 
-/// Whether `with:` passes the caller's JSON body on (`body: tools.body`).
-bool sends_body(const YAML::Node &node, const std::string &source, const Operation &operation,
+/// What `with:` says of a tool's or route's call: each entry maps a parameter
+/// of the operation either to the argument of the same name (`p: tools.p`, or
+/// `rest.p` for REST; `body: tools.body` sends the call's JSON body) or to a
+/// fixed text sent as it is (any value that is no such reference).
+struct With {
+  bool sends_body = false;
+  FixedValues fixed;
+};
+
+With parse_with(const YAML::Node &node, const std::string &source, const Operation &operation,
                 const std::string &where) {
+  With parsed;
   YAML::Node with = node["with"];
   if (!with)
-    return false;
+    return parsed;
   if (!with.IsMap())
     fail(where + ".with", "must be a mapping");
-  bool body = false;
   for (const auto &entry : with) {
-    std::string key = entry.first.as<std::string>();
-    std::string value = entry.second.IsScalar() ? entry.second.as<std::string>() : "";
-    if (key != "body" || value != source + ".body")
-      fail(where + ".with." + key, "only 'body: " + source + ".body' is supported");
-    body = true;
+    std::string name = entry.first.as<std::string>();
+    std::string at = where + ".with." + name;
+    if (!entry.second.IsScalar())
+      fail(at, "must be '" + source + "." + name + "' or a fixed value");
+    std::string value = text_of(entry.second, at);
+    const Parameter *parameter = operation.find_parameter(name);
+    if (parameter == nullptr)
+      fail(at, "operation '" + operation.name + "' has no parameter '" + name + "'");
+    if (value == source + "." + name) {
+      parsed.sends_body = parsed.sends_body || parameter->in == "body";
+      continue;
+    }
+    if (value.rfind("tools.", 0) == 0 || value.rfind("rest.", 0) == 0)
+      fail(at, "must be '" + source + "." + name +
+                   "': an argument has the name of the parameter it fills");
+    if (parameter->in == "body")
+      fail(at, "a fixed body is not supported: use 'body: " + source + ".body'");
+    parsed.fixed.emplace(name, value);
   }
-  if (body && !operation.has_body)
-    fail(where + ".with.body", "operation '" + operation.name + "' declares no body parameter");
-  return body;
+  return parsed;
 }
 
 void parse_mcp(const YAML::Node &node, const std::string &consumed_namespace,
@@ -224,7 +270,9 @@ void parse_mcp(const YAML::Node &node, const std::string &consumed_namespace,
       tool.hints.idempotent = bool_at(hints, "idempotent", at + ".hints");
     }
     tool.operation = &called_operation(tools[i], consumed_namespace, at, capability);
-    tool.sends_body = sends_body(tools[i], "tools", *tool.operation, at);
+    With with = parse_with(tools[i], "tools", *tool.operation, at);
+    tool.sends_body = with.sends_body;
+    tool.fixed = std::move(with.fixed);
     if (capability.find_tool(tool.name) != nullptr)
       fail(at + ".name", "duplicate tool '" + tool.name + "'");
     capability.tools.push_back(std::move(tool));
@@ -246,7 +294,9 @@ void parse_rest(const YAML::Node &node, const std::string &consumed_namespace,
       route.path = path;
       route.path_params = path_placeholders(path);
       route.operation = &called_operation(operations[j], consumed_namespace, op_at, capability);
-      route.sends_body = sends_body(operations[j], "rest", *route.operation, op_at);
+      With with = parse_with(operations[j], "rest", *route.operation, op_at);
+      route.sends_body = with.sends_body;
+      route.fixed = std::move(with.fixed);
       // The REST path spells the operation's parameters its own way ({jobid}
       // for {jobId}): they must match one to one, ignoring case.
       const auto &wanted = route.operation->path_params;
@@ -321,6 +371,13 @@ const Operation *Capability::find_operation(std::string_view name) const {
   for (const auto &operation : operations)
     if (operation.name == name)
       return &operation;
+  return nullptr;
+}
+
+const Parameter *Operation::find_parameter(std::string_view parameter_name) const {
+  for (const auto &parameter : parameters)
+    if (parameter.name == parameter_name)
+      return &parameter;
   return nullptr;
 }
 

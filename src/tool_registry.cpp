@@ -45,6 +45,8 @@ std::string check_input_schema(const ToolSpec &tool, const json &schema) {
     return "must be an object schema";
   const Operation &operation = *tool.operation;
   for (const auto &param : operation.path_params) {
+    if (tool.fixed.count(param) != 0)
+      continue;
     if (!properties.contains(param) || !contains(required, param))
       return "must require the path parameter '" + param + "'";
   }
@@ -58,6 +60,8 @@ std::string check_input_schema(const ToolSpec &tool, const json &schema) {
                 std::count(operation.query_params.begin(), operation.query_params.end(), name);
     if (!used)
       return "declares '" + name + "', which the operation does not use";
+    if (tool.fixed.count(name) != 0)
+      return "declares '" + name + "', which the capability fixes (with: " + name + ")";
   }
   return {};
 }
@@ -265,7 +269,7 @@ json tool_error(std::string message) {
           {"isError", true}};
 }
 
-std::string expand_path(std::string_view path, const json &arguments) {
+std::string expand_path(std::string_view path, const json &arguments, const FixedValues &fixed) {
   std::string out;
   std::size_t open;
   while ((open = path.find('{')) != std::string_view::npos) {
@@ -274,8 +278,9 @@ std::string expand_path(std::string_view path, const json &arguments) {
       break;
     out += path.substr(0, open);
     std::string name(path.substr(open + 1, close - open - 1));
-    auto value = arguments.find(name);
-    if (value != arguments.end())
+    if (auto given = fixed.find(name); given != fixed.end())
+      out += percent_encode(given->second);
+    else if (auto value = arguments.find(name); value != arguments.end())
       out += percent_encode(argument_text(*value));
     path.remove_prefix(close + 1);
   }
@@ -353,13 +358,20 @@ Result<UpstreamRequest> ToolRegistry::prepare(const Tool &tool, const json &argu
   const Operation &operation = *tool.spec->operation;
   UpstreamRequest request;
   request.method = operation.method;
-  request.path = expand_path(operation.path, arguments);
+  const FixedValues &fixed = tool.spec->fixed;
+  request.path = expand_path(operation.path, arguments, fixed);
   char separator = '?';
   for (const auto &name : operation.query_params) {
-    auto value = arguments.find(name);
-    if (value == arguments.end() || value->is_null())
-      continue;
-    request.path += separator + percent_encode(name) + "=" + percent_encode(argument_text(*value));
+    std::string text;
+    if (auto given = fixed.find(name); given != fixed.end()) {
+      text = given->second;
+    } else {
+      auto value = arguments.find(name);
+      if (value == arguments.end() || value->is_null())
+        continue;
+      text = argument_text(*value);
+    }
+    request.path += separator + percent_encode(name) + "=" + percent_encode(text);
     separator = '&';
   }
   if (tool.spec->sends_body) {

@@ -2,12 +2,25 @@
 
 #include "qovery_mcp/result.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace qovery_mcp {
+
+/// One input of a consumed operation: an `inputParameters` entry, or a `{name}`
+/// of its path that the document leaves undeclared (as the catalog mostly does:
+/// NOTES.md section 1).
+struct Parameter {
+  std::string name;
+  std::string in;          ///< "path", "query" or "body"
+  std::string type;        ///< as declared ("string", "boolean", "number", "integer", "object",
+                           ///< "array"); "string" for an undeclared placeholder
+  std::string description; ///< as declared; empty when none
+  bool required = false;   ///< always for a path parameter
+};
 
 /// One operation of the consumed HTTP API (`capability.consumes[].resources[].operations[]`).
 struct Operation {
@@ -21,7 +34,17 @@ struct Operation {
   std::vector<std::string> query_params;
   bool has_body = false;      ///< an `in: body` parameter is declared
   bool body_required = false; ///< ... and declared `required: true`
+  /// Every input: the path's placeholders in order (declared or not), then
+  /// the query and body parameters in the order declared.
+  std::vector<Parameter> parameters;
+
+  const Parameter *find_parameter(std::string_view name) const;
 };
+
+/// `with:` entries of a tool or route whose value names no argument (`tools.p`
+/// or `rest.p`): parameter name -> the text sent as it is, for a path or
+/// query parameter. Such a parameter is not an argument of the tool.
+using FixedValues = std::map<std::string, std::string, std::less<>>;
 
 /// MCP tool annotations, from the capability's `hints`.
 struct ToolHints {
@@ -37,6 +60,7 @@ struct ToolSpec {
   ToolHints hints;
   const Operation *operation = nullptr; ///< the consumed operation it calls
   bool sends_body = false;              ///< `with: body: tools.body`
+  FixedValues fixed;
 };
 
 /// One route of the REST adapter (`exposes[type=rest].resources[].operations[]`).
@@ -47,6 +71,7 @@ struct RestRoute {
   std::vector<std::string> path_params;
   const Operation *operation = nullptr;
   bool sends_body = false; ///< `with: body: rest.body`
+  FixedValues fixed;
 };
 
 /// The parsed capability document: the only place that knows which

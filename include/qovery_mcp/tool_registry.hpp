@@ -106,8 +106,10 @@ std::string redact(std::string_view text, const std::vector<std::string> &values
 /// A CallToolResult with `isError: true` and `message` as its text.
 nlohmann::json tool_error(std::string message);
 
-/// `path` with every `{name}` replaced by the percent-encoded string argument
-/// of that name.
-std::string expand_path(std::string_view path, const nlohmann::json &arguments);
+/// `path` with every `{name}` replaced, percent-encoded (RFC 3986, 2.1), by
+/// its fixed value from the capability's `with:` or else by the argument of
+/// that name (a string as it is, anything else as JSON text).
+std::string expand_path(std::string_view path, const nlohmann::json &arguments,
+                        const FixedValues &fixed = {});
 
 } // namespace qovery_mcp

@@ -114,8 +114,11 @@ TEST_CASE("Capability: REST routes name their operations and parameters", "[capa
 }
 
 TEST_CASE("Capability: the sibling capabilities load too", "[capability]") {
+  // The catalog's capabilities that NOTES.md's reference folder holds.
   for (const char *name :
-       {"qovery-application-secret", "qovery-project-secret", "qovery-job-environment-variable"}) {
+       {"qovery-account-info", "qovery-application-secret", "qovery-cloud-provider",
+        "qovery-environment-export", "qovery-job-environment-variable", "qovery-members",
+        "qovery-organization-api-token", "qovery-project-secret"}) {
     std::string path = QMCP_SOURCE_DIR "/tests/unit/data/" + std::string(name) + ".naftiko.yaml";
     std::string text = read_text(path);
     if (text.empty())
@@ -143,6 +146,53 @@ TEST_CASE("Capability: query parameters and explicit path parameters", "[capabil
   CHECK(operation.query_params == std::vector<std::string>{"verbose"});
   CHECK_FALSE(operation.has_body);
   CHECK(capability->api_key_env == "MY_KEY");
+  REQUIRE(operation.parameters.size() == 2);
+  CHECK(operation.parameters[0].name == "thingId");
+  CHECK(operation.parameters[0].in == "path");
+  CHECK(operation.parameters[0].required);
+  CHECK(operation.parameters[1].name == "verbose");
+  CHECK(operation.parameters[1].in == "query");
+  CHECK(operation.parameters[1].type == "string");
+  CHECK_FALSE(operation.parameters[1].required);
+}
+
+TEST_CASE("Capability: typed parameters, arguments and fixed values from with", "[capability]") {
+  auto capability = parse_capability(document(R"(      - name: getthing
+        method: DELETE
+        inputParameters:
+        - name: thingId
+          in: path
+          type: string
+          description: the thing
+        - name: force
+          in: query
+          type: boolean
+          required: true
+        - name: limit
+          in: query
+          type: integer
+        - name: body
+          in: body
+          type: object
+)",
+                                              kTool + R"(      with:
+        thingId: tools.thingId
+        force: 'true'
+        body: tools.body
+)"));
+  REQUIRE(capability);
+  const auto &operation = capability->operations.at(0);
+  REQUIRE(operation.parameters.size() == 4);
+  CHECK(operation.parameters[0].description == "the thing");
+  CHECK(operation.parameters[1].type == "boolean");
+  CHECK(operation.parameters[1].required);
+  CHECK(operation.parameters[2].type == "integer");
+  CHECK(operation.find_parameter("body")->in == "body");
+  CHECK(operation.find_parameter("nothing") == nullptr);
+  const auto &tool = capability->tools.at(0);
+  // A DELETE may carry a body when the document says so.
+  CHECK(tool.sends_body);
+  CHECK(tool.fixed == qovery_mcp::FixedValues{{"force", "true"}});
 }
 
 TEST_CASE("Capability: errors name the field that is wrong", "[capability]") {
@@ -162,15 +212,32 @@ TEST_CASE("Capability: errors name the field that is wrong", "[capability]") {
         "capability.consumes[0].resources[0].operations[0].method: unsupported HTTP method "
         "'FETCH'");
   CHECK(error_of(document(kGet, kTool + "      with:\n        body: tools.body\n")) ==
-        "capability.exposes[0].tools[0].with.body: operation 'getthing' declares no body "
-        "parameter");
+        "capability.exposes[0].tools[0].with.body: operation 'getthing' has no parameter 'body'");
   CHECK(error_of(document(kGet, kTool + "      with:\n        id: tools.id\n")) ==
-        "capability.exposes[0].tools[0].with.id: only 'body: tools.body' is supported");
+        "capability.exposes[0].tools[0].with.id: operation 'getthing' has no parameter 'id'");
+  CHECK(error_of(document(kGet, kTool + "      with:\n        thingId: tools.other\n")) ==
+        "capability.exposes[0].tools[0].with.thingId: must be 'tools.thingId': an argument has "
+        "the name of the parameter it fills");
+  CHECK(error_of(document(kGet + "        inputParameters:\n        - name: body\n          in: "
+                                 "body\n",
+                          kTool + "      with:\n        body: '{}'\n")) ==
+        "capability.exposes[0].tools[0].with.body: a fixed body is not supported: use 'body: "
+        "tools.body'");
+  CHECK(error_of(document(kGet + "        inputParameters:\n        - name: n\n          in: "
+                                 "query\n          type: date\n",
+                          kTool)) ==
+        "capability.consumes[0].resources[0].operations[0].inputParameters[0].type: unsupported "
+        "type 'date' (string, boolean, number, integer, object or array)");
+  CHECK(error_of(document(kGet + "        inputParameters:\n        - name: zone\n          in: "
+                                 "path\n",
+                          kTool)) ==
+        "capability.consumes[0].resources[0].operations[0].inputParameters[0]: path parameter "
+        "'zone' does not appear in /thing/{thingId}");
   CHECK(error_of(document(kGet + "        inputParameters:\n        - name: x\n          in: "
                                  "cookie\n",
                           kTool)) ==
         "capability.consumes[0].resources[0].operations[0].inputParameters[0].in: unsupported "
-        "parameter location 'cookie' (body, query or path)");
+        "parameter location 'cookie' (body, query or path; header parameters are not served yet)");
   CHECK(error_of(document(kGet, kTool + kTool)) ==
         "capability.exposes[0].tools[1].name: duplicate tool 'get-thing'");
   std::string unbound = document(kGet, kTool);

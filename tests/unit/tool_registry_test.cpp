@@ -529,6 +529,8 @@ TEST_CASE("Registry: a QOVERY_ key is refused in words by every tool that takes 
 
 TEST_CASE("Registry: path arguments are percent-encoded", "[registry]") {
   CHECK(expand_path("/job/{jobId}/secret", {{"jobId", "a b/c"}}) == "/job/a%20b%2Fc/secret");
+  CHECK(expand_path("/zone/{zone}/{id}", {{"zone", "ignored"}, {"id", 7}},
+                    {{"zone", "fr-par 1"}}) == "/zone/fr-par%201/7");
 }
 
 TEST_CASE("Registry: a retried call that failed says how many attempts were made", "[registry]") {
