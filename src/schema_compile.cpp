@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <set>
 #include <utility>
 
 namespace qovery_mcp {
@@ -88,8 +89,8 @@ public:
     for (const auto &[name, definition] : definitions_)
       compile_into(*definition.node, *definition.schema, child_pointer("/$defs", name));
     const Node *root = compile_new(document, "");
-    check_ref_cycles();
-    merge_ref_chains();
+    check_in_place_cycles();
+    merge_in_place();
     return root;
   }
 
@@ -154,6 +155,8 @@ private:
       return compile_required(node, value, at);
     if (keyword == "additionalProperties")
       return compile_additional_properties(node, value, at);
+    if (keyword == "allOf")
+      return compile_all_of(node, value, at);
     if (keyword == "items") {
       node.items = compile_new(value, at);
       return;
@@ -247,6 +250,13 @@ private:
     for (auto it = value.begin(); it != value.end(); ++it)
       node.properties.emplace(it.key(), compile_new(it.value(), child_pointer(at, it.key())));
     update_not_allowed_message(node);
+  }
+
+  void compile_all_of(Node &node, const json &value, const std::string &at) {
+    if (!value.is_array() || value.empty())
+      fail_keyword("allOf", at, "must be a non-empty array of schemas");
+    for (std::size_t i = 0; i < value.size(); ++i)
+      node.all_of.push_back(compile_new(value[i], child_pointer(at, std::to_string(i))));
   }
 
   static void compile_required(Node &node, const json &value, const std::string &at) {
@@ -367,31 +377,52 @@ private:
     node.ref_pointer = at;
   }
 
-  /// A chain of $refs that comes back to where it started would make
-  /// validation recurse forever without consuming the instance.
-  void check_ref_cycles() const {
-    for (const auto &[name, definition] : definitions_) {
-      const Node *current = definition.node;
-      for (std::size_t step = 0; step < definitions_.size() && current->ref; ++step) {
-        if (current->ref == definition.node)
-          fail_keyword("$ref", current->ref_pointer,
-                       "closes a cycle of $refs back to \"#/$defs/" + name + "\"");
-        current = current->ref;
-      }
+  /// Calls `visit` on `node` and on every subschema that applies to the same
+  /// instance ($ref, allOf, at any depth), each once, in the order: the node,
+  /// its $ref's, then its allOf branches'.
+  template <typename Visit> static void for_each_in_place(const Node &node, Visit visit) {
+    std::set<const Node *> seen;
+    std::vector<const Node *> pending{&node};
+    while (!pending.empty()) {
+      const Node *current = pending.back();
+      pending.pop_back();
+      if (!seen.insert(current).second)
+        continue;
+      visit(*current);
+      for (auto branch = current->all_of.rbegin(); branch != current->all_of.rend(); ++branch)
+        pending.push_back(*branch);
+      if (current->ref != nullptr)
+        pending.push_back(current->ref);
     }
   }
 
-  /// Fills chain_properties and chain_items of every node with a $ref. Runs
-  /// after check_ref_cycles, so every chain ends.
-  void merge_ref_chains() {
+  /// Subschemas that apply in place and come back to where they started
+  /// would make validation recurse forever without consuming the instance.
+  /// Such a cycle always goes through a $ref to a definition.
+  void check_in_place_cycles() const {
+    for (const auto &definition : definitions_) {
+      const Node *target = definition.second.node;
+      for_each_in_place(*target, [&](const Node &reached) {
+        if (reached.ref == target)
+          fail_keyword("$ref", reached.ref_pointer,
+                       "closes a cycle of $refs back to \"#/$defs/" + definition.first + "\"");
+      });
+    }
+  }
+
+  /// Fills write_only and the chain_ members of every node with subschemas
+  /// in place. Runs after check_in_place_cycles.
+  void merge_in_place() {
     for (Node &node : nodes_) {
-      if (node.ref == nullptr)
+      if (!node.in_place())
         continue;
-      for (const Node *link = &node; link != nullptr; link = link->ref) {
-        node.chain_properties.insert(link->properties.begin(), link->properties.end());
+      for_each_in_place(node, [&node](const Node &link) {
+        node.write_only = node.write_only || link.write_only;
+        node.chain_rejects_everything = node.chain_rejects_everything || link.rejects_everything;
+        node.chain_properties.insert(link.properties.begin(), link.properties.end());
         if (node.chain_items == nullptr)
-          node.chain_items = link->items;
-      }
+          node.chain_items = link.items;
+      });
     }
   }
 
@@ -400,7 +431,7 @@ private:
 };
 
 /// `schema` without the server-side `x-` keywords, at every depth (through
-/// properties, $defs and items: the keywords that hold schemas here).
+/// properties, $defs, items and allOf: the keywords that hold schemas here).
 json without_extensions(const json &schema) {
   if (!schema.is_object())
     return schema;
@@ -409,6 +440,13 @@ json without_extensions(const json &schema) {
     const std::string &keyword = it.key();
     if (keyword.starts_with("x-"))
       continue;
+    if (keyword == "allOf") {
+      json branches = json::array();
+      for (const json &branch : *it)
+        branches.push_back(without_extensions(branch));
+      listed[keyword] = std::move(branches);
+      continue;
+    }
     if (keyword == "properties" || keyword == "$defs") {
       json children = json::object();
       for (auto child = it->begin(); child != it->end(); ++child)

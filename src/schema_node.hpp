@@ -68,9 +68,13 @@ inline std::string dump(const json &value) {
 /// resolved once, so validation only reads it.
 struct Schema::Node {
   bool rejects_everything = false; ///< the boolean schema `false`
+  /// `"writeOnly": true` here or in a subschema that applies in place (see
+  /// in_place): an error about this instance never quotes it.
   bool write_only = false;
   const Node *ref = nullptr;
   std::string ref_pointer; ///< where the $ref is, for the cycle check's message
+  /// `allOf`: subschemas that apply to the same instance, as `ref` does.
+  std::vector<const Node *> all_of;
 
   unsigned types = 0; ///< 0: any type
   std::string type_message;
@@ -97,12 +101,18 @@ struct Schema::Node {
 
   const Node *items = nullptr;
 
-  /// With a $ref: the properties declared here and along the $ref chain (the
-  /// nearest declaration of a name wins) and the nearest `items`, merged once
-  /// at compile time for project(). Without one, project() reads `properties`
-  /// and `items` themselves.
+  /// With a $ref or allOf (in_place()): the properties declared here and in
+  /// every subschema that applies in place, at any depth (the first
+  /// declaration of a name wins, in the order: here, the $ref, the allOf
+  /// branches), the first `items` in that order, and whether one of them is
+  /// the schema `false`, merged once at compile time for project(). Without
+  /// one, project() reads `properties`, `items` and `rejects_everything`.
   std::map<std::string, const Node *, std::less<>> chain_properties;
   const Node *chain_items = nullptr;
+  bool chain_rejects_everything = false;
+
+  /// Whether other subschemas apply to the same instance as this one.
+  bool in_place() const { return ref != nullptr || !all_of.empty(); }
 };
 
 } // namespace qovery_mcp

@@ -215,6 +215,9 @@ std::optional<ValidationError> check(const Node &node, const json &instance, con
     if (auto error = check(*node.ref, instance, path, hidden))
       return error;
   }
+  for (const Node *branch : node.all_of)
+    if (auto error = check(*branch, instance, path, hidden))
+      return error;
   if (node.types && !(node.types & type_bits(instance)))
     return fail(path, type_mismatch(node, instance, hidden));
   if (!node.enum_values.empty() && std::find(node.enum_values.begin(), node.enum_values.end(),
@@ -235,18 +238,15 @@ std::optional<ValidationError> check(const Node &node, const json &instance, con
 /// loses every member.
 const Node kNothingDeclared{};
 
-/// Whether no instance conforms to `node`: it is, or its $ref chain reaches,
-/// the schema `false`.
+/// Whether no instance conforms to `node`: it is, or a subschema that
+/// applies in place is, the schema `false`.
 bool accepts_nothing(const Node &node) {
-  for (const Node *link = &node; link != nullptr; link = link->ref)
-    if (link->rejects_everything)
-      return true;
-  return false;
+  return node.in_place() ? node.chain_rejects_everything : node.rejects_everything;
 }
 
 void project_onto(const Node &node, json &instance) {
   if (instance.is_object()) {
-    const auto &declared = node.ref ? node.chain_properties : node.properties;
+    const auto &declared = node.in_place() ? node.chain_properties : node.properties;
     auto &members = instance.get_ref<json::object_t &>();
     for (auto member = members.begin(); member != members.end();) {
       const auto property = declared.find(member->first);
@@ -261,7 +261,7 @@ void project_onto(const Node &node, json &instance) {
   }
   if (!instance.is_array())
     return;
-  const Node *items = node.ref ? node.chain_items : node.items;
+  const Node *items = node.in_place() ? node.chain_items : node.items;
   if (items != nullptr && accepts_nothing(*items)) {
     instance.get_ref<json::array_t &>().clear();
     return;

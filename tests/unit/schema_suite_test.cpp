@@ -21,9 +21,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <string_view>
@@ -38,12 +38,13 @@ const std::filesystem::path kDraftDir =
     std::filesystem::path(QMCP_JSON_SCHEMA_TEST_SUITE_DIR) / "draft7";
 
 /// The suite's file for each claimed keyword that has one in draft 7.
-constexpr std::array<std::string_view, 15> kClaimedFiles{
+constexpr std::string_view kClaimedFiles[]{
     "type.json",          "enum.json",      "const.json",
     "minLength.json",     "maxLength.json", "pattern.json",
     "properties.json",    "required.json",  "additionalProperties.json",
     "minProperties.json", "items.json",     "boolean_schema.json",
     "ref.json",           "default.json",   "optional/format/date-time.json",
+    "allOf.json",
 };
 
 /// A case of the suite left out on purpose, and why.
@@ -57,7 +58,7 @@ constexpr std::string_view kDraft7Ref =
     "draft 7 $ref into `definitions` or elsewhere than #/$defs/<name>, which is 2020-12's form "
     "and the only one the validator claims";
 
-constexpr std::array<Skipped, 17> kSkipped{{
+constexpr Skipped kSkipped[]{
     {"properties.json", "properties, patternProperties, additionalProperties interaction",
      "patternProperties, maxItems, minItems and additionalProperties as a schema are not claimed"},
     {"additionalProperties.json",
@@ -83,7 +84,8 @@ constexpr std::array<Skipped, 17> kSkipped{{
     {"ref.json", "$ref to boolean schema true", kDraft7Ref},
     {"ref.json", "$ref to boolean schema false", kDraft7Ref},
     {"ref.json", "Recursive references between schemas", kDraft7Ref},
-}};
+    {"allOf.json", "allOf simple types", "minimum and maximum are not claimed"},
+};
 
 json read_json(const std::filesystem::path &path) {
   std::ifstream in(path, std::ios::binary);
@@ -156,7 +158,7 @@ TEST_CASE("Schema suite: every claimed keyword's draft 7 file", "[schema][suite]
     }
   }
   // Every entry of kSkipped names a case that exists.
-  CHECK(skips_seen.size() == kSkipped.size());
+  CHECK(skips_seen.size() == std::size(kSkipped));
   // Debian's 2.0.0 has about 150 verdicts in these files: a folder found
   // empty or cut short fails here.
   CHECK(verdicts >= 100);

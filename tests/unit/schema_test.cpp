@@ -401,7 +401,8 @@ TEST_CASE("Schema: document() leaves the x- keywords out, at every depth", "[sch
       {"properties",
        {{"key", key_schema()},
         {"x-nullable", {{"type", "string"}, {"x-nullable", true}}},
-        {"list", {{"type", "array"}, {"items", {{"type", "string"}, {"x-nullable", true}}}}}}},
+        {"list", {{"type", "array"}, {"items", {{"type", "string"}, {"x-nullable", true}}}}},
+        {"all", {{"allOf", {{{"type", "string"}, {"x-nullable", true}}}}}}}},
       {"default", {{"x-kept", 1}}}};
   const Schema schema = compile(document);
   json listed = document;
@@ -410,6 +411,7 @@ TEST_CASE("Schema: document() leaves the x- keywords out, at every depth", "[sch
   listed["properties"]["key"].erase("x-forbidden-prefix");
   listed["properties"]["x-nullable"].erase("x-nullable"); // a property may be named x-...
   listed["properties"]["list"]["items"].erase("x-nullable");
+  listed["properties"]["all"]["allOf"][0].erase("x-nullable");
   CHECK(schema.document() == listed);
   require_valid(schema, {{"x-nullable", nullptr}, {"list", {nullptr, "a"}}});
 }
@@ -503,6 +505,64 @@ TEST_CASE("Schema: recursive $defs compile and validate", "[schema]") {
                 "children[0].children[0].name", "is required");
 }
 
+TEST_CASE("Schema: allOf applies every branch, and reports the first failing one", "[schema]") {
+  // Qovery's Secret: allOf [Base, its own properties], Base by $ref.
+  const Schema secret = compile(json::parse(R"({
+    "allOf": [
+      {"$ref": "#/$defs/Base"},
+      {"type": "object", "required": ["key", "scope"], "properties": {
+        "key": {"type": "string"}, "scope": {"enum": ["JOB", "PROJECT"]}}}
+    ],
+    "$defs": {"Base": {"type": "object", "required": ["id"], "properties": {
+      "id": {"type": "string", "format": "uuid", "readOnly": true}}}}
+  })"));
+  require_valid(secret, {{"id", kJobId}, {"key", "K"}, {"scope", "JOB"}});
+  require_error(secret, "x", "", "must be an object, got string");
+  require_error(secret, {{"key", "K"}, {"scope", "JOB"}}, "id", "is required");
+  require_error(secret, {{"id", "x"}, {"key", "K"}, {"scope", "JOB"}}, "id",
+                "must be a UUID, got \"x\"");
+  require_error(secret, {{"id", kJobId}, {"scope", "JOB"}}, "key", "is required");
+  require_error(secret, {{"id", kJobId}, {"key", "K"}, {"scope", "APP"}}, "scope",
+                "must be one of: JOB, PROJECT");
+
+  // Beside other keywords (the branches are checked first), nested, and deep
+  // in the instance.
+  const Schema nested = compile(json::parse(R"({
+    "type": "object", "properties": {"list": {"type": "array", "items": {
+      "enum": ["0b7c9a6e-5d1f-4e2a-9c3b-8f6d2e1a4b5c"],
+      "allOf": [{"minLength": 2}, {"allOf": [{"format": "uuid"}]}]}}}
+  })"));
+  require_valid(nested, {{"list", {kJobId, kJobId}}});
+  require_error(nested, {{"list", {kJobId, kSecretId}}}, "list[1]",
+                "must be one of: 0b7c9a6e-5d1f-4e2a-9c3b-8f6d2e1a4b5c");
+  require_error(nested, {{"list", {"a"}}}, "list[0]", "must be at least 2 characters, got 1");
+  require_error(nested, {{"list", {kJobId, "abc"}}}, "list[1]", "must be a UUID, got \"abc\"");
+  require_error(compile({{"allOf", {true, false}}}), 1, "", "is not allowed");
+  require_valid(compile({{"allOf", {true, json::object()}}}), 1);
+}
+
+TEST_CASE("Schema: allOf is well-formed and cannot close a cycle", "[schema]") {
+  CHECK(compile_error({{"allOf", json::array()}}) ==
+        "keyword \"allOf\" at /allOf: must be a non-empty array of schemas");
+  CHECK(compile_error({{"allOf", json::object()}}) ==
+        "keyword \"allOf\" at /allOf: must be a non-empty array of schemas");
+  CHECK(compile_error({{"allOf", {json::object(), 1}}}) ==
+        "schema at /allOf/1 must be an object or a boolean");
+  CHECK(compile_error({{"allOf", {{{"minimum", 1}}}}}) ==
+        "unsupported keyword \"minimum\" at /allOf/0/minimum");
+  CHECK(compile_error(json::parse(R"({"$ref": "#/$defs/A", "$defs": {
+          "A": {"allOf": [{"type": "object"}, {"$ref": "#/$defs/B"}]},
+          "B": {"allOf": [{"$ref": "#/$defs/A"}]}}})")) ==
+        "keyword \"$ref\" at /$defs/B/allOf/0/$ref: closes a cycle of $refs back to \"#/$defs/A\"");
+  CHECK(compile_error(json::parse(R"({"$defs": {"S": {"allOf": [{"$ref": "#/$defs/S"}]}}})")) ==
+        "keyword \"$ref\" at /$defs/S/allOf/0/$ref: closes a cycle of $refs back to \"#/$defs/S\"");
+  // A $ref below a property consumes the instance: recursion, not a cycle.
+  const Schema tree = compile(json::parse(R"({"$ref": "#/$defs/T", "$defs": {"T": {"allOf": [
+          {"properties": {"child": {"$ref": "#/$defs/T"}}}, {"required": ["n"]}]}}})"));
+  require_valid(tree, {{"n", 1}, {"child", {{"n", 2}}}});
+  require_error(tree, {{"n", 1}, {"child", {{"child", {{"n", 3}}}}}}, "child.n", "is required");
+}
+
 TEST_CASE("Schema: annotations are accepted and ignored", "[schema]") {
   const Schema schema = compile(json::parse(R"({
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -514,7 +574,7 @@ TEST_CASE("Schema: annotations are accepted and ignored", "[schema]") {
 }
 
 TEST_CASE("Schema: unsupported keywords are refused with their location", "[schema]") {
-  CHECK(compile_error({{"allOf", json::array()}}) == "unsupported keyword \"allOf\" at /allOf");
+  CHECK(compile_error({{"not", json::object()}}) == "unsupported keyword \"not\" at /not");
   CHECK(compile_error(json::parse(R"({"properties": {"body": {"properties": {"key": {
           "type": "string", "nullable": true}}}}})")) ==
         "unsupported keyword \"nullable\" at /properties/body/properties/key/nullable");
@@ -608,6 +668,25 @@ TEST_CASE("Schema: writeOnly values are never quoted", "[schema]") {
   const auto error = schema.validate({{"value", "sk_live_hunter2"}});
   REQUIRE(error);
   CHECK(error->message.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("Schema: writeOnly beside, through $ref or in allOf hides the whole instance",
+          "[schema]") {
+  const Schema schema = compile(json::parse(R"({
+    "type": "object",
+    "properties": {
+      "ref": {"$ref": "#/$defs/Secret", "minLength": 8},
+      "all": {"allOf": [{"format": "uuid"}, {"writeOnly": true}]},
+      "deep": {"allOf": [{"allOf": [{"$ref": "#/$defs/Secret"}]}], "enum": ["a"]}
+    },
+    "$defs": {"Secret": {"type": "string", "writeOnly": true}}
+  })"));
+  require_error(schema, {{"ref", "hunter2"}}, "ref", "must be at least 8 characters");
+  require_error(schema, {{"all", "hunter2"}}, "all", "must be a UUID");
+  require_error(schema, {{"deep", "hunter2"}}, "deep", "must be one of: a");
+  // Where no branch says writeOnly, the value is quoted as usual.
+  require_error(compile({{"allOf", {{{"format", "uuid"}}, {{"title", "t"}}}}}), "x", "",
+                "must be a UUID, got \"x\"");
 }
 
 TEST_CASE("Schema: long strings are not quoted", "[schema]") {
@@ -847,6 +926,27 @@ TEST_CASE("Schema: project follows $ref, recursion and $ref beside properties", 
 
   const Schema nothing = compile(json::parse(R"({"properties": {"list": {"items": false}}})"));
   CHECK(nothing.project({{"list", {1, 2}}}) == json{{"list", json::array()}});
+}
+
+TEST_CASE("Schema: project follows allOf, as Qovery's Secret needs", "[schema]") {
+  const Schema list = compile(json::parse(R"({
+    "type": "object", "properties": {"results": {"type": "array", "items": {"$ref": "#/$defs/Secret"}}},
+    "$defs": {
+      "Base": {"properties": {"id": {"type": "string"}}},
+      "Secret": {"allOf": [{"$ref": "#/$defs/Base"}, {"properties": {
+        "key": {"type": "string"}, "value": false,
+        "aliased_secret": {"allOf": [{"properties": {"key": {}}}]}}}]}
+    }
+  })"));
+  const json instance = json::parse(R"({"results": [
+    {"id": "i", "key": "K", "value": "v1", "extra": 1, "aliased_secret": {"key": "A", "value": "v2"}}
+  ]})");
+  CHECK(list.project(instance) == json::parse(R"({"results": [
+    {"id": "i", "key": "K", "aliased_secret": {"key": "A"}}]})"));
+
+  const Schema none = compile(json::parse(R"({"properties": {"list": {"allOf": [
+    {"items": {"allOf": [true, false]}}]}}})"));
+  CHECK(none.project({{"list", {1, 2}}}) == json{{"list", json::array()}});
 }
 
 TEST_CASE("Schema: project onto every output schema drops values and undeclared members",
