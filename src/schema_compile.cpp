@@ -1,5 +1,6 @@
 #include "schema_node.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -18,6 +19,13 @@ using Node = Schema::Node;
 /// is therefore only accepted beside a `maxLength` of at most this many code
 /// points, and `maxLength` is checked before the pattern runs.
 constexpr std::size_t kMaxPatternInputLength = 1024;
+
+/// How many subschemas validation may apply to one value in place (the node
+/// itself, its $ref's and its allOf branches', counted as often as they are
+/// reached). Sharing through $ref makes that grow exponentially with the
+/// document (n definitions, each applying the next one twice: 2^n), so a
+/// schema past this is refused at compile time rather than validating for ever.
+constexpr std::size_t kMaxInPlaceSubschemas = 1000;
 
 /// Thrown inside the compiler only; Schema::compile turns it into a Result.
 struct CompileError {
@@ -90,6 +98,7 @@ public:
       compile_into(*definition.node, *definition.schema, child_pointer("/$defs", name));
     const Node *root = compile_new(document, "");
     check_in_place_cycles();
+    check_in_place_sizes();
     merge_in_place();
     return root;
   }
@@ -255,6 +264,7 @@ private:
   void compile_all_of(Node &node, const json &value, const std::string &at) {
     if (!value.is_array() || value.empty())
       fail_keyword("allOf", at, "must be a non-empty array of schemas");
+    node.all_of_pointer = at;
     for (std::size_t i = 0; i < value.size(); ++i)
       node.all_of.push_back(compile_new(value[i], child_pointer(at, std::to_string(i))));
   }
@@ -408,6 +418,33 @@ private:
                        "closes a cycle of $refs back to \"#/$defs/" + definition.first + "\"");
       });
     }
+  }
+
+  /// Refuses an allOf through which validation would apply more than
+  /// kMaxInPlaceSubschemas subschemas to one value. Runs after
+  /// check_in_place_cycles, so every count ends.
+  void check_in_place_sizes() const {
+    std::map<const Node *, std::size_t> sizes;
+    for (const Node &node : nodes_)
+      if (!node.all_of.empty() && in_place_size(node, sizes) > kMaxInPlaceSubschemas)
+        fail_keyword("allOf", node.all_of_pointer,
+                     "applies more than " + std::to_string(kMaxInPlaceSubschemas) +
+                         " subschemas to one value (through $ref)");
+  }
+
+  /// The number kMaxInPlaceSubschemas bounds, for `node`, or one more than
+  /// the bound once past it; `sizes` remembers each node's.
+  static std::size_t in_place_size(const Node &node, std::map<const Node *, std::size_t> &sizes) {
+    if (const auto found = sizes.find(&node); found != sizes.end())
+      return found->second;
+    std::size_t size = 1;
+    if (node.ref != nullptr)
+      size += in_place_size(*node.ref, sizes);
+    for (const Node *branch : node.all_of)
+      size += in_place_size(*branch, sizes);
+    size = std::min(size, kMaxInPlaceSubschemas + 1);
+    sizes.emplace(&node, size);
+    return size;
   }
 
   /// Fills write_only and the chain_ members of every node with subschemas

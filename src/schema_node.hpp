@@ -75,6 +75,7 @@ struct Schema::Node {
   std::string ref_pointer; ///< where the $ref is, for the cycle check's message
   /// `allOf`: subschemas that apply to the same instance, as `ref` does.
   std::vector<const Node *> all_of;
+  std::string all_of_pointer; ///< where the allOf is, for the size check's message
 
   unsigned types = 0; ///< 0: any type
   std::string type_message;

@@ -556,6 +556,24 @@ TEST_CASE("Schema: allOf is well-formed and cannot close a cycle", "[schema]") {
         "keyword \"$ref\" at /$defs/B/allOf/0/$ref: closes a cycle of $refs back to \"#/$defs/A\"");
   CHECK(compile_error(json::parse(R"({"$defs": {"S": {"allOf": [{"$ref": "#/$defs/S"}]}}})")) ==
         "keyword \"$ref\" at /$defs/S/allOf/0/$ref: closes a cycle of $refs back to \"#/$defs/S\"");
+  // Nine definitions, each applying the next one twice through two
+  // branches: 1,021 subschemas (each definition, branch and $ref) for one
+  // value; eight: 509, accepted.
+  const auto doubling = [](int definitions) {
+    json document = {{"$ref", "#/$defs/d0"}, {"$defs", json::object()}};
+    for (int i = 0; i + 1 < definitions; ++i) {
+      const json next = {{"$ref", "#/$defs/d" + std::to_string(i + 1)}};
+      document["$defs"]["d" + std::to_string(i)] = {{"allOf", {next, next}}};
+    }
+    document["$defs"]["d" + std::to_string(definitions - 1)] = {{"type", "integer"}};
+    return document;
+  };
+  CHECK(compile_error(doubling(9)) ==
+        "keyword \"allOf\" at /$defs/d0/allOf: applies more than 1000 subschemas to one value "
+        "(through $ref)");
+  const Schema largest = compile(doubling(8));
+  require_valid(largest, 1);
+  require_error(largest, "1", "", "must be an integer, got string");
   // A $ref below a property consumes the instance: recursion, not a cycle.
   const Schema tree = compile(json::parse(R"({"$ref": "#/$defs/T", "$defs": {"T": {"allOf": [
           {"properties": {"child": {"$ref": "#/$defs/T"}}}, {"required": ["n"]}]}}})"));
