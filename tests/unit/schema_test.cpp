@@ -541,6 +541,83 @@ TEST_CASE("Schema: allOf applies every branch, and reports the first failing one
   require_valid(compile({{"allOf", {true, json::object()}}}), 1);
 }
 
+TEST_CASE("Schema: Qovery's SecretResponseList, as its OpenAPI writes it, validates and projects",
+          "[schema]") {
+  // qovery-openapi.yaml's components for GET /job/{jobId}/secret, in JSON
+  // Schema's words: $ref to #/$defs, `nullable: true` as a type list,
+  // `example` as `examples`, the x-stoplight ids left out.
+  const Schema list = compile(json::parse(R"({
+    "type": "object",
+    "properties": {"results": {"type": "array", "items": {"$ref": "#/$defs/Secret"}}},
+    "$defs": {
+      "Base": {"type": "object", "required": ["id", "created_at"], "properties": {
+        "id": {"type": "string", "format": "uuid", "readOnly": true},
+        "created_at": {"type": "string", "format": "date-time", "readOnly": true},
+        "updated_at": {"type": "string", "format": "date-time", "readOnly": true}}},
+      "APIVariableScopeEnum": {"type": "string", "enum": ["APPLICATION", "BUILT_IN",
+        "ENVIRONMENT", "PROJECT", "CONTAINER", "JOB", "HELM", "TERRAFORM"]},
+      "APIVariableTypeEnum": {"type": "string", "description": "type of the variable",
+        "enum": ["VALUE", "ALIAS", "OVERRIDE", "BUILT_IN", "FILE"]},
+      "LinkedServiceTypeEnum": {"type": "string",
+        "enum": ["APPLICATION", "CONTAINER", "DATABASE", "JOB", "HELM", "TERRAFORM"]},
+      "SecretAlias": {"type": "object", "required": ["id", "key", "mount_path", "scope",
+        "variable_type"], "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "key": {"type": "string", "examples": ["QOVERY_DATABASE_PSQL_NAME"]},
+        "mount_path": {"type": "string"},
+        "scope": {"$ref": "#/$defs/APIVariableScopeEnum"},
+        "variable_type": {"$ref": "#/$defs/APIVariableTypeEnum"},
+        "description": {"type": ["string", "null"], "maxLength": 255},
+        "enable_interpolation_in_file": {"type": ["boolean", "null"]}}},
+      "Secret": {"allOf": [{"$ref": "#/$defs/Base"}, {"type": "object",
+        "required": ["key", "scope"], "properties": {
+        "aliased_secret": {"$ref": "#/$defs/SecretAlias"},
+        "description": {"type": ["string", "null"], "maxLength": 255},
+        "enable_interpolation_in_file": {"type": ["boolean", "null"]},
+        "key": {"type": "string", "description": "key is case sensitive"},
+        "owned_by": {"type": "string"},
+        "scope": {"$ref": "#/$defs/APIVariableScopeEnum"},
+        "service_id": {"type": "string", "format": "uuid"},
+        "service_name": {"type": "string"},
+        "service_type": {"$ref": "#/$defs/LinkedServiceTypeEnum"},
+        "variable_type": {"$ref": "#/$defs/APIVariableTypeEnum"}}}]}
+    }
+  })"));
+  const json own = {{"id", kSecretId},          {"created_at", "2026-03-02T09:14:07.512833Z"},
+                    {"key", "API_TOKEN"},       {"scope", "JOB"},
+                    {"variable_type", "VALUE"}, {"description", nullptr},
+                    {"value", "hunter2"},       {"is_secret_manager_reference", false}};
+  json alias = own;
+  alias["variable_type"] = "ALIAS";
+  alias["aliased_secret"] = {{"id", kJobId},
+                             {"key", "DB"},
+                             {"mount_path", ""},
+                             {"scope", "PROJECT"},
+                             {"variable_type", "VALUE"},
+                             {"value", "v"}};
+  require_valid(list, {{"results", {own, alias}}});
+
+  json wrong = alias;
+  wrong["aliased_secret"]["scope"] = "ORGANIZATION";
+  require_error(list, {{"results", {own, wrong}}}, "results[1].aliased_secret.scope",
+                "must be one of: APPLICATION, BUILT_IN, ENVIRONMENT, PROJECT, CONTAINER, JOB, "
+                "HELM, TERRAFORM");
+  wrong = own;
+  wrong.erase("created_at");
+  require_error(list, {{"results", {wrong}}}, "results[0].created_at", "is required");
+  wrong = own;
+  wrong["description"] = std::string(256, 'd');
+  require_error(list, {{"results", {wrong}}}, "results[0].description",
+                "must be at most 255 characters, got 256");
+
+  // What Base and the Secret's own branch declare is kept; values are not.
+  json projected_alias = alias;
+  projected_alias.erase("value");
+  projected_alias.erase("is_secret_manager_reference");
+  projected_alias["aliased_secret"].erase("value");
+  CHECK(list.project({{"results", {alias}}}) == json{{"results", {projected_alias}}});
+}
+
 TEST_CASE("Schema: allOf is well-formed and cannot close a cycle", "[schema]") {
   CHECK(compile_error({{"allOf", json::array()}}) ==
         "keyword \"allOf\" at /allOf: must be a non-empty array of schemas");
