@@ -16,8 +16,9 @@ struct ValidationError {
   /// Where, as a dotted path from the root: "jobId", "body.key", "body" ("" for the root).
   std::string path;
   /// What was wrong, without the path, lower-case: "must be a UUID, got \"abc\"".
-  /// Never quotes the instance when its schema says `"writeOnly": true`, nor any
-  /// string longer than 64 characters.
+  /// Never quotes the instance when its schema, or one that applies to it in
+  /// place ($ref, allOf), says `"writeOnly": true`, nor any string longer than
+  /// 64 characters.
   std::string message;
 };
 
@@ -25,13 +26,16 @@ struct ValidationError {
 /// once and then used to validate many instances, from any thread.
 ///
 /// Supported keywords: type (a name or a list, so "null" makes a field
-/// nullable), properties, required, additionalProperties (boolean), items,
-/// enum, const, minLength, maxLength (in Unicode code points), pattern
-/// (ECMAScript), format "uuid" and "date-time", minProperties, $ref to
-/// "#/$defs/<name>", and the annotations title, description, default,
-/// examples, readOnly, writeOnly, $schema, $id, $comment (ignored). Any other
-/// keyword is refused at compile time, so a schema never silently means less
-/// than it says.
+/// nullable), properties, required, additionalProperties (boolean), items
+/// (one schema), enum, const, minLength, maxLength (in Unicode code points),
+/// pattern (ECMAScript), format "uuid" and "date-time", minProperties, $ref to
+/// "#/$defs/<name>" (its siblings apply too, as in 2020-12), allOf (the error
+/// is the first failing branch's), and the annotations title, description,
+/// default, examples, readOnly, writeOnly, $schema, $id, $comment (ignored).
+/// These are what schemas derived from Qovery's OpenAPI for the job-secret
+/// operations use. Any other keyword is refused at compile time, so a schema
+/// never silently means less than it says. The official JSON-Schema-Test-Suite
+/// (draft 7 files) checks each of them (tests/unit/schema_suite_test.cpp).
 ///
 /// Three server-side keywords (an `x-` prefix, as OpenAPI names extensions)
 /// let a schema stay inside what every model vendor accepts (see
@@ -58,7 +62,7 @@ public:
   std::optional<ValidationError> validate(const nlohmann::json &instance) const;
 
   /// `instance` projected onto the schema: every object member it does not
-  /// declare under `properties` (here, through `items` and `$ref`) is removed
+  /// declare under `properties` (here, through `items`, `$ref` and `allOf`) is removed
   /// at any depth, whatever `additionalProperties` says, and so is a member
   /// declared with the schema `false`; scalars are kept as they are. This is
   /// how an answer never passes a member the output schema does not promise

@@ -401,7 +401,8 @@ TEST_CASE("Schema: document() leaves the x- keywords out, at every depth", "[sch
       {"properties",
        {{"key", key_schema()},
         {"x-nullable", {{"type", "string"}, {"x-nullable", true}}},
-        {"list", {{"type", "array"}, {"items", {{"type", "string"}, {"x-nullable", true}}}}}}},
+        {"list", {{"type", "array"}, {"items", {{"type", "string"}, {"x-nullable", true}}}}},
+        {"all", {{"allOf", {{{"type", "string"}, {"x-nullable", true}}}}}}}},
       {"default", {{"x-kept", 1}}}};
   const Schema schema = compile(document);
   json listed = document;
@@ -410,6 +411,7 @@ TEST_CASE("Schema: document() leaves the x- keywords out, at every depth", "[sch
   listed["properties"]["key"].erase("x-forbidden-prefix");
   listed["properties"]["x-nullable"].erase("x-nullable"); // a property may be named x-...
   listed["properties"]["list"]["items"].erase("x-nullable");
+  listed["properties"]["all"]["allOf"][0].erase("x-nullable");
   CHECK(schema.document() == listed);
   require_valid(schema, {{"x-nullable", nullptr}, {"list", {nullptr, "a"}}});
 }
@@ -503,6 +505,159 @@ TEST_CASE("Schema: recursive $defs compile and validate", "[schema]") {
                 "children[0].children[0].name", "is required");
 }
 
+TEST_CASE("Schema: allOf applies every branch, and reports the first failing one", "[schema]") {
+  // Qovery's Secret: allOf [Base, its own properties], Base by $ref.
+  const Schema secret = compile(json::parse(R"({
+    "allOf": [
+      {"$ref": "#/$defs/Base"},
+      {"type": "object", "required": ["key", "scope"], "properties": {
+        "key": {"type": "string"}, "scope": {"enum": ["JOB", "PROJECT"]}}}
+    ],
+    "$defs": {"Base": {"type": "object", "required": ["id"], "properties": {
+      "id": {"type": "string", "format": "uuid", "readOnly": true}}}}
+  })"));
+  require_valid(secret, {{"id", kJobId}, {"key", "K"}, {"scope", "JOB"}});
+  require_error(secret, "x", "", "must be an object, got string");
+  require_error(secret, {{"key", "K"}, {"scope", "JOB"}}, "id", "is required");
+  require_error(secret, {{"id", "x"}, {"key", "K"}, {"scope", "JOB"}}, "id",
+                "must be a UUID, got \"x\"");
+  require_error(secret, {{"id", kJobId}, {"scope", "JOB"}}, "key", "is required");
+  require_error(secret, {{"id", kJobId}, {"key", "K"}, {"scope", "APP"}}, "scope",
+                "must be one of: JOB, PROJECT");
+
+  // Beside other keywords (the branches are checked first), nested, and deep
+  // in the instance.
+  const Schema nested = compile(json::parse(R"({
+    "type": "object", "properties": {"list": {"type": "array", "items": {
+      "enum": ["0b7c9a6e-5d1f-4e2a-9c3b-8f6d2e1a4b5c"],
+      "allOf": [{"minLength": 2}, {"allOf": [{"format": "uuid"}]}]}}}
+  })"));
+  require_valid(nested, {{"list", {kJobId, kJobId}}});
+  require_error(nested, {{"list", {kJobId, kSecretId}}}, "list[1]",
+                "must be one of: 0b7c9a6e-5d1f-4e2a-9c3b-8f6d2e1a4b5c");
+  require_error(nested, {{"list", {"a"}}}, "list[0]", "must be at least 2 characters, got 1");
+  require_error(nested, {{"list", {kJobId, "abc"}}}, "list[1]", "must be a UUID, got \"abc\"");
+  require_error(compile({{"allOf", {true, false}}}), 1, "", "is not allowed");
+  require_valid(compile({{"allOf", {true, json::object()}}}), 1);
+}
+
+TEST_CASE("Schema: Qovery's SecretResponseList, as its OpenAPI writes it, validates and projects",
+          "[schema]") {
+  // qovery-openapi.yaml's components for GET /job/{jobId}/secret, in JSON
+  // Schema's words: $ref to #/$defs, `nullable: true` as a type list,
+  // `example` as `examples`, the x-stoplight ids left out.
+  const Schema list = compile(json::parse(R"({
+    "type": "object",
+    "properties": {"results": {"type": "array", "items": {"$ref": "#/$defs/Secret"}}},
+    "$defs": {
+      "Base": {"type": "object", "required": ["id", "created_at"], "properties": {
+        "id": {"type": "string", "format": "uuid", "readOnly": true},
+        "created_at": {"type": "string", "format": "date-time", "readOnly": true},
+        "updated_at": {"type": "string", "format": "date-time", "readOnly": true}}},
+      "APIVariableScopeEnum": {"type": "string", "enum": ["APPLICATION", "BUILT_IN",
+        "ENVIRONMENT", "PROJECT", "CONTAINER", "JOB", "HELM", "TERRAFORM"]},
+      "APIVariableTypeEnum": {"type": "string", "description": "type of the variable",
+        "enum": ["VALUE", "ALIAS", "OVERRIDE", "BUILT_IN", "FILE"]},
+      "LinkedServiceTypeEnum": {"type": "string",
+        "enum": ["APPLICATION", "CONTAINER", "DATABASE", "JOB", "HELM", "TERRAFORM"]},
+      "SecretAlias": {"type": "object", "required": ["id", "key", "mount_path", "scope",
+        "variable_type"], "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "key": {"type": "string", "examples": ["QOVERY_DATABASE_PSQL_NAME"]},
+        "mount_path": {"type": "string"},
+        "scope": {"$ref": "#/$defs/APIVariableScopeEnum"},
+        "variable_type": {"$ref": "#/$defs/APIVariableTypeEnum"},
+        "description": {"type": ["string", "null"], "maxLength": 255},
+        "enable_interpolation_in_file": {"type": ["boolean", "null"]}}},
+      "Secret": {"allOf": [{"$ref": "#/$defs/Base"}, {"type": "object",
+        "required": ["key", "scope"], "properties": {
+        "aliased_secret": {"$ref": "#/$defs/SecretAlias"},
+        "description": {"type": ["string", "null"], "maxLength": 255},
+        "enable_interpolation_in_file": {"type": ["boolean", "null"]},
+        "key": {"type": "string", "description": "key is case sensitive"},
+        "owned_by": {"type": "string"},
+        "scope": {"$ref": "#/$defs/APIVariableScopeEnum"},
+        "service_id": {"type": "string", "format": "uuid"},
+        "service_name": {"type": "string"},
+        "service_type": {"$ref": "#/$defs/LinkedServiceTypeEnum"},
+        "variable_type": {"$ref": "#/$defs/APIVariableTypeEnum"}}}]}
+    }
+  })"));
+  const json own = {{"id", kSecretId},          {"created_at", "2026-03-02T09:14:07.512833Z"},
+                    {"key", "API_TOKEN"},       {"scope", "JOB"},
+                    {"variable_type", "VALUE"}, {"description", nullptr},
+                    {"value", "hunter2"},       {"is_secret_manager_reference", false}};
+  json alias = own;
+  alias["variable_type"] = "ALIAS";
+  alias["aliased_secret"] = {{"id", kJobId},
+                             {"key", "DB"},
+                             {"mount_path", ""},
+                             {"scope", "PROJECT"},
+                             {"variable_type", "VALUE"},
+                             {"value", "v"}};
+  require_valid(list, {{"results", {own, alias}}});
+
+  json wrong = alias;
+  wrong["aliased_secret"]["scope"] = "ORGANIZATION";
+  require_error(list, {{"results", {own, wrong}}}, "results[1].aliased_secret.scope",
+                "must be one of: APPLICATION, BUILT_IN, ENVIRONMENT, PROJECT, CONTAINER, JOB, "
+                "HELM, TERRAFORM");
+  wrong = own;
+  wrong.erase("created_at");
+  require_error(list, {{"results", {wrong}}}, "results[0].created_at", "is required");
+  wrong = own;
+  wrong["description"] = std::string(256, 'd');
+  require_error(list, {{"results", {wrong}}}, "results[0].description",
+                "must be at most 255 characters, got 256");
+
+  // What Base and the Secret's own branch declare is kept; values are not.
+  json projected_alias = alias;
+  projected_alias.erase("value");
+  projected_alias.erase("is_secret_manager_reference");
+  projected_alias["aliased_secret"].erase("value");
+  CHECK(list.project({{"results", {alias}}}) == json{{"results", {projected_alias}}});
+}
+
+TEST_CASE("Schema: allOf is well-formed and cannot close a cycle", "[schema]") {
+  CHECK(compile_error({{"allOf", json::array()}}) ==
+        "keyword \"allOf\" at /allOf: must be a non-empty array of schemas");
+  CHECK(compile_error({{"allOf", json::object()}}) ==
+        "keyword \"allOf\" at /allOf: must be a non-empty array of schemas");
+  CHECK(compile_error({{"allOf", {json::object(), 1}}}) ==
+        "schema at /allOf/1 must be an object or a boolean");
+  CHECK(compile_error({{"allOf", {{{"minimum", 1}}}}}) ==
+        "unsupported keyword \"minimum\" at /allOf/0/minimum");
+  CHECK(compile_error(json::parse(R"({"$ref": "#/$defs/A", "$defs": {
+          "A": {"allOf": [{"type": "object"}, {"$ref": "#/$defs/B"}]},
+          "B": {"allOf": [{"$ref": "#/$defs/A"}]}}})")) ==
+        "keyword \"$ref\" at /$defs/B/allOf/0/$ref: closes a cycle of $refs back to \"#/$defs/A\"");
+  CHECK(compile_error(json::parse(R"({"$defs": {"S": {"allOf": [{"$ref": "#/$defs/S"}]}}})")) ==
+        "keyword \"$ref\" at /$defs/S/allOf/0/$ref: closes a cycle of $refs back to \"#/$defs/S\"");
+  // Nine definitions, each applying the next one twice through two
+  // branches: 1,021 subschemas (each definition, branch and $ref) for one
+  // value; eight: 509, accepted.
+  const auto doubling = [](int definitions) {
+    json document = {{"$ref", "#/$defs/d0"}, {"$defs", json::object()}};
+    for (int i = 0; i + 1 < definitions; ++i) {
+      const json next = {{"$ref", "#/$defs/d" + std::to_string(i + 1)}};
+      document["$defs"]["d" + std::to_string(i)] = {{"allOf", {next, next}}};
+    }
+    document["$defs"]["d" + std::to_string(definitions - 1)] = {{"type", "integer"}};
+    return document;
+  };
+  CHECK(compile_error(doubling(9)) ==
+        "keyword \"allOf\" at /$defs/d0/allOf: applies more than 1000 subschemas to one value "
+        "(through $ref)");
+  const Schema largest = compile(doubling(8));
+  require_valid(largest, 1);
+  require_error(largest, "1", "", "must be an integer, got string");
+  // A $ref below a property consumes the instance: recursion, not a cycle.
+  const Schema tree = compile(json::parse(R"({"$ref": "#/$defs/T", "$defs": {"T": {"allOf": [
+          {"properties": {"child": {"$ref": "#/$defs/T"}}}, {"required": ["n"]}]}}})"));
+  require_valid(tree, {{"n", 1}, {"child", {{"n", 2}}}});
+  require_error(tree, {{"n", 1}, {"child", {{"child", {{"n", 3}}}}}}, "child.n", "is required");
+}
+
 TEST_CASE("Schema: annotations are accepted and ignored", "[schema]") {
   const Schema schema = compile(json::parse(R"({
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -514,7 +669,7 @@ TEST_CASE("Schema: annotations are accepted and ignored", "[schema]") {
 }
 
 TEST_CASE("Schema: unsupported keywords are refused with their location", "[schema]") {
-  CHECK(compile_error({{"allOf", json::array()}}) == "unsupported keyword \"allOf\" at /allOf");
+  CHECK(compile_error({{"not", json::object()}}) == "unsupported keyword \"not\" at /not");
   CHECK(compile_error(json::parse(R"({"properties": {"body": {"properties": {"key": {
           "type": "string", "nullable": true}}}}})")) ==
         "unsupported keyword \"nullable\" at /properties/body/properties/key/nullable");
@@ -608,6 +763,25 @@ TEST_CASE("Schema: writeOnly values are never quoted", "[schema]") {
   const auto error = schema.validate({{"value", "sk_live_hunter2"}});
   REQUIRE(error);
   CHECK(error->message.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("Schema: writeOnly beside, through $ref or in allOf hides the whole instance",
+          "[schema]") {
+  const Schema schema = compile(json::parse(R"({
+    "type": "object",
+    "properties": {
+      "ref": {"$ref": "#/$defs/Secret", "minLength": 8},
+      "all": {"allOf": [{"format": "uuid"}, {"writeOnly": true}]},
+      "deep": {"allOf": [{"allOf": [{"$ref": "#/$defs/Secret"}]}], "enum": ["a"]}
+    },
+    "$defs": {"Secret": {"type": "string", "writeOnly": true}}
+  })"));
+  require_error(schema, {{"ref", "hunter2"}}, "ref", "must be at least 8 characters");
+  require_error(schema, {{"all", "hunter2"}}, "all", "must be a UUID");
+  require_error(schema, {{"deep", "hunter2"}}, "deep", "must be one of: a");
+  // Where no branch says writeOnly, the value is quoted as usual.
+  require_error(compile({{"allOf", {{{"format", "uuid"}}, {{"title", "t"}}}}}), "x", "",
+                "must be a UUID, got \"x\"");
 }
 
 TEST_CASE("Schema: long strings are not quoted", "[schema]") {
@@ -847,6 +1021,27 @@ TEST_CASE("Schema: project follows $ref, recursion and $ref beside properties", 
 
   const Schema nothing = compile(json::parse(R"({"properties": {"list": {"items": false}}})"));
   CHECK(nothing.project({{"list", {1, 2}}}) == json{{"list", json::array()}});
+}
+
+TEST_CASE("Schema: project follows allOf, as Qovery's Secret needs", "[schema]") {
+  const Schema list = compile(json::parse(R"({
+    "type": "object", "properties": {"results": {"type": "array", "items": {"$ref": "#/$defs/Secret"}}},
+    "$defs": {
+      "Base": {"properties": {"id": {"type": "string"}}},
+      "Secret": {"allOf": [{"$ref": "#/$defs/Base"}, {"properties": {
+        "key": {"type": "string"}, "value": false,
+        "aliased_secret": {"allOf": [{"properties": {"key": {}}}]}}}]}
+    }
+  })"));
+  const json instance = json::parse(R"({"results": [
+    {"id": "i", "key": "K", "value": "v1", "extra": 1, "aliased_secret": {"key": "A", "value": "v2"}}
+  ]})");
+  CHECK(list.project(instance) == json::parse(R"({"results": [
+    {"id": "i", "key": "K", "aliased_secret": {"key": "A"}}]})"));
+
+  const Schema none = compile(json::parse(R"({"properties": {"list": {"allOf": [
+    {"items": {"allOf": [true, false]}}]}}})"));
+  CHECK(none.project({{"list", {1, 2}}}) == json{{"list", json::array()}});
 }
 
 TEST_CASE("Schema: project onto every output schema drops values and undeclared members",

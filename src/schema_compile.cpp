@@ -1,59 +1,18 @@
-#include "qovery_mcp/schema.hpp"
-
-#include "qovery_mcp/text.hpp"
+#include "schema_node.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cmath>
-#include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <functional>
-#include <map>
-#include <regex>
-#include <string_view>
+#include <memory>
+#include <set>
 #include <utility>
-#include <vector>
 
 namespace qovery_mcp {
 
 namespace {
 
-using nlohmann::json;
-
-/// One bit per JSON Schema type name; a node's `types` is their union.
-enum TypeBit : unsigned {
-  kNull = 1U << 0,
-  kString = 1U << 1,
-  kNumber = 1U << 2,
-  kInteger = 1U << 3,
-  kBoolean = 1U << 4,
-  kObject = 1U << 5,
-  kArray = 1U << 6,
-};
-
-struct TypeName {
-  std::string_view name;
-  TypeBit bit;
-  std::string_view with_article;
-};
-
-/// In the order a "must be ..." message lists them: null first, so that a
-/// nullable string reads "must be null or a string".
-constexpr std::array<TypeName, 7> kTypeNames{{
-    {"null", kNull, "null"},
-    {"string", kString, "a string"},
-    {"number", kNumber, "a number"},
-    {"integer", kInteger, "an integer"},
-    {"boolean", kBoolean, "a boolean"},
-    {"object", kObject, "an object"},
-    {"array", kArray, "an array"},
-}};
-
-enum class Format { kNone, kUuid, kDateTime };
-
-/// Strings longer than this (in code points) are never quoted in messages.
-constexpr std::size_t kMaxQuotedLength = 64;
+using namespace schema_detail;
+using Node = Schema::Node;
 
 /// libstdc++'s std::regex recurses once per input character (about 300 bytes
 /// of stack each), so a long enough string crashes the process. A `pattern`
@@ -61,61 +20,17 @@ constexpr std::size_t kMaxQuotedLength = 64;
 /// points, and `maxLength` is checked before the pattern runs.
 constexpr std::size_t kMaxPatternInputLength = 1024;
 
-} // namespace
-
-/// A compiled schema: every keyword parsed, every regex built and every $ref
-/// resolved once, so validation only reads it.
-struct Schema::Node {
-  bool rejects_everything = false; ///< the boolean schema `false`
-  bool write_only = false;
-  const Node *ref = nullptr;
-  std::string ref_pointer; ///< where the $ref is, for the cycle check's message
-
-  unsigned types = 0; ///< 0: any type
-  std::string type_message;
-
-  std::vector<json> enum_values;
-  std::string enum_message;
-  bool has_const = false;
-  json const_value;
-  std::string const_message;
-
-  std::optional<std::size_t> min_length;
-  std::optional<std::size_t> max_length;
-  std::optional<std::regex> pattern;
-  std::string pattern_rule; ///< `x-pattern-rule`: what a failed match reports
-  std::string forbidden_prefix;
-  std::string forbidden_prefix_message;
-  Format format = Format::kNone;
-
-  std::map<std::string, const Node *, std::less<>> properties;
-  std::vector<std::string> required;
-  bool additional_properties = true;
-  std::string not_allowed_message;
-  std::optional<std::size_t> min_properties;
-
-  const Node *items = nullptr;
-
-  /// With a $ref: the properties declared here and along the $ref chain (the
-  /// nearest declaration of a name wins) and the nearest `items`, merged once
-  /// at compile time for project(). Without one, project() reads `properties`
-  /// and `items` themselves.
-  std::map<std::string, const Node *, std::less<>> chain_properties;
-  const Node *chain_items = nullptr;
-};
-
-namespace {
-
-using Node = Schema::Node;
+/// How many subschemas validation may apply to one value in place (the node
+/// itself, its $ref's and its allOf branches', counted as often as they are
+/// reached). Sharing through $ref makes that grow exponentially with the
+/// document (n definitions, each applying the next one twice: 2^n), so a
+/// schema past this is refused at compile time rather than validating for ever.
+constexpr std::size_t kMaxInPlaceSubschemas = 1000;
 
 /// Thrown inside the compiler only; Schema::compile turns it into a Result.
 struct CompileError {
   std::string message;
 };
-
-std::string dump(const json &value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 /// `pointer` extended by one reference token, escaped as RFC 6901 says.
 std::string child_pointer(const std::string &pointer, std::string_view token) {
@@ -182,8 +97,9 @@ public:
     for (const auto &[name, definition] : definitions_)
       compile_into(*definition.node, *definition.schema, child_pointer("/$defs", name));
     const Node *root = compile_new(document, "");
-    check_ref_cycles();
-    merge_ref_chains();
+    check_in_place_cycles();
+    check_in_place_sizes();
+    merge_in_place();
     return root;
   }
 
@@ -248,6 +164,8 @@ private:
       return compile_required(node, value, at);
     if (keyword == "additionalProperties")
       return compile_additional_properties(node, value, at);
+    if (keyword == "allOf")
+      return compile_all_of(node, value, at);
     if (keyword == "items") {
       node.items = compile_new(value, at);
       return;
@@ -341,6 +259,14 @@ private:
     for (auto it = value.begin(); it != value.end(); ++it)
       node.properties.emplace(it.key(), compile_new(it.value(), child_pointer(at, it.key())));
     update_not_allowed_message(node);
+  }
+
+  void compile_all_of(Node &node, const json &value, const std::string &at) {
+    if (!value.is_array() || value.empty())
+      fail_keyword("allOf", at, "must be a non-empty array of schemas");
+    node.all_of_pointer = at;
+    for (std::size_t i = 0; i < value.size(); ++i)
+      node.all_of.push_back(compile_new(value[i], child_pointer(at, std::to_string(i))));
   }
 
   static void compile_required(Node &node, const json &value, const std::string &at) {
@@ -461,31 +387,79 @@ private:
     node.ref_pointer = at;
   }
 
-  /// A chain of $refs that comes back to where it started would make
-  /// validation recurse forever without consuming the instance.
-  void check_ref_cycles() const {
-    for (const auto &[name, definition] : definitions_) {
-      const Node *current = definition.node;
-      for (std::size_t step = 0; step < definitions_.size() && current->ref; ++step) {
-        if (current->ref == definition.node)
-          fail_keyword("$ref", current->ref_pointer,
-                       "closes a cycle of $refs back to \"#/$defs/" + name + "\"");
-        current = current->ref;
-      }
+  /// Calls `visit` on `node` and on every subschema that applies to the same
+  /// instance ($ref, allOf, at any depth), each once, in the order: the node,
+  /// its $ref's, then its allOf branches'.
+  template <typename Visit> static void for_each_in_place(const Node &node, Visit visit) {
+    std::set<const Node *> seen;
+    std::vector<const Node *> pending{&node};
+    while (!pending.empty()) {
+      const Node *current = pending.back();
+      pending.pop_back();
+      if (!seen.insert(current).second)
+        continue;
+      visit(*current);
+      for (auto branch = current->all_of.rbegin(); branch != current->all_of.rend(); ++branch)
+        pending.push_back(*branch);
+      if (current->ref != nullptr)
+        pending.push_back(current->ref);
     }
   }
 
-  /// Fills chain_properties and chain_items of every node with a $ref. Runs
-  /// after check_ref_cycles, so every chain ends.
-  void merge_ref_chains() {
+  /// Subschemas that apply in place and come back to where they started
+  /// would make validation recurse forever without consuming the instance.
+  /// Such a cycle always goes through a $ref to a definition.
+  void check_in_place_cycles() const {
+    for (const auto &definition : definitions_) {
+      const Node *target = definition.second.node;
+      for_each_in_place(*target, [&](const Node &reached) {
+        if (reached.ref == target)
+          fail_keyword("$ref", reached.ref_pointer,
+                       "closes a cycle of $refs back to \"#/$defs/" + definition.first + "\"");
+      });
+    }
+  }
+
+  /// Refuses an allOf through which validation would apply more than
+  /// kMaxInPlaceSubschemas subschemas to one value. Runs after
+  /// check_in_place_cycles, so every count ends.
+  void check_in_place_sizes() const {
+    std::map<const Node *, std::size_t> sizes;
+    for (const Node &node : nodes_)
+      if (!node.all_of.empty() && in_place_size(node, sizes) > kMaxInPlaceSubschemas)
+        fail_keyword("allOf", node.all_of_pointer,
+                     "applies more than " + std::to_string(kMaxInPlaceSubschemas) +
+                         " subschemas to one value (through $ref)");
+  }
+
+  /// The number kMaxInPlaceSubschemas bounds, for `node`, or one more than
+  /// the bound once past it; `sizes` remembers each node's.
+  static std::size_t in_place_size(const Node &node, std::map<const Node *, std::size_t> &sizes) {
+    if (const auto found = sizes.find(&node); found != sizes.end())
+      return found->second;
+    std::size_t size = 1;
+    if (node.ref != nullptr)
+      size += in_place_size(*node.ref, sizes);
+    for (const Node *branch : node.all_of)
+      size += in_place_size(*branch, sizes);
+    size = std::min(size, kMaxInPlaceSubschemas + 1);
+    sizes.emplace(&node, size);
+    return size;
+  }
+
+  /// Fills write_only and the chain_ members of every node with subschemas
+  /// in place. Runs after check_in_place_cycles.
+  void merge_in_place() {
     for (Node &node : nodes_) {
-      if (node.ref == nullptr)
+      if (!node.in_place())
         continue;
-      for (const Node *link = &node; link != nullptr; link = link->ref) {
-        node.chain_properties.insert(link->properties.begin(), link->properties.end());
+      for_each_in_place(node, [&node](const Node &link) {
+        node.write_only = node.write_only || link.write_only;
+        node.chain_rejects_everything = node.chain_rejects_everything || link.rejects_everything;
+        node.chain_properties.insert(link.properties.begin(), link.properties.end());
         if (node.chain_items == nullptr)
-          node.chain_items = link->items;
-      }
+          node.chain_items = link.items;
+      });
     }
   }
 
@@ -493,223 +467,8 @@ private:
   std::map<std::string, Definition, std::less<>> definitions_;
 };
 
-/// One step of the path from the root to the value being checked. Frames
-/// live on the validator's stack; the dotted path is only rendered on error.
-struct PathFrame {
-  const PathFrame *parent;
-  std::string_view name;
-  std::size_t index;
-  bool is_index;
-};
-
-std::string render_path(const PathFrame *frame) {
-  std::vector<const PathFrame *> frames;
-  for (; frame; frame = frame->parent)
-    frames.push_back(frame);
-  std::string path;
-  for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
-    if ((*it)->is_index) {
-      path += '[' + std::to_string((*it)->index) + ']';
-      continue;
-    }
-    if (!path.empty())
-      path += '.';
-    path += (*it)->name;
-  }
-  return path;
-}
-
-std::optional<ValidationError> fail(const PathFrame *path, std::string message) {
-  return ValidationError{render_path(path), std::move(message)};
-}
-
-std::string plural(std::size_t count, std::string_view noun, std::string_view plural_noun) {
-  return std::to_string(count) + ' ' + std::string(count == 1 ? noun : plural_noun);
-}
-
-/// ", got \"...\"" for a string that may be shown, or a description of it
-/// when it is too long; nothing at all when it is write-only.
-std::string got_string(std::string_view text, bool hidden) {
-  if (hidden)
-    return "";
-  const std::size_t length = code_points(text);
-  if (length > kMaxQuotedLength)
-    return ", got a string of " + std::to_string(length) + " characters";
-  return ", got " + dump(json(text));
-}
-
-bool is_integer(const json &instance) {
-  if (instance.is_number_integer())
-    return true;
-  if (!instance.is_number_float())
-    return false;
-  const double value = instance.get<double>();
-  return std::isfinite(value) && std::trunc(value) == value;
-}
-
-unsigned type_bits(const json &instance) {
-  switch (instance.type()) {
-  case json::value_t::null:
-    return kNull;
-  case json::value_t::boolean:
-    return kBoolean;
-  case json::value_t::string:
-    return kString;
-  case json::value_t::object:
-    return kObject;
-  case json::value_t::array:
-    return kArray;
-  case json::value_t::number_integer:
-  case json::value_t::number_unsigned:
-  case json::value_t::number_float:
-    return is_integer(instance) ? kNumber | kInteger : kNumber;
-  default:
-    return 0;
-  }
-}
-
-std::string type_mismatch(const Node &node, const json &instance, bool hidden) {
-  if (instance.is_number() && (node.types & kInteger) && !hidden)
-    return node.type_message + ", got " + dump(instance);
-  return node.type_message + ", got " + std::string(instance.type_name());
-}
-
-bool digits(std::string_view text, std::size_t position, std::size_t count, int &value) {
-  value = 0;
-  for (std::size_t i = position; i < position + count; ++i) {
-    if (i >= text.size() || text[i] < '0' || text[i] > '9')
-      return false;
-    value = value * 10 + (text[i] - '0');
-  }
-  return true;
-}
-
-int days_in_month(int year, int month) {
-  static constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[static_cast<std::size_t>(month - 1)];
-}
-
-/// RFC 3339 section 5.6 `date-time`: 2026-11-26T22:40:00Z, with optional
-/// fractional seconds and a Z or +hh:mm/-hh:mm offset.
-bool is_date_time(std::string_view text) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
-      !digits(text, 5, 2, month) || text[7] != '-' || !digits(text, 8, 2, day) ||
-      (text[10] != 'T' && text[10] != 't') || !digits(text, 11, 2, hour) || text[13] != ':' ||
-      !digits(text, 14, 2, minute) || text[16] != ':' || !digits(text, 17, 2, second))
-    return false;
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
-      minute > 59 || second > 60)
-    return false;
-  std::size_t position = 19;
-  if (text[position] == '.') {
-    const std::size_t first_digit = ++position;
-    while (position < text.size() && text[position] >= '0' && text[position] <= '9')
-      ++position;
-    if (position == first_digit)
-      return false;
-  }
-  const std::string_view offset = text.substr(position);
-  if (offset == "Z" || offset == "z")
-    return true;
-  int offset_hour = 0, offset_minute = 0;
-  return offset.size() == 6 && (offset[0] == '+' || offset[0] == '-') &&
-         digits(offset, 1, 2, offset_hour) && offset[3] == ':' &&
-         digits(offset, 4, 2, offset_minute) && offset_hour <= 23 && offset_minute <= 59;
-}
-
-std::optional<ValidationError> check(const Node &node, const json &instance, const PathFrame *path,
-                                     bool hidden);
-
-std::optional<ValidationError> check_string(const Node &node, const std::string &text,
-                                            const PathFrame *path, bool hidden) {
-  if (node.min_length || node.max_length) {
-    const std::size_t length = code_points(text);
-    const std::string got = hidden ? "" : ", got " + std::to_string(length);
-    if (node.min_length && length < *node.min_length)
-      return fail(path,
-                  "must be at least " + plural(*node.min_length, "character", "characters") + got);
-    if (node.max_length && length > *node.max_length)
-      return fail(path,
-                  "must be at most " + plural(*node.max_length, "character", "characters") + got);
-  }
-  if (node.format == Format::kUuid && !is_uuid(text))
-    return fail(path, "must be a UUID" + got_string(text, hidden));
-  if (node.format == Format::kDateTime && !is_date_time(text))
-    return fail(path, "must be an RFC 3339 date-time" + got_string(text, hidden));
-  if (node.pattern && !std::regex_search(text, *node.pattern))
-    return fail(path, node.pattern_rule + got_string(text, hidden));
-  if (!node.forbidden_prefix.empty() && text.starts_with(node.forbidden_prefix))
-    return fail(path, node.forbidden_prefix_message + got_string(text, hidden));
-  return std::nullopt;
-}
-
-std::optional<ValidationError> check_object(const Node &node, const json &instance,
-                                            const PathFrame *path, bool hidden) {
-  for (const auto &name : node.required) {
-    if (instance.find(name) == instance.end()) {
-      const PathFrame missing{path, name, 0, false};
-      return fail(&missing, "is required");
-    }
-  }
-  for (auto it = instance.begin(); it != instance.end(); ++it) {
-    const PathFrame child{path, it.key(), 0, false};
-    const auto property = node.properties.find(it.key());
-    if (property == node.properties.end()) {
-      if (!node.additional_properties)
-        return fail(&child, node.not_allowed_message);
-      continue;
-    }
-    if (auto error = check(*property->second, it.value(), &child, hidden))
-      return error;
-  }
-  if (node.min_properties && instance.size() < *node.min_properties)
-    return fail(path, "must have at least " +
-                          plural(*node.min_properties, "property", "properties") + ", got " +
-                          std::to_string(instance.size()));
-  return std::nullopt;
-}
-
-std::optional<ValidationError> check_array(const Node &node, const json &instance,
-                                           const PathFrame *path, bool hidden) {
-  if (!node.items)
-    return std::nullopt;
-  for (std::size_t i = 0; i < instance.size(); ++i) {
-    const PathFrame element{path, {}, i, true};
-    if (auto error = check(*node.items, instance[i], &element, hidden))
-      return error;
-  }
-  return std::nullopt;
-}
-
-std::optional<ValidationError> check(const Node &node, const json &instance, const PathFrame *path,
-                                     bool hidden) {
-  if (node.rejects_everything)
-    return fail(path, "is not allowed");
-  hidden = hidden || node.write_only;
-  if (node.ref) {
-    if (auto error = check(*node.ref, instance, path, hidden))
-      return error;
-  }
-  if (node.types && !(node.types & type_bits(instance)))
-    return fail(path, type_mismatch(node, instance, hidden));
-  if (!node.enum_values.empty() && std::find(node.enum_values.begin(), node.enum_values.end(),
-                                             instance) == node.enum_values.end())
-    return fail(path, node.enum_message);
-  if (node.has_const && node.const_value != instance)
-    return fail(path, node.const_message);
-  if (instance.is_string())
-    return check_string(node, instance.get_ref<const std::string &>(), path, hidden);
-  if (instance.is_object())
-    return check_object(node, instance, path, hidden);
-  if (instance.is_array())
-    return check_array(node, instance, path, hidden);
-  return std::nullopt;
-}
-
 /// `schema` without the server-side `x-` keywords, at every depth (through
-/// properties, $defs and items: the keywords that hold schemas here).
+/// properties, $defs, items and allOf: the keywords that hold schemas here).
 json without_extensions(const json &schema) {
   if (!schema.is_object())
     return schema;
@@ -718,6 +477,13 @@ json without_extensions(const json &schema) {
     const std::string &keyword = it.key();
     if (keyword.starts_with("x-"))
       continue;
+    if (keyword == "allOf") {
+      json branches = json::array();
+      for (const json &branch : *it)
+        branches.push_back(without_extensions(branch));
+      listed[keyword] = std::move(branches);
+      continue;
+    }
     if (keyword == "properties" || keyword == "$defs") {
       json children = json::object();
       for (auto child = it->begin(); child != it->end(); ++child)
@@ -728,45 +494,6 @@ json without_extensions(const json &schema) {
     listed[keyword] = keyword == "items" ? without_extensions(*it) : *it;
   }
   return listed;
-}
-
-/// What project() uses where the schema declares nothing: an object there
-/// loses every member.
-const Node kNothingDeclared{};
-
-/// Whether no instance conforms to `node`: it is, or its $ref chain reaches,
-/// the schema `false`.
-bool accepts_nothing(const Node &node) {
-  for (const Node *link = &node; link != nullptr; link = link->ref)
-    if (link->rejects_everything)
-      return true;
-  return false;
-}
-
-void project_onto(const Node &node, json &instance) {
-  if (instance.is_object()) {
-    const auto &declared = node.ref ? node.chain_properties : node.properties;
-    auto &members = instance.get_ref<json::object_t &>();
-    for (auto member = members.begin(); member != members.end();) {
-      const auto property = declared.find(member->first);
-      if (property == declared.end() || accepts_nothing(*property->second)) {
-        member = members.erase(member);
-        continue;
-      }
-      project_onto(*property->second, member->second);
-      ++member;
-    }
-    return;
-  }
-  if (!instance.is_array())
-    return;
-  const Node *items = node.ref ? node.chain_items : node.items;
-  if (items != nullptr && accepts_nothing(*items)) {
-    instance.get_ref<json::array_t &>().clear();
-    return;
-  }
-  for (json &element : instance)
-    project_onto(items != nullptr ? *items : kNothingDeclared, element);
 }
 
 } // namespace
@@ -784,15 +511,6 @@ Result<Schema> Schema::compile(const nlohmann::json &document) {
   }
   return Schema(std::shared_ptr<const Node>(nodes, root),
                 std::make_shared<const nlohmann::json>(without_extensions(document)));
-}
-
-std::optional<ValidationError> Schema::validate(const nlohmann::json &instance) const {
-  return check(*root_, instance, nullptr, false);
-}
-
-nlohmann::json Schema::project(nlohmann::json instance) const {
-  project_onto(*root_, instance);
-  return instance;
 }
 
 const nlohmann::json &Schema::document() const { return *document_; }
