@@ -42,14 +42,14 @@ RestReply rest_error(int status, std::string_view message);
 
 /// The REST view of `outcome`, the end of a call of `tool` with `arguments`
 /// (the MCP view is ToolCaller::result): arguments the tool refuses give 400,
-/// a call not sent (its audit intent could not be written) 503, each with the
-/// refusal's message. An answer keeps the upstream's status; a 2xx JSON body
-/// is projected onto the tool's output schema (no `value`, no undeclared
-/// member), an error JSON body has every value the call sent replaced by
-/// "[redacted]" in each of its strings. An error status without a body gets
-/// a JSON error naming it; a body that is not JSON (or nested too deep), an
-/// unreachable upstream or a TLS failure give 502, and a timeout 504.
-/// `api_name` names the upstream in messages ("Qovery did not answer in time").
+/// a call not sent (its audit intent could not be written, or it was
+/// cancelled) 503, each with the refusal's message. An answer keeps the
+/// upstream's status; a 2xx JSON body is projected onto the tool's output
+/// schema (no `value`, no undeclared member), an error JSON body has every
+/// value the call sent replaced by "[redacted]" in each of its strings. An error status without a
+/// body gets a JSON error naming it; a body that is not JSON (or nested too deep), an unreachable
+/// upstream or a TLS failure give 502, and a timeout 504. `api_name` names the upstream in messages
+/// ("Qovery did not answer in time").
 RestReply reply_for(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
                     const CallOutcome &outcome, std::string_view api_name);
 
