@@ -5,8 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 namespace qovery_mcp {
@@ -14,49 +15,69 @@ namespace {
 
 using nlohmann::json;
 
-/// Enough of a session id to tell sessions apart in a log, not enough to use it.
-std::string session_label(std::string_view session) { return std::string(session.substr(0, 8)); }
-
-std::string outcome(const UpstreamResponse &response) {
-  if (response.error != UpstreamError::None)
-    return "no-answer";
-  if (response.status >= 500)
-    return "failed";
-  if (response.status >= 400)
-    return "rejected";
-  return "ok";
-}
-
 /// A string argument, or null.
-json string_argument(const json &arguments, const char *name) {
+json string_argument(const json &arguments, const std::string &name) {
   auto found = arguments.find(name);
   return found != arguments.end() && found->is_string() ? *found : json(nullptr);
 }
 
-bool changes_state(const ToolSpec &tool) { return tool.operation->method != "GET"; }
+bool has_operation_at(const Capability &capability, std::string_view path) {
+  return std::any_of(capability.operations.begin(), capability.operations.end(),
+                     [path](const Operation &operation) { return operation.path == path; });
+}
 
-/// A create makes a new secret (add, alias, override): its id is in the answer.
-bool creates(const ToolSpec &tool) { return tool.operation->method == "POST"; }
+/// The placeholder naming what a POST to `path` creates (see AuditFields::created).
+std::string created_placeholder(const Capability &capability, std::string_view path) {
+  // A collection: the item's path is the collection's and one placeholder.
+  for (const Operation &operation : capability.operations) {
+    std::string_view item = operation.path;
+    if (!item.starts_with(path))
+      continue;
+    std::string_view segment = item.substr(path.size());
+    std::vector<std::string> names = path_placeholders(segment);
+    if (names.size() == 1 && segment == "/{" + names.front() + "}")
+      return names.front();
+  }
+  // An action on an item (.../{secretId}/alias): it creates a sibling of its target.
+  std::size_t last = path.rfind('/');
+  if (last == std::string_view::npos || last == 0)
+    return {};
+  std::string_view item = path.substr(0, last);
+  std::vector<std::string> placeholders = path_placeholders(item);
+  if (placeholders.empty() || !item.ends_with("{" + placeholders.back() + "}") ||
+      !has_operation_at(capability, item))
+    return {};
+  return placeholders.back();
+}
 
-/// The members both lines of a call carry. For a create, `secretId` (the new
-/// secret's) is null until the answer names it, and the path's secretId, if
-/// any, is the alias's or override's target.
-json audit_base(const ToolSpec &tool, const json &arguments, CallOrigin origin,
+/// "targetSecretId" for "secretId".
+std::string target_name(const std::string &created) {
+  std::string name = "target" + created;
+  name[6] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[6])));
+  return name;
+}
+
+/// The members both lines of a call carry. For a create, the created id is
+/// null until the answer names it, and a path argument of the same name is
+/// the create's target.
+json audit_base(const AuditFields &fields, const json &arguments, CallOrigin origin,
                 std::string_view phase) {
-  auto body = arguments.find("body");
   json entry = {
       {"phase", phase},
       {"time", log::utc_timestamp()},
       {"session", session_label(origin.session)},
       {"adapter", origin.adapter},
-      {"tool", tool.name},
-      {"jobId", string_argument(arguments, "jobId")},
-      {"secretId", creates(tool) ? json(nullptr) : string_argument(arguments, "secretId")},
-      {"key", body != arguments.end() && body->is_object() ? string_argument(*body, "key")
-                                                           : json(nullptr)},
+      {"tool", fields.tool},
   };
-  if (creates(tool) && arguments.contains("secretId"))
-    entry["targetSecretId"] = string_argument(arguments, "secretId");
+  for (const std::string &name : fields.path_params)
+    entry[name == fields.created ? target_name(name) : name] = string_argument(arguments, name);
+  if (!fields.created.empty())
+    entry[fields.created] = nullptr;
+  if (fields.body_key) {
+    auto body = arguments.find("body");
+    entry["key"] = body != arguments.end() && body->is_object() ? string_argument(*body, "key")
+                                                                : json(nullptr);
+  }
   return entry;
 }
 
@@ -95,59 +116,45 @@ std::optional<std::string> AuditLog::append(const json &entry) {
   return std::nullopt;
 }
 
-json audit_intent(const ToolSpec &tool, const json &arguments, CallOrigin origin) {
-  return audit_base(tool, arguments, origin, "intent");
+AuditFields audit_fields(const Capability &capability, const ToolSpec &tool) {
+  const Operation &operation = *tool.operation;
+  AuditFields fields{
+      tool.name, operation.method != "GET", operation.path_params, tool.sends_body, {}};
+  if (operation.method == "POST")
+    fields.created = created_placeholder(capability, operation.path);
+  return fields;
 }
 
-json audit_entry(const ToolSpec &tool, const json &arguments, const UpstreamResponse &response,
+json audit_intent(const AuditFields &fields, const json &arguments, CallOrigin origin) {
+  return audit_base(fields, arguments, origin, "intent");
+}
+
+json audit_entry(const AuditFields &fields, const json &arguments, const UpstreamResponse &response,
                  CallOrigin origin) {
-  json entry = audit_base(tool, arguments, origin, "outcome");
-  if (creates(tool) && response.error == UpstreamError::None && response.status >= 200 &&
+  json entry = audit_base(fields, arguments, origin, "outcome");
+  if (!fields.created.empty() && response.error == UpstreamError::None && response.status >= 200 &&
       response.status < 300) {
     json created = json::parse(response.body, nullptr, false);
     if (created.is_object())
-      entry["secretId"] = string_argument(created, "id");
+      entry[fields.created] = string_argument(created, "id");
   }
-  entry["outcome"] = outcome(response);
+  entry["outcome"] = call_outcome(response);
   entry["upstreamStatus"] =
       response.error == UpstreamError::None ? json(response.status) : json(nullptr);
   entry["attempts"] = response.attempts;
   return entry;
 }
 
-Result<UpstreamResponse> send_call(Upstream &upstream, const ToolSpec &tool, const json &arguments,
-                                   const UpstreamRequest &request, CallOrigin origin,
-                                   AuditLog *audit) {
-  const bool audited = audit != nullptr && changes_state(tool);
-  if (audited) {
-    if (std::optional<std::string> failure = audit->append(audit_intent(tool, arguments, origin)))
-      return Result<UpstreamResponse>::failure(
-          "the audit log could not be written (" + *failure +
-          "), so the change was not sent to Qovery and nothing changed. The user must fix the "
-          "server's --audit-log file; until then no change can be made, and secrets can still "
-          "be listed.");
-  }
-  auto started = std::chrono::steady_clock::now();
-  UpstreamResponse response = upstream.send(request);
-  if (audited)
-    audit->append(audit_entry(tool, arguments, response, origin));
-  // A call Qovery failed (no answer, or a 5xx) is worth a warning; any other, a debug line.
-  std::string how = outcome(response);
-  log::Level level =
-      how == "failed" || how == "no-answer" ? log::Level::Warning : log::Level::Debug;
-  if (log::enabled(level)) {
-    auto elapsed = std::chrono::steady_clock::now() - started;
-    log::write(level, "call",
-               {{"adapter", origin.adapter},
-                {"session", session_label(origin.session)},
-                {"tool", tool.name},
-                {"jobId", string_argument(arguments, "jobId")},
-                {"outcome", how},
-                {"status", response.status},
-                {"attempts", response.attempts},
-                {"ms", std::chrono::duration<double, std::milli>(elapsed).count()}});
-  }
-  return response;
+std::string_view call_outcome(const UpstreamResponse &response) {
+  if (response.error != UpstreamError::None)
+    return "no-answer";
+  if (response.status >= 500)
+    return "failed";
+  if (response.status >= 400)
+    return "rejected";
+  return "ok";
 }
+
+std::string session_label(std::string_view session) { return std::string(session.substr(0, 8)); }
 
 } // namespace qovery_mcp

@@ -350,10 +350,10 @@ std::size_t SessionStore::size() const {
   return sessions_.size();
 }
 
-Server::Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info, AuditLog *audit)
-    : registry_(registry), upstream_(upstream), info_(std::move(info)), audit_(audit),
-      tools_list_text_(registry.tools_list().dump()),
-      modern_tools_list_text_(to_text(completed(with_caching_hints(registry.tools_list())))) {
+Server::Server(const ToolCaller &caller, ServerInfo info)
+    : caller_(caller), registry_(caller.registry()), info_(std::move(info)),
+      tools_list_text_(registry_.tools_list().dump()),
+      modern_tools_list_text_(to_text(completed(with_caching_hints(registry_.tools_list())))) {
   escape_line_separators(tools_list_text_);
 }
 
@@ -701,15 +701,8 @@ json Server::call_tool(const json &id, const json &params, const Session &sessio
   if (arguments != params.end() && !arguments->is_object() && !arguments->is_null())
     return error_response(id, kInvalidParams, "invalid params: params.arguments must be an object");
   const json &args = arguments == params.end() || arguments->is_null() ? kNoArguments : *arguments;
-  CallOrigin origin{"mcp", session.id()};
-  return result_response(
-      id, registry_.call(*tool, args, [&](const UpstreamRequest &upstream_request) {
-        // The last moment to stop: once sent, a change completes and is audited.
-        if (request.cancelled())
-          return Result<UpstreamResponse>::failure(
-              "the client cancelled the call before it was sent to Qovery; nothing changed");
-        return send_call(upstream_, *tool->spec, args, upstream_request, origin, audit_);
-      }));
+  return result_response(id, caller_.call(*tool, args, {"mcp", session.id()},
+                                          [&request] { return request.cancelled(); }));
 }
 
 } // namespace qovery_mcp::mcp

@@ -187,15 +187,26 @@ RestReply rest_error(int status, std::string_view message) {
 }
 
 RestReply reply_for(const ToolRegistry::Tool &tool, const json &arguments,
-                    const UpstreamResponse &response) {
+                    const CallOutcome &outcome, std::string_view api_name) {
+  switch (outcome.refusal) {
+  case CallRefusal::None:
+    break;
+  case CallRefusal::InvalidArguments:
+    return rest_error(400, outcome.message);
+  case CallRefusal::NotAudited:
+  case CallRefusal::Cancelled:
+    return rest_error(503, outcome.message);
+  }
+  const UpstreamResponse &response = outcome.response;
+  const std::string api(api_name);
   if (response.error == UpstreamError::Timeout)
-    return rest_error(504, "Qovery did not answer in time: " + response.error_message);
+    return rest_error(504, api + " did not answer in time: " + response.error_message);
   if (response.error != UpstreamError::None)
-    return rest_error(502, "could not complete the call to Qovery: " + response.error_message);
+    return rest_error(502, "could not complete the call to " + api + ": " + response.error_message);
   std::string status = std::to_string(response.status);
   if (response.body.empty()) {
     if (response.status >= 400)
-      return rest_error(response.status, "Qovery answered HTTP " + status + " with no body");
+      return rest_error(response.status, api + " answered HTTP " + status + " with no body");
     return {response.status, {}, {}};
   }
   bool failed = response.status >= 400;
@@ -206,7 +217,7 @@ RestReply reply_for(const ToolRegistry::Tool &tool, const json &arguments,
   Result<json> answer = parse_answer(response.body);
   if (!answer)
     return rest_error(failed ? response.status : 502,
-                      "Qovery answered HTTP " + status + " with " + answer.error());
+                      api + " answered HTTP " + status + " with " + answer.error());
   if (failed) {
     redact_strings(answer.value(), values);
     return {response.status, dump(answer.value()), {}};
@@ -214,9 +225,8 @@ RestReply reply_for(const ToolRegistry::Tool &tool, const json &arguments,
   return {response.status, dump(tool.output.project(std::move(answer.value()))), {}};
 }
 
-RestRouter::RestRouter(const Capability &capability, const ToolRegistry &registry,
-                       Upstream &upstream, AuditLog *audit)
-    : capability_(capability), registry_(registry), upstream_(upstream), audit_(audit) {}
+RestRouter::RestRouter(const Capability &capability, const ToolCaller &caller)
+    : capability_(capability), caller_(caller) {}
 
 RestReply RestRouter::handle(std::string_view method, std::string_view path,
                              const std::string &body, std::string_view content_type) const {
@@ -231,7 +241,7 @@ RestReply RestRouter::handle(std::string_view method, std::string_view path,
   }
   const RestRoute &route = *match.route;
   std::string route_name = route.method + " " + route.path;
-  const ToolRegistry::Tool *tool = registry_.find_for(*route.operation);
+  const ToolRegistry::Tool *tool = caller_.registry().find_for(*route.operation);
   if (tool == nullptr)
     return rest_error(501, route_name + " is not served: no tool calls the operation " +
                                route.operation->name);
@@ -244,14 +254,8 @@ RestReply RestRouter::handle(std::string_view method, std::string_view path,
   Result<json> arguments = route_arguments(route, match.segments, body);
   if (!arguments)
     return rest_error(400, arguments.error());
-  Result<UpstreamRequest> request = registry_.prepare(*tool, arguments.value());
-  if (!request)
-    return rest_error(400, request.error());
-  Result<UpstreamResponse> response =
-      send_call(upstream_, *tool->spec, arguments.value(), request.value(), {"rest", {}}, audit_);
-  if (!response)
-    return rest_error(503, response.error());
-  return reply_for(*tool, arguments.value(), response.value());
+  return reply_for(*tool, arguments.value(), caller_.send(*tool, arguments.value(), {"rest", {}}),
+                   caller_.texts().api_name());
 }
 
 struct RestAdapter::Impl {
@@ -259,14 +263,14 @@ struct RestAdapter::Impl {
   ListeningServer listening;
 };
 
-RestAdapter::RestAdapter(const Capability &capability, const ToolRegistry &registry,
-                         Upstream &upstream, HttpServerOptions options, AuditLog *audit)
-    : impl_(new Impl{
-          RestRouter(capability, registry, upstream, audit),
-          ListeningServer(
-              std::move(options),
-              [](int status, const std::string &reason) { return rest_error(status, reason).body; },
-              rest_cors(capability))}) {
+RestAdapter::RestAdapter(const Capability &capability, const ToolCaller &caller,
+                         HttpServerOptions options)
+    : impl_(new Impl{RestRouter(capability, caller), ListeningServer(
+                                                         std::move(options),
+                                                         [](int status, const std::string &reason) {
+                                                           return rest_error(status, reason).body;
+                                                         },
+                                                         rest_cors(capability))}) {
   Impl &impl = *impl_;
   HttpRoutes &http = impl.listening.http();
   // Every method goes to the router, which knows the 404s and 405s.

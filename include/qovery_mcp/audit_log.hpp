@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace qovery_mcp {
 
@@ -20,8 +21,8 @@ struct CallOrigin {
   std::string_view session; ///< the MCP session's id ("stdio" on stdio); empty for REST
 };
 
-/// The audit log (--audit-log FILE): two JSON lines per call that changes a
-/// secret, the intent on disk before the call is sent and the outcome on disk
+/// The audit log (--audit-log FILE): two JSON lines per call that changes
+/// state, the intent on disk before the call is sent and the outcome on disk
 /// before the caller answers. Never a value.
 class AuditLog {
 public:
@@ -44,30 +45,48 @@ private:
   std::mutex mutex_;
 };
 
+/// What the audit lines of one tool record about its target, from the
+/// capability: each path parameter, named as in the operation's path
+/// ("jobId", "secretId"), the body's `key` when the tool sends a body, and for
+/// a create (POST) the new resource's id.
+struct AuditFields {
+  std::string tool;                     ///< the tool's name
+  bool changes_state = false;           ///< any method but GET: audited
+  std::vector<std::string> path_params; ///< recorded as sent
+  bool body_key = false;                ///< the tool sends a body: record its `key`
+  /// For a create: the member that holds the new resource's id, named as the
+  /// item's placeholder in the capability's paths: for POST /job/{jobId}/secret
+  /// the one of /job/{jobId}/secret/{secretId}; for POST .../{secretId}/alias
+  /// the placeholder before the last segment, whose path argument is then the
+  /// create's target (recorded as "targetSecretId"). Empty when no path
+  /// names the created resource, or for any other method.
+  std::string created;
+};
+
+/// The audit fields of `tool`, one of `capability`'s tools.
+AuditFields audit_fields(const Capability &capability, const ToolSpec &tool);
+
 /// The audit entry written before a change is sent: phase "intent", time,
-/// session, adapter, tool, jobId, secretId, key, and for an alias or an
-/// override targetSecretId, the secret it targets. secretId is the secret
-/// edited or deleted; for a create (add, alias, override) it is null here, as
-/// the new secret has no id yet. Never a value.
-nlohmann::json audit_intent(const ToolSpec &tool, const nlohmann::json &arguments,
+/// session, adapter, tool, the path parameters, the body's key, and for a
+/// create whose path names its target, the target's id as
+/// "target<Created>" ("targetSecretId"). The created id (AuditFields::created)
+/// is null here, as the new resource has no id yet. Never a value.
+nlohmann::json audit_intent(const AuditFields &fields, const nlohmann::json &arguments,
                             CallOrigin origin);
 
 /// The audit entry of a finished call: the intent's members with phase
-/// "outcome", secretId the new secret's for a create that succeeded, outcome
-/// ("ok", "rejected" for a 4xx, "failed" for a 5xx, "no-answer" when none
-/// came), upstreamStatus (null without an answer) and attempts. Never a value.
-nlohmann::json audit_entry(const ToolSpec &tool, const nlohmann::json &arguments,
+/// "outcome", the created id the answer's `id` for a create that succeeded,
+/// outcome (call_outcome()), upstreamStatus (null without an answer) and
+/// attempts. Never a value.
+nlohmann::json audit_entry(const AuditFields &fields, const nlohmann::json &arguments,
                            const UpstreamResponse &response, CallOrigin origin);
 
-/// Sends a validated call upstream, the one way every adapter calls Qovery:
-/// logs it ("call", with tool, jobId, outcome, status, attempts, ms) at debug
-/// level, or at warning when Qovery failed it (a 5xx, or no answer); when it changes state and
-/// `audit` is set, writes its intent before sending and its outcome before returning. Fails, having
-/// sent nothing, when the intent cannot be written: a change that cannot be
-/// audited is not made. A failed outcome line is only logged (the change is
-/// made by then, and its intent is on disk).
-Result<UpstreamResponse> send_call(Upstream &upstream, const ToolSpec &tool,
-                                   const nlohmann::json &arguments, const UpstreamRequest &request,
-                                   CallOrigin origin, AuditLog *audit);
+/// How a sent call ended, as audit and log lines say it: "ok", "rejected"
+/// for a 4xx, "failed" for a 5xx, "no-answer" when none came.
+std::string_view call_outcome(const UpstreamResponse &response);
+
+/// Enough of a session id to tell sessions apart in a log, not enough to use
+/// it: its first 8 characters.
+std::string session_label(std::string_view session);
 
 } // namespace qovery_mcp

@@ -1,8 +1,6 @@
 #pragma once
 
-#include "qovery_mcp/audit_log.hpp"
-#include "qovery_mcp/tool_registry.hpp"
-#include "qovery_mcp/upstream.hpp"
+#include "qovery_mcp/tool_caller.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -278,9 +276,9 @@ struct ModernAnswer {
 /// at once, for one session or many.
 class Server {
 public:
-  /// With `audit`, every call that changes a secret is recorded there.
-  Server(const ToolRegistry &registry, Upstream &upstream, ServerInfo info,
-         AuditLog *audit = nullptr);
+  /// Serves the tools of `caller` (which must outlive the server), and calls
+  /// them through it.
+  Server(const ToolCaller &caller, ServerInfo info);
 
   /// Handles one parsed JSON-RPC message for `session`: the response to send,
   /// or nullopt when none is due: a notification, a response, or a request
@@ -387,10 +385,9 @@ private:
   /// server's identity in _meta.
   nlohmann::json completed(nlohmann::json result) const;
 
-  const ToolRegistry &registry_;
-  Upstream &upstream_;
+  const ToolCaller &caller_;
+  const ToolRegistry &registry_; ///< caller_'s
   ServerInfo info_;
-  AuditLog *audit_;
   std::string tools_list_text_; ///< registry_.tools_list(), serialized
   /// The whole 2026-07-28 tools/list result (caching hints, resultType,
   /// _meta), serialized

@@ -1,11 +1,9 @@
 #pragma once
 
-#include "qovery_mcp/audit_log.hpp"
 #include "qovery_mcp/capability.hpp"
 #include "qovery_mcp/http_server.hpp"
 #include "qovery_mcp/result.hpp"
-#include "qovery_mcp/tool_registry.hpp"
-#include "qovery_mcp/upstream.hpp"
+#include "qovery_mcp/tool_caller.hpp"
 
 #include <memory>
 #include <string>
@@ -42,25 +40,27 @@ struct RestReply {
 /// An error answer: `status` with the body `{"error": message}`.
 RestReply rest_error(int status, std::string_view message);
 
-/// The REST answer for the upstream's answer to `tool` called with
-/// `arguments`: Qovery's status; a 2xx JSON body projected onto the tool's
-/// output schema (no `value`, no undeclared member), an error JSON body with
-/// every value the call sent replaced by "[redacted]" in each of its strings.
-/// An error status without a body gets a JSON error naming it; a body that
-/// is not JSON (or nested too deep), an unreachable upstream or a TLS
-/// failure give 502, and a timeout 504.
+/// The REST view of `outcome`, the end of a call of `tool` with `arguments`
+/// (the MCP view is ToolCaller::result): arguments the tool refuses give 400,
+/// a call not sent (its audit intent could not be written, or it was
+/// cancelled) 503, each with the refusal's message. An answer keeps the
+/// upstream's status; a 2xx JSON body is projected onto the tool's output
+/// schema (no `value`, no undeclared member), an error JSON body has every
+/// value the call sent replaced by "[redacted]" in each of its strings. An error status without a
+/// body gets a JSON error naming it; a body that is not JSON (or nested too deep), an unreachable
+/// upstream or a TLS failure give 502, and a timeout 504. `api_name` names the upstream in messages
+/// ("Qovery did not answer in time").
 RestReply reply_for(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
-                    const UpstreamResponse &response);
+                    const CallOutcome &outcome, std::string_view api_name);
 
 /// The REST API of a capability without the sockets: a request goes to the
-/// operation of its route, through the tool that calls the same operation
-/// (so the same validation as MCP), then to the Upstream.
+/// operation of its route, and is called through the ToolCaller as the tool
+/// that calls the same operation (so the same validation, audit and upstream
+/// as MCP).
 class RestRouter {
 public:
-  /// All three must outlive the router; with `audit`, every call that
-  /// changes a secret is recorded there.
-  RestRouter(const Capability &capability, const ToolRegistry &registry, Upstream &upstream,
-             AuditLog *audit = nullptr);
+  /// Both must outlive the router.
+  RestRouter(const Capability &capability, const ToolCaller &caller);
 
   /// The answer to one request; `path` decoded, without the query string.
   /// Sends nothing upstream unless the request is valid and its tool selected.
@@ -71,9 +71,7 @@ public:
 
 private:
   const Capability &capability_;
-  const ToolRegistry &registry_;
-  Upstream &upstream_;
-  AuditLog *audit_;
+  const ToolCaller &caller_;
 };
 
 /// The capability's REST adapter (`exposes: type: rest`): a RestRouter behind
@@ -81,9 +79,8 @@ private:
 /// the MCP endpoint. Every error is answered with a JSON body.
 class RestAdapter {
 public:
-  /// `capability`, `registry` and `upstream` must outlive the adapter.
-  RestAdapter(const Capability &capability, const ToolRegistry &registry, Upstream &upstream,
-              HttpServerOptions options, AuditLog *audit = nullptr);
+  /// `capability` and `caller` must outlive the adapter.
+  RestAdapter(const Capability &capability, const ToolCaller &caller, HttpServerOptions options);
   ~RestAdapter();
 
   /// Binds the listening socket; returns the port (useful with port 0).

@@ -22,8 +22,8 @@ struct ToolSelection {
 };
 
 /// The MCP tools of a capability, with their schemas: the tools/list payload,
-/// argument validation, and the mapping of a call to an UpstreamRequest and of
-/// the upstream answer to a CallToolResult. Pure logic, no sockets.
+/// argument validation, and the mapping of a call to an UpstreamRequest (the
+/// ToolCaller sends it and maps the answer). Pure logic, no sockets.
 class ToolRegistry {
 public:
   /// Finds a schema file by name ("add-secret-job.input.json"); nullopt if absent.
@@ -61,50 +61,10 @@ public:
   /// refused before the schema is consulted.
   Result<UpstreamRequest> prepare(const Tool &tool, const nlohmann::json &arguments) const;
 
-  /// The CallToolResult for the upstream's answer to a call made with
-  /// `arguments`. A success is Qovery's JSON projected onto the tool's output
-  /// schema (text block and structuredContent alike), so no `value` and no
-  /// undeclared member reaches the model; an error quotes Qovery's detail
-  /// with every value the call sent replaced by "[redacted]".
-  nlohmann::json to_result(const Tool &tool, const nlohmann::json &arguments,
-                           const UpstreamResponse &response) const;
-
-  /// Sends a prepared request; the adapter's way to the Upstream (send_call).
-  /// A failure means nothing was sent; its message says why and what to do.
-  using Sender = std::function<Result<UpstreamResponse>(const UpstreamRequest &)>;
-
-  /// prepare, send, to_result: the whole of a tools/call. A failed send is a
-  /// tool error with the sender's message.
-  nlohmann::json call(const Tool &tool, const nlohmann::json &arguments, const Sender &send) const;
-
 private:
   ToolRegistry() = default;
   std::vector<Tool> tools_;
 };
-
-/// The deepest nesting accepted in Qovery's answers: serializing JSON
-/// recurses once per level, so a much deeper answer (200 KB of "[[[...")
-/// would overflow the stack.
-inline constexpr int kMaxAnswerDepth = 64;
-
-/// Qovery's answer `body` parsed. The failure completes "Qovery answered HTTP
-/// 200 with ...": "a body that is not JSON", or "JSON nested deeper than 64
-/// levels".
-Result<nlohmann::json> parse_answer(const std::string &body);
-
-/// The secret values a call sends, to redact wherever an answer quotes them:
-/// every non-empty string member named `value` at any depth of
-/// `arguments["body"]`, as sent and as JSON text spells it (escaped, and
-/// escaped to ASCII), longest first. Even a one-character value is included:
-/// a detail that reads oddly is better than one that leaks.
-std::vector<std::string> sent_values(const nlohmann::json &arguments);
-
-/// `text` with every occurrence of any of `values` (longest first, as
-/// sent_values orders them) replaced by "[redacted]", in one pass over `text`.
-std::string redact(std::string_view text, const std::vector<std::string> &values);
-
-/// A CallToolResult with `isError: true` and `message` as its text.
-nlohmann::json tool_error(std::string message);
 
 /// `path` with every `{name}` replaced, percent-encoded (RFC 3986, 2.1), by
 /// its fixed value from the capability's `with:` or else by the argument of

@@ -22,6 +22,7 @@
 #include "qovery_mcp/mcp_server.hpp"
 #include "qovery_mcp/resources.hpp"
 #include "qovery_mcp/stdio_transport.hpp"
+#include "qovery_mcp/tool_caller.hpp"
 #include "qovery_mcp/tool_registry.hpp"
 
 #include <nlohmann/json.hpp>
@@ -45,7 +46,8 @@ struct Stack {
   ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
   FakeQovery fake;
   SandboxUpstream upstream{fake};
-  mcp::Server server{registry, upstream, {"qovery-job-secret-mcp", "fuzz", "0", "instructions"}};
+  ToolCaller caller{capability, registry, upstream};
+  mcp::Server server{caller, {"qovery-job-secret-mcp", "fuzz", "0", "instructions"}};
 };
 
 Stack &stack() {
@@ -193,7 +195,8 @@ void fuzz_upstream_answer(std::string_view text) {
       UpstreamResponse response;
       response.status = status;
       response.body = text;
-      const json result = stack().registry.to_result(*tool, kArguments, response);
+      const json result =
+          stack().caller.result(*tool, kArguments, {CallRefusal::None, {}, response});
       try {
         (void)result.dump();
       } catch (const json::exception &e) {

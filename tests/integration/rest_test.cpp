@@ -532,24 +532,25 @@ TEST_CASE("REST: stop() ends serve() whenever it comes", "[rest]") {
   ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
   FakeQovery fake;
   SandboxUpstream upstream(fake);
+  ToolCaller caller(capability, registry, upstream);
   HttpServerOptions options;
   options.port = 0;
 
-  RestAdapter early(capability, registry, upstream, options);
+  RestAdapter early(capability, caller, options);
   REQUIRE(early.bind());
   early.stop();
   early.serve(); // returns at once
 
   // A stop racing the start of serve(), as a signal during start-up does.
   for (int i = 0; i < 20; ++i) {
-    RestAdapter adapter(capability, registry, upstream, options);
+    RestAdapter adapter(capability, caller, options);
     REQUIRE(adapter.bind());
     std::thread serving([&] { adapter.serve(); });
     adapter.stop();
     serving.join();
   }
 
-  RestAdapter serving_adapter(capability, registry, upstream, options);
+  RestAdapter serving_adapter(capability, caller, options);
   Result<int> port = serving_adapter.bind();
   REQUIRE(port);
   std::thread serving([&] { serving_adapter.serve(); });

@@ -1,18 +1,14 @@
 #include "qovery_mcp/audit_log.hpp"
 
 #include "qovery_mcp/fake_qovery.hpp"
-#include "qovery_mcp/mcp_server.hpp"
 #include "qovery_mcp/resources.hpp"
-#include "qovery_mcp/rest_adapter.hpp"
+
+#include "temp_file.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <atomic>
-
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -24,57 +20,17 @@ namespace {
 const std::string kJob = FakeQovery::kJobId;
 const std::string kValue = "audit-test-value-do-not-log";
 
-/// A file name in a fresh temporary directory, removed with it.
-struct TempFile {
-  TempFile() {
-    char dir_template[] = "/tmp/qmcp-audit-XXXXXX";
-    REQUIRE(mkdtemp(dir_template) != nullptr);
-    dir = dir_template;
-    path = dir + "/audit.jsonl";
-  }
-  ~TempFile() {
-    unlink(path.c_str());
-    rmdir(dir.c_str());
-  }
-  std::vector<json> lines() const {
-    std::ifstream in(path);
-    std::vector<json> parsed;
-    for (std::string line; std::getline(in, line);) {
-      CHECK(line.find(kValue) == std::string::npos);
-      parsed.push_back(json::parse(line));
-    }
-    return parsed;
-  }
-  std::string dir;
-  std::string path;
-};
+using test::TempFile;
 
-/// The sandbox stack: the embedded capability, a registry and an in-memory Qovery.
-/// The sandbox, counting the requests that reach it.
-struct CountingUpstream : Upstream {
-  explicit CountingUpstream(FakeQovery &fake) : sandbox(fake) {}
-  UpstreamResponse send(const UpstreamRequest &request) override {
-    ++sent;
-    return sandbox.send(request);
-  }
-  SandboxUpstream sandbox;
-  std::atomic<int> sent{0};
-};
-
+/// The embedded capability, for the audit fields of its tools.
 struct Stack {
   Capability capability = std::move(parse_capability(*resource("capability.naftiko.yaml")).value());
-  ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
-  FakeQovery fake;
-  CountingUpstream upstream{fake};
-  const ToolSpec &tool(const std::string &name) { return *registry.find(name)->spec; }
+  AuditFields tool(const std::string &name) {
+    const ToolSpec *spec = capability.find_tool(name);
+    REQUIRE(spec != nullptr);
+    return audit_fields(capability, *spec);
+  }
 };
-
-json call_message(const std::string &tool, const json &arguments) {
-  return {{"jsonrpc", "2.0"},
-          {"id", 1},
-          {"method", "tools/call"},
-          {"params", {{"name", tool}, {"arguments", arguments}}}};
-}
 
 } // namespace
 
@@ -112,7 +68,7 @@ TEST_CASE("Audit: an entry names the call and its outcome, never the value", "[a
   CHECK(lost["outcome"] == "no-answer");
   CHECK(lost["upstreamStatus"].is_null());
   CHECK(lost["secretId"] == FakeQovery::kJobSecretId);
-  CHECK(lost["key"].is_null());
+  CHECK_FALSE(lost.contains("key")); // a delete sends no body
   CHECK(lost["attempts"] == 3);
 }
 
@@ -165,7 +121,7 @@ TEST_CASE("Audit: an alias or override records its target and the new secret", "
 }
 
 TEST_CASE("Audit: the log appends whole lines, across openings", "[audit]") {
-  TempFile file;
+  TempFile file(kValue);
   {
     auto audit = AuditLog::open(file.path);
     REQUIRE(audit);
@@ -190,110 +146,48 @@ TEST_CASE("Audit: a file that cannot be opened is named in the error", "[audit]"
   CHECK(audit.error().find("No such file") != std::string::npos);
 }
 
-TEST_CASE("Audit: every MCP change is recorded before the answer, reads are not", "[audit]") {
-  Stack s;
-  TempFile file;
-  auto audit = AuditLog::open(file.path);
-  REQUIRE(audit);
-  mcp::Server server(s.registry, s.upstream, {"n", "t", "v", ""}, audit.value().get());
-  mcp::Session session("stdio");
-  server.handle(call_message("list-job-secrets", {{"jobId", kJob}}), session);
-  CHECK(file.lines().empty());
+TEST_CASE("Audit: another capability's lines name its own path parameters", "[audit]") {
+  std::ifstream in(QMCP_SOURCE_DIR "/tests/unit/data/qovery-job-environment-variable.naftiko.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  Result<Capability> capability = parse_capability(text.str());
+  REQUIRE(capability);
+  auto fields = [&](const std::string &name) {
+    const ToolSpec *spec = capability->find_tool(name);
+    REQUIRE(spec != nullptr);
+    return audit_fields(capability.value(), *spec);
+  };
+  const std::string variable = "33333333-3333-4333-8333-333333333333";
+  const std::string created = "44444444-4444-4444-8444-444444444444";
+  UpstreamResponse answer{201, R"({"id":")" + created + R"("})", UpstreamError::None, ""};
 
-  auto added = server.handle(
-      call_message("add-secret-job",
-                   {{"jobId", kJob}, {"body", {{"key", "NEW_KEY"}, {"value", kValue}}}}),
-      session);
-  REQUIRE(added);
-  // The intent and the outcome are on disk by the time the answer exists.
-  auto lines = file.lines();
-  REQUIRE(lines.size() == 2);
-  std::string new_id = (*added)["result"]["structuredContent"]["id"];
-  CHECK(lines[0]["phase"] == "intent");
-  CHECK(lines[0]["secretId"].is_null());
-  CHECK(lines[1]["phase"] == "outcome");
-  CHECK(lines[1]["secretId"] == new_id);
-  CHECK(lines[1]["session"] == "stdio");
-  CHECK(lines[1]["outcome"] == "ok");
+  json removed = audit_entry(fields("delete-environment-variable-job"),
+                             {{"jobId", kJob}, {"environmentVariableId", variable}},
+                             {204, "", UpstreamError::None, ""}, {"rest", ""});
+  CHECK(removed["jobId"] == kJob);
+  CHECK(removed["environmentVariableId"] == variable);
+  CHECK_FALSE(removed.contains("secretId"));
+  CHECK_FALSE(removed.contains("key"));
 
-  server.handle(call_message("add-secret-job",
-                             {{"jobId", kJob}, {"body", {{"key", "NEW_KEY"}, {"value", kValue}}}}),
-                session);
-  server.handle(call_message("delete-secret-job", {{"jobId", kJob}, {"secretId", new_id}}),
-                session);
-  auto alias = server.handle(
-      call_message("create-secret-alias-job-level", {{"jobId", kJob},
-                                                     {"secretId", FakeQovery::kProjectSecretId},
-                                                     {"body", {{"key", "ALIASED"}}}}),
-      session);
-  REQUIRE(alias);
-  lines = file.lines();
-  REQUIRE(lines.size() == 8);
-  CHECK(lines[3]["outcome"] == "rejected"); // the key exists: 409
-  CHECK(lines[3]["upstreamStatus"] == 409);
-  CHECK(lines[4]["phase"] == "intent");
-  CHECK(lines[4]["secretId"] == new_id);
-  CHECK(lines[5]["tool"] == "delete-secret-job");
-  CHECK(lines[5]["secretId"] == new_id);
-  CHECK(lines[5]["upstreamStatus"] == 204);
-  CHECK(lines[7]["tool"] == "create-secret-alias-job-level");
-  CHECK(lines[7]["targetSecretId"] == FakeQovery::kProjectSecretId);
-  CHECK(lines[7]["secretId"] == (*alias)["result"]["structuredContent"]["id"]);
-  CHECK(lines[7]["secretId"] != FakeQovery::kProjectSecretId);
+  json added = audit_entry(fields("add-environment-variable-job"),
+                           {{"jobId", kJob}, {"body", {{"key", "PORT"}, {"value", kValue}}}},
+                           answer, {"rest", ""});
+  CHECK(added["environmentVariableId"] == created);
+  CHECK(added["key"] == "PORT");
 
-  // Arguments that fail validation never reach Qovery, so nothing changed.
-  server.handle(call_message("add-secret-job", {{"jobId", "not-a-uuid"}}), session);
-  CHECK(file.lines().size() == 8);
-}
+  json alias = audit_intent(
+      fields("create-environment-variable-alias-job"),
+      {{"jobId", kJob}, {"environmentVariableId", variable}, {"body", {{"key", "ALIAS"}}}},
+      {"mcp", "stdio"});
+  CHECK(alias["targetEnvironmentVariableId"] == variable);
+  CHECK(alias["environmentVariableId"].is_null());
 
-TEST_CASE("Audit: a change whose intent cannot be written is refused and never sent", "[audit]") {
-  Stack s;
-  auto audit = AuditLog::open("/dev/full"); // opens; every write fails with ENOSPC
-  REQUIRE(audit);
-  mcp::Server server(s.registry, s.upstream, {"n", "t", "v", ""}, audit.value().get());
-  mcp::Session session("stdio");
-  auto added = server.handle(
-      call_message("add-secret-job",
-                   {{"jobId", kJob}, {"body", {{"key", "NEVER_SENT"}, {"value", kValue}}}}),
-      session);
-  REQUIRE(added);
-  const json &result = (*added)["result"];
-  CHECK(result["isError"] == true);
-  CHECK(result["content"][0]["text"] ==
-        "the audit log could not be written (No space left on device), so the change was not "
-        "sent to Qovery and nothing changed. The user must fix the server's --audit-log file; "
-        "until then no change can be made, and secrets can still be listed.");
-  auto removed = server.handle(
-      call_message("delete-secret-job", {{"jobId", kJob}, {"secretId", FakeQovery::kJobSecretId}}),
-      session);
-  REQUIRE(removed);
-  CHECK((*removed)["result"]["isError"] == true);
-  CHECK(s.upstream.sent == 0);
-
-  auto listed = server.handle(call_message("list-job-secrets", {{"jobId", kJob}}), session);
-  REQUIRE(listed);
-  CHECK_FALSE((*listed)["result"].contains("isError"));
-  CHECK(s.upstream.sent == 1);
-}
-
-TEST_CASE("Audit: REST changes are recorded with their adapter", "[audit]") {
-  Stack s;
-  TempFile file;
-  auto audit = AuditLog::open(file.path);
-  REQUIRE(audit);
-  RestRouter router(s.capability, s.registry, s.upstream, audit.value().get());
-  RestReply reply = router.handle("POST", "/v1/job/" + kJob + "/secret",
-                                  json{{"key", "REST_KEY"}, {"value", kValue}}.dump());
-  CHECK(reply.status == 201);
-  router.handle("GET", "/v1/job/" + kJob + "/secret", "");
-  auto lines = file.lines();
-  REQUIRE(lines.size() == 2);
-  for (const auto &line : lines) {
-    CHECK(line["adapter"] == "rest");
-    CHECK(line["key"] == "REST_KEY");
-    CHECK(line["session"] == "");
+  // An import creates many variables: no one id to record.
+  CHECK(fields("import-variables").created.empty());
+  for (const ToolSpec &spec : capability->tools) {
+    INFO(spec.name);
+    json line =
+        audit_intent(audit_fields(capability.value(), spec), {{"jobId", kJob}}, {"mcp", ""});
+    CHECK(line.dump().find("secret") == std::string::npos);
   }
-  CHECK(lines[0]["phase"] == "intent");
-  CHECK(lines[1]["phase"] == "outcome");
-  CHECK(lines[1]["secretId"] == json::parse(reply.body)["id"]);
 }

@@ -61,7 +61,8 @@ struct Fixture {
                                      })
                     .value());
   RecordingUpstream upstream;
-  mcp::Server server{registry, upstream, {"test-server", "Test", "1.2.3", "Use it well."}};
+  ToolCaller caller{capability, registry, upstream};
+  mcp::Server server{caller, {"test-server", "Test", "1.2.3", "Use it well."}};
   mcp::Session session{"s"};
 
   json ask(const json &message) {

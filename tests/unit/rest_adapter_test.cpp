@@ -29,7 +29,8 @@ struct Rest {
   Capability capability = std::move(parse_capability(*resource("capability.naftiko.yaml")).value());
   ToolRegistry registry;
   RecordingUpstream upstream;
-  RestRouter router{capability, registry, upstream};
+  ToolCaller caller{capability, registry, upstream};
+  RestRouter router{capability, caller};
 };
 
 std::string error_of(const RestReply &reply) {
@@ -50,7 +51,7 @@ RestReply reply(const UpstreamResponse &response, const std::string &tool = "add
   static const Rest r;
   const ToolRegistry::Tool *found = r.registry.find(tool);
   REQUIRE(found != nullptr);
-  return reply_for(*found, arguments, response);
+  return reply_for(*found, arguments, {CallRefusal::None, {}, response}, "Qovery");
 }
 
 } // namespace
@@ -226,7 +227,8 @@ TEST_CASE("Router: a change whose audit line cannot be written gets 503, sends n
   auto audit = AuditLog::open("/dev/full"); // opens; every write fails with ENOSPC
   REQUIRE(audit);
   Rest r;
-  RestRouter router(r.capability, r.registry, r.upstream, audit.value().get());
+  ToolCaller caller(r.capability, r.registry, r.upstream, audit.value().get());
+  RestRouter router(r.capability, caller);
   std::string secrets = "/v1/job/" + kJob + "/secret";
   for (const auto &[method, path, body] :
        std::vector<std::tuple<std::string, std::string, std::string>>{

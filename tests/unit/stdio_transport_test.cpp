@@ -19,7 +19,8 @@ std::vector<json> converse(const std::string &input) {
   ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
   FakeQovery fake;
   SandboxUpstream upstream(fake);
-  mcp::Server server(registry, upstream, {"n", "t", "v", ""});
+  ToolCaller caller(capability, registry, upstream);
+  mcp::Server server(caller, {"n", "t", "v", ""});
   std::istringstream in(input);
   std::ostringstream out;
   StdioTransport(server, in, out).serve();

@@ -12,6 +12,7 @@
 #include "qovery_mcp/session_token.hpp"
 #include "qovery_mcp/stdio_transport.hpp"
 #include "qovery_mcp/text.hpp"
+#include "qovery_mcp/tool_caller.hpp"
 #include "qovery_mcp/tool_registry.hpp"
 #include "qovery_mcp/upstream.hpp"
 
@@ -230,8 +231,7 @@ int serve_stdio_until_stopped(const mcp::Server &server, std::size_t tool_count)
 
 /// Serves MCP on /mcp, and the REST API unless its port is 0, until SIGINT or SIGTERM.
 int serve_http(const Options &options, const Capability &capability, const mcp::Server &server,
-               const ToolRegistry &registry, Upstream &upstream, AuditLog *audit,
-               std::size_t tool_count) {
+               const ToolCaller &caller, std::size_t tool_count) {
   Result<std::string> auth_token = inbound_auth_token(options);
   if (!auth_token)
     return config_error(auth_token.error());
@@ -259,8 +259,7 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
   int rest_port = options.rest_port >= 0 ? options.rest_port : capability.rest_port;
   std::optional<RestAdapter> rest;
   if (rest_port != 0) {
-    rest.emplace(capability, registry, upstream,
-                 http_server_options(options, auth_token.value(), rest_port), audit);
+    rest.emplace(capability, caller, http_server_options(options, auth_token.value(), rest_port));
     Result<int> bound = rest->bind();
     if (!bound)
       return config_error("--rest-port: " + bound.error());
@@ -362,10 +361,6 @@ int run(const Options &options) {
     upstream = std::move(http.value());
   }
 
-  // What a model needs to use the tools; the capability's own description
-  // is a catalogue sentence ("6 operations. Lead operation: ...").
-  auto guidance = resource("server-instructions.md");
-  std::string instructions = guidance ? std::string(*guidance) : capability->description;
   std::unique_ptr<AuditLog> audit;
   if (!options.audit_log.empty()) {
     Result<std::unique_ptr<AuditLog>> opened = AuditLog::open(options.audit_log);
@@ -373,16 +368,21 @@ int run(const Options &options) {
       return config_error("--audit-log: " + opened.error());
     audit = std::move(opened.value());
   }
-  mcp::Server server(registry.value(), *upstream,
-                     {"qovery-job-secret-mcp", capability->label, QMCP_VERSION, instructions},
-                     audit.get());
+  ToolCaller caller(capability.value(), registry.value(), *upstream, audit.get());
+  // What a model needs to use the tools, when the per-API table has it; the
+  // capability's own description is a catalogue sentence ("6 operations. Lead
+  // operation: ...").
+  const std::string &guide = caller.texts().instructions_resource();
+  auto guidance = guide.empty() ? std::nullopt : resource(guide);
+  std::string instructions = guidance ? std::string(*guidance) : capability->description;
+  mcp::Server server(caller,
+                     {capability->mcp_namespace, capability->label, QMCP_VERSION, instructions});
   if (options.stdio && options.stateless)
     return config_error("--stateless is for HTTP replicas behind a load balancer; with --stdio "
                         "the one client's session lives in the process it started");
   if (options.stdio)
     return serve_stdio_until_stopped(server, tool_count);
-  return serve_http(options, capability.value(), server, registry.value(), *upstream, audit.get(),
-                    tool_count);
+  return serve_http(options, capability.value(), server, caller, tool_count);
 }
 
 /// glibc gives a process up to 8 malloc arenas per core, and each keeps up

@@ -1,0 +1,123 @@
+#pragma once
+
+#include "qovery_mcp/api_texts.hpp"
+#include "qovery_mcp/audit_log.hpp"
+#include "qovery_mcp/capability.hpp"
+#include "qovery_mcp/result.hpp"
+#include "qovery_mcp/tool_registry.hpp"
+#include "qovery_mcp/upstream.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qovery_mcp {
+
+/// Why a call was not sent upstream.
+enum class CallRefusal {
+  None,             ///< it was sent: the outcome holds the answer
+  InvalidArguments, ///< the arguments fail the tool's input schema
+  NotAudited,       ///< a change whose audit intent could not be written
+  Cancelled,        ///< the caller cancelled it before it was sent
+};
+
+/// What one call came to: refused before anything was sent, or the
+/// upstream's answer. Each adapter shows it its own way: MCP as a
+/// CallToolResult (ToolCaller::result), REST as a status and a JSON body.
+struct CallOutcome {
+  CallRefusal refusal = CallRefusal::None;
+  /// With a refusal: why, lower-case, naming what was wrong ("argument
+  /// 'jobId' must be a UUID, got \"abc\""); never a value the call sent.
+  std::string message;
+  UpstreamResponse response; ///< without a refusal: the upstream's answer
+};
+
+/// One call from validated arguments to its answer, the one way every adapter
+/// reaches the upstream: the registry builds the request, the audit log
+/// records a change before and after it is sent, the call is logged, and the
+/// answer becomes a CallToolResult with advice from ApiTexts. MCP and REST both
+/// call through it, so they cannot disagree on validation, audit or advice.
+/// Safe to use from many threads at once.
+class ToolCaller {
+public:
+  /// Says whether the call was cancelled; asked once, just before sending.
+  using Cancelled = std::function<bool()>;
+
+  /// All must outlive the caller; with `audit`, every call that changes
+  /// state (any method but GET) is recorded there.
+  ToolCaller(const Capability &capability, const ToolRegistry &registry, Upstream &upstream,
+             AuditLog *audit = nullptr);
+
+  /// The tools it calls.
+  const ToolRegistry &registry() const { return registry_; }
+  /// The texts its messages use (the API's name, advice).
+  const ApiTexts &texts() const { return texts_; }
+
+  /// Validates `arguments` and builds the request (ToolRegistry::prepare),
+  /// stops if `cancelled` says so, writes the audit intent of a change (and
+  /// refuses it, having sent nothing, when that fails: a change that cannot
+  /// be audited is not made), sends it, writes the outcome (a failure there
+  /// is only logged: the change is made by then), and logs the call ("call":
+  /// tool, path parameters, outcome, status, attempts, ms) at debug level, or
+  /// at warning when the upstream failed it (a 5xx, or no answer).
+  CallOutcome send(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                   CallOrigin origin, const Cancelled &cancelled = nullptr) const;
+
+  /// The CallToolResult of `outcome`. A success is the upstream's JSON
+  /// projected onto the tool's output schema (text block and
+  /// structuredContent alike), so no `value` and no undeclared member reaches
+  /// the model; an empty success body gives the path arguments (and
+  /// `deleted: true` for a DELETE). A refusal or an error is a tool error
+  /// (isError) saying what happened and what to do: the upstream's detail
+  /// with every value the call sent replaced by "[redacted]", the advice for
+  /// its status, and for a change that may have been applied, how to check.
+  nlohmann::json result(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                        const CallOutcome &outcome) const;
+
+  /// send(), then result(): the whole of a tools/call.
+  nlohmann::json call(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                      CallOrigin origin, const Cancelled &cancelled = nullptr) const {
+    return result(tool, arguments, send(tool, arguments, origin, cancelled));
+  }
+
+private:
+  /// result() of an answer.
+  nlohmann::json answer_result(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                               const UpstreamResponse &response) const;
+
+  const ToolRegistry &registry_;
+  Upstream &upstream_;
+  AuditLog *audit_;
+  ApiTexts texts_;
+  /// The audit fields of each of the registry's tools, in its order.
+  std::vector<AuditFields> audit_fields_;
+};
+
+/// The deepest nesting accepted in the upstream's answers: serializing JSON
+/// recurses once per level, so a much deeper answer (200 KB of "[[[...")
+/// would overflow the stack.
+inline constexpr int kMaxAnswerDepth = 64;
+
+/// The upstream's answer `body` parsed. The failure completes "Qovery
+/// answered HTTP 200 with ...": "a body that is not JSON", or "JSON nested
+/// deeper than 64 levels".
+Result<nlohmann::json> parse_answer(const std::string &body);
+
+/// The secret values a call sends, to redact wherever an answer quotes them:
+/// every non-empty string member named `value` at any depth of
+/// `arguments["body"]`, as sent and as JSON text spells it (escaped, and
+/// escaped to ASCII), longest first. Even a one-character value is included:
+/// a detail that reads oddly is better than one that leaks.
+std::vector<std::string> sent_values(const nlohmann::json &arguments);
+
+/// `text` with every occurrence of any of `values` (longest first, as
+/// sent_values orders them) replaced by "[redacted]", in one pass over `text`.
+std::string redact(std::string_view text, const std::vector<std::string> &values);
+
+/// A CallToolResult with `isError: true` and `message` as its text.
+nlohmann::json tool_error(std::string message);
+
+} // namespace qovery_mcp

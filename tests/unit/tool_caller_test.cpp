@@ -1,0 +1,415 @@
+#include "qovery_mcp/tool_caller.hpp"
+
+#include "qovery_mcp/fake_qovery.hpp"
+#include "qovery_mcp/mcp_server.hpp"
+#include "qovery_mcp/resources.hpp"
+#include "qovery_mcp/rest_adapter.hpp"
+
+#include "temp_file.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+
+using nlohmann::json;
+using namespace qovery_mcp;
+
+namespace {
+
+const std::string kJob = FakeQovery::kJobId;
+const char *kSecret = "22222222-2222-4222-8222-222222222222";
+const std::string kValue = "audit-test-value-do-not-log";
+
+/// The sandbox, counting the requests that reach it.
+struct CountingUpstream : Upstream {
+  explicit CountingUpstream(FakeQovery &fake) : sandbox(fake) {}
+  UpstreamResponse send(const UpstreamRequest &request) override {
+    ++sent;
+    return sandbox.send(request);
+  }
+  SandboxUpstream sandbox;
+  std::atomic<int> sent{0};
+};
+
+/// The embedded capability, its registry and a caller to the in-memory Qovery.
+struct Caller {
+  Capability capability = std::move(parse_capability(*resource("capability.naftiko.yaml")).value());
+  ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
+  FakeQovery fake;
+  CountingUpstream upstream{fake};
+  ToolCaller caller{capability, registry, upstream};
+
+  const ToolRegistry::Tool &tool(const std::string &name) {
+    const auto *found = registry.find(name);
+    REQUIRE(found != nullptr);
+    return *found;
+  }
+  /// The CallToolResult for `response`, the upstream's answer to a call.
+  json result(const ToolRegistry::Tool &tool, const json &arguments,
+              const UpstreamResponse &response) const {
+    return caller.result(tool, arguments, {CallRefusal::None, {}, response});
+  }
+};
+
+std::string text_of(const json &result) { return result["content"][0]["text"]; }
+
+using test::TempFile;
+
+json call_message(const std::string &tool, const json &arguments) {
+  return {{"jsonrpc", "2.0"},
+          {"id", 1},
+          {"method", "tools/call"},
+          {"params", {{"name", tool}, {"arguments", arguments}}}};
+}
+
+} // namespace
+
+TEST_CASE("Caller: upstream answers become results a model can act on", "[caller]") {
+  Caller r;
+  json args = {{"jobId", kJob}, {"secretId", kSecret}};
+  const auto &remove = r.tool("delete-secret-job");
+
+  json deleted = r.result(remove, args, {204, "", UpstreamError::None, ""});
+  CHECK(deleted["structuredContent"] ==
+        json{{"deleted", true}, {"jobId", kJob}, {"secretId", kSecret}});
+  CHECK(json::parse(text_of(deleted)) == deleted["structuredContent"]);
+  CHECK_FALSE(deleted.contains("isError"));
+
+  json conflict = r.result(r.tool("add-secret-job"), args,
+                           {409, R"({"status":409,"detail":"Variable already exists: API_TOKEN"})",
+                            UpstreamError::None, ""});
+  CHECK(conflict["isError"] == true);
+  CHECK(text_of(conflict).starts_with(
+      "Qovery answered HTTP 409: Variable already exists: API_TOKEN. A secret with this key "
+      "already exists"));
+
+  json not_found = r.result(remove, args, {404, "", UpstreamError::None, ""});
+  CHECK(text_of(not_found).starts_with("Qovery answered HTTP 404. Not found: check that jobId"));
+
+  json unauthorized = r.result(remove, args, {401, "{}", UpstreamError::None, ""});
+  CHECK(text_of(unauthorized).find("QOVERY_API_KEY") != std::string::npos);
+
+  json timeout = r.result(
+      remove, args, {0, "", UpstreamError::Timeout, "no response from api.test:443 within 30 s"});
+  CHECK(timeout["isError"] == true);
+  CHECK(text_of(timeout).find("no response from api.test:443 within 30 s") != std::string::npos);
+  CHECK(text_of(timeout).find("may or may not have been applied") != std::string::npos);
+
+  json list_timeout = r.result(r.tool("list-job-secrets"), {{"jobId", kJob}},
+                               {0, "", UpstreamError::Timeout, "no response"});
+  CHECK(text_of(list_timeout).find("may or may not") == std::string::npos);
+
+  json garbage = r.result(r.tool("list-job-secrets"), {{"jobId", kJob}},
+                          {200, "<html>", UpstreamError::None, ""});
+  CHECK(garbage["isError"] == true);
+  CHECK(text_of(garbage).find("not JSON") != std::string::npos);
+
+  // A redirect is not followed: nothing was done, and the address is what to check.
+  for (int status : {301, 302, 307, 308}) {
+    INFO(status);
+    json moved = r.result(remove, args, {status, "", UpstreamError::None, ""});
+    CHECK(moved["isError"] == true);
+    CHECK(text_of(moved).find("redirect, which this server does not follow") != std::string::npos);
+    CHECK(text_of(moved).find("--api-url") != std::string::npos);
+    CHECK(text_of(moved).find("refused") == std::string::npos);
+    CHECK(text_of(moved).find("may or may not") == std::string::npos);
+  }
+}
+
+TEST_CASE("Caller: a successful answer is structured content and the same text", "[caller]") {
+  Caller r;
+  std::string body = R"({"results":[{"id":"22222222-2222-4222-8222-222222222222","key":"K"}]})";
+  json result =
+      r.result(r.tool("list-job-secrets"), {{"jobId", kJob}}, {200, body, UpstreamError::None, ""});
+  CHECK(result["structuredContent"] == json::parse(body));
+  CHECK(json::parse(text_of(result)) == json::parse(body));
+}
+
+TEST_CASE("Caller: a success never passes a value or an undeclared member", "[caller]") {
+  Caller r;
+  const std::string secret = R"("id":"55555555-5555-4555-8555-555555555555","key":"DB_PASSWORD",)"
+                             R"("scope":"JOB","created_at":"2026-03-02T09:14:07Z")";
+  const std::string alias =
+      R"({"id":"22222222-2222-4222-8222-222222222222","key":"POSTGRES_PASSWORD","scope":)"
+      R"("ENVIRONMENT","variable_type":"VALUE","mount_path":null,"value":"leak-alias-1"})";
+  struct Case {
+    std::string tool;
+    json arguments;
+    std::string body;
+    json expected;
+  };
+  const json job = {{"jobId", kJob}};
+  const json add = {{"jobId", kJob}, {"body", {{"key", "DB_PASSWORD"}, {"value", "leak-echo-2"}}}};
+  std::vector<Case> cases = {
+      {"list-job-secrets", job,
+       R"({"results":[{)" + secret + R"(,"value":"leak-item-3","aliased_secret":)" + alias +
+           R"(},{)" + secret + R"(,"internal_token":"leak-token-4"}],"next":{"value":"leak-5"}})",
+       json::parse(R"({"results":[{)" + secret +
+                   R"(,"aliased_secret":{"id":"22222222-2222-4222-8222-222222222222",)"
+                   R"("key":"POSTGRES_PASSWORD","scope":"ENVIRONMENT","variable_type":"VALUE",)"
+                   R"("mount_path":null}},{)" +
+                   secret + "}]}")},
+      {"add-secret-job", add, "{" + secret + R"(,"value":"leak-echo-2"})",
+       json::parse("{" + secret + "}")},
+      {"create-secret-override-job-level",
+       {{"jobId", kJob}, {"secretId", kSecret}, {"body", {{"value", "leak-override-6"}}}},
+       "{" + secret + R"(,"overridden_secret":{"value":"leak-override-6","key":"K"}})",
+       json::parse("{" + secret + R"(,"overridden_secret":{"key":"K"}})")},
+  };
+  for (const auto &c : cases) {
+    INFO(c.tool);
+    json result = r.result(r.tool(c.tool), c.arguments, {200, c.body, UpstreamError::None, ""});
+    CHECK_FALSE(result.contains("isError"));
+    CHECK(result["structuredContent"] == c.expected);
+    CHECK(json::parse(text_of(result)) == c.expected);
+    CHECK(result.dump().find("leak-") == std::string::npos);
+  }
+}
+
+TEST_CASE("Caller: Qovery's detail never quotes a value the call sent", "[caller]") {
+  Caller r;
+  const auto &add = r.tool("add-secret-job");
+  auto detail_of = [&](const json &arguments, const json &body) {
+    json result = r.result(add, arguments, {400, body.dump(), UpstreamError::None, ""});
+    CHECK(result["isError"] == true);
+    return text_of(result);
+  };
+  json args = {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", "hunter2-s3cret"}}}};
+  CHECK(detail_of(args, {{"detail", R"(Invalid body: {"key":"K","value":"hunter2-s3cret"})"}})
+            .starts_with(
+                R"(Qovery answered HTTP 400: Invalid body: {"key":"K","value":"[redacted]"}.)"));
+  CHECK(detail_of(args, {{"message", "hunter2-s3cret is too weak"}})
+            .starts_with("Qovery answered HTTP 400: [redacted] is too weak."));
+  CHECK(detail_of(args, {{"error", "twice: hunter2-s3cret hunter2-s3cret"}})
+            .starts_with("Qovery answered HTTP 400: twice: [redacted] [redacted]."));
+
+  // A value that JSON text escapes is found as sent and as escaped.
+  json quoted = {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", "a\"b\\c\né"}}}};
+  std::string escaped = detail_of(
+      quoted,
+      {{"detail",
+        "as text: a\"b\\c\né; as JSON: \"a\\\"b\\\\c\\né\"; ascii: a\\\"b\\\\c\\n\\u00e9"}});
+  CHECK(escaped.starts_with(
+      R"(Qovery answered HTTP 400: as text: [redacted]; as JSON: "[redacted]"; ascii: [redacted].)"));
+
+  // A short value is redacted too; an empty one matches nothing.
+  json short_value = {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", "ab"}}}};
+  CHECK(detail_of(short_value, {{"detail", "value ab is too short"}})
+            .starts_with("Qovery answered HTTP 400: value [redacted] is too short."));
+  json empty_value = {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", ""}}}};
+  CHECK(detail_of(empty_value, {{"detail", "value is empty"}})
+            .starts_with("Qovery answered HTTP 400: value is empty."));
+
+  // Redacted before the detail is cut at 300 bytes, so no beginning of a value remains.
+  json long_detail = {{"detail", std::string(295, '.') + "hunter2-s3cret and more"}};
+  std::string cut = detail_of(args, long_detail);
+  CHECK(cut.find("hunter") == std::string::npos);
+  CHECK(cut.starts_with("Qovery answered HTTP 400: " + std::string(295, '.') + "[reda..."));
+}
+
+TEST_CASE("Caller: sent_values finds every value of the body, longest first", "[caller]") {
+  json arguments = {{"jobId", kJob},
+                    {"body",
+                     {{"key", "K"},
+                      {"value", "top-value"},
+                      {"nested", {{"value", "nested-value-longer"}, {"list", {{{"value", "x"}}}}}},
+                      {"other", {{"value", 12}}},
+                      {"empty", {{"value", ""}}}}}};
+  CHECK(sent_values(arguments) ==
+        std::vector<std::string>{"nested-value-longer", "top-value", "x"});
+  CHECK(sent_values({{"jobId", kJob}}).empty());
+  CHECK(sent_values({{"value", "not in a body"}}).empty());
+
+  // One pass, longest match first: "ab" inside "abc" does not cut the longer one.
+  CHECK(redact("abc ab a", {"abc", "ab"}) == "[redacted] [redacted] a");
+  CHECK(redact("nothing here", {}) == "nothing here");
+  CHECK(redact("a-a", {"a"}) == "[redacted]-[redacted]");
+}
+
+TEST_CASE("Caller: a call cancelled before it is sent is a tool error, and sends nothing",
+          "[caller]") {
+  Caller r;
+  json result = r.caller.call(r.tool("add-secret-job"),
+                              {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", "never-sent"}}}},
+                              {"mcp", "s"}, [] { return true; });
+  CHECK(result["isError"] == true);
+  CHECK(text_of(result) ==
+        "the client cancelled the call before it was sent to Qovery; nothing changed");
+  CHECK(r.upstream.sent == 0);
+}
+
+TEST_CASE("Caller: invalid arguments are refused before anything is sent", "[caller]") {
+  Caller r;
+  bool asked = false;
+  CallOutcome outcome = r.caller.send(r.tool("list-job-secrets"), {{"jobId", "abc"}}, {"rest", ""},
+                                      [&asked] { return asked = true; });
+  CHECK(outcome.refusal == CallRefusal::InvalidArguments);
+  CHECK(outcome.message == R"(argument 'jobId' must be a UUID, got "abc")");
+  CHECK_FALSE(asked);
+  CHECK(r.upstream.sent == 0);
+  CHECK(text_of(r.caller.result(r.tool("list-job-secrets"), {{"jobId", "abc"}}, outcome)) ==
+        R"(argument 'jobId' must be a UUID, got "abc". Fix the arguments and call )"
+        "list-job-secrets again.");
+}
+
+TEST_CASE("Caller: a retried call that failed says how many attempts were made", "[caller]") {
+  Caller r;
+  UpstreamResponse unavailable{503, R"({"status":503,"detail":"down"})", UpstreamError::None, ""};
+  unavailable.attempts = 4;
+  json list = r.result(r.tool("list-job-secrets"), {{"jobId", kJob}}, unavailable);
+  CHECK(list["isError"] == true);
+  CHECK(text_of(list).starts_with("Qovery answered HTTP 503 after 4 attempts: down."));
+
+  UpstreamResponse timeout{0, "", UpstreamError::Timeout,
+                           "no response from api.test:443 within 2 s"};
+  timeout.attempts = 3;
+  json timed_out = r.result(r.tool("list-job-secrets"), {{"jobId", kJob}}, timeout);
+  CHECK(text_of(timed_out) == "could not complete the call after 3 attempts: no response from "
+                              "api.test:443 within 2 s.");
+
+  UpstreamResponse once{503, "", UpstreamError::None, ""};
+  json single = r.result(r.tool("list-job-secrets"), {{"jobId", kJob}}, once);
+  CHECK(text_of(single).find("attempts") == std::string::npos);
+}
+
+TEST_CASE("Caller: a create that failed without a clear answer says to list before retrying",
+          "[caller]") {
+  Caller r;
+  json args = {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", "v"}}}};
+  const auto &add = r.tool("add-secret-job");
+  for (const UpstreamResponse &response :
+       {UpstreamResponse{503, "", UpstreamError::None, ""},
+        UpstreamResponse{0, "", UpstreamError::Connection, "connection to a:1 closed"},
+        UpstreamResponse{0, "", UpstreamError::Timeout, "no response from a:1 within 1 s"},
+        UpstreamResponse{201, "{\"id\":", UpstreamError::None, ""}}) {
+    json result = r.result(add, args, response);
+    INFO(text_of(result));
+    CHECK(result["isError"] == true);
+    CHECK(text_of(result).find("may or may not have been applied: list the job's secrets to "
+                               "check before trying again") != std::string::npos);
+  }
+  // A refusal is clear: nothing was created.
+  json refused = r.result(add, args, {409, "", UpstreamError::None, ""});
+  CHECK(text_of(refused).find("may or may not") == std::string::npos);
+  // So is a host name that does not resolve: nothing was sent.
+  json unresolved = r.result(add, args,
+                             {0, "", UpstreamError::Unresolved,
+                              "could not connect to a:1: the host name a does not resolve"});
+  CHECK(text_of(unresolved) == "could not complete the call: could not connect to a:1: the host "
+                               "name a does not resolve.");
+  // A read whose answer was not JSON can simply be tried again.
+  json garbage = r.result(r.tool("list-job-secrets"), {{"jobId", kJob}},
+                          {200, "{\"results\":[", UpstreamError::None, ""});
+  CHECK(text_of(garbage) == "Qovery answered HTTP 200 with a body that is not JSON. Try the call "
+                            "again.");
+}
+TEST_CASE("Caller: every MCP change is recorded before the answer, reads are not", "[caller]") {
+  Caller s;
+  TempFile file(kValue);
+  auto audit = AuditLog::open(file.path);
+  REQUIRE(audit);
+  ToolCaller caller(s.capability, s.registry, s.upstream, audit.value().get());
+  mcp::Server server(caller, {"n", "t", "v", ""});
+  mcp::Session session("stdio");
+  server.handle(call_message("list-job-secrets", {{"jobId", kJob}}), session);
+  CHECK(file.lines().empty());
+
+  auto added = server.handle(
+      call_message("add-secret-job",
+                   {{"jobId", kJob}, {"body", {{"key", "NEW_KEY"}, {"value", kValue}}}}),
+      session);
+  REQUIRE(added);
+  // The intent and the outcome are on disk by the time the answer exists.
+  auto lines = file.lines();
+  REQUIRE(lines.size() == 2);
+  std::string new_id = (*added)["result"]["structuredContent"]["id"];
+  CHECK(lines[0]["phase"] == "intent");
+  CHECK(lines[0]["secretId"].is_null());
+  CHECK(lines[1]["phase"] == "outcome");
+  CHECK(lines[1]["secretId"] == new_id);
+  CHECK(lines[1]["session"] == "stdio");
+  CHECK(lines[1]["outcome"] == "ok");
+
+  server.handle(call_message("add-secret-job",
+                             {{"jobId", kJob}, {"body", {{"key", "NEW_KEY"}, {"value", kValue}}}}),
+                session);
+  server.handle(call_message("delete-secret-job", {{"jobId", kJob}, {"secretId", new_id}}),
+                session);
+  auto alias = server.handle(
+      call_message("create-secret-alias-job-level", {{"jobId", kJob},
+                                                     {"secretId", FakeQovery::kProjectSecretId},
+                                                     {"body", {{"key", "ALIASED"}}}}),
+      session);
+  REQUIRE(alias);
+  lines = file.lines();
+  REQUIRE(lines.size() == 8);
+  CHECK(lines[3]["outcome"] == "rejected"); // the key exists: 409
+  CHECK(lines[3]["upstreamStatus"] == 409);
+  CHECK(lines[4]["phase"] == "intent");
+  CHECK(lines[4]["secretId"] == new_id);
+  CHECK(lines[5]["tool"] == "delete-secret-job");
+  CHECK(lines[5]["secretId"] == new_id);
+  CHECK(lines[5]["upstreamStatus"] == 204);
+  CHECK(lines[7]["tool"] == "create-secret-alias-job-level");
+  CHECK(lines[7]["targetSecretId"] == FakeQovery::kProjectSecretId);
+  CHECK(lines[7]["secretId"] == (*alias)["result"]["structuredContent"]["id"]);
+  CHECK(lines[7]["secretId"] != FakeQovery::kProjectSecretId);
+
+  // Arguments that fail validation never reach Qovery, so nothing changed.
+  server.handle(call_message("add-secret-job", {{"jobId", "not-a-uuid"}}), session);
+  CHECK(file.lines().size() == 8);
+}
+
+TEST_CASE("Caller: a change whose intent cannot be written is refused and never sent", "[caller]") {
+  Caller s;
+  auto audit = AuditLog::open("/dev/full"); // opens; every write fails with ENOSPC
+  REQUIRE(audit);
+  ToolCaller caller(s.capability, s.registry, s.upstream, audit.value().get());
+  mcp::Server server(caller, {"n", "t", "v", ""});
+  mcp::Session session("stdio");
+  auto added = server.handle(
+      call_message("add-secret-job",
+                   {{"jobId", kJob}, {"body", {{"key", "NEVER_SENT"}, {"value", kValue}}}}),
+      session);
+  REQUIRE(added);
+  const json &result = (*added)["result"];
+  CHECK(result["isError"] == true);
+  CHECK(result["content"][0]["text"] ==
+        "the audit log could not be written (No space left on device), so the change was not "
+        "sent to Qovery and nothing changed. The user must fix the server's --audit-log file; "
+        "until then no change can be made, and secrets can still be listed.");
+  auto removed = server.handle(
+      call_message("delete-secret-job", {{"jobId", kJob}, {"secretId", FakeQovery::kJobSecretId}}),
+      session);
+  REQUIRE(removed);
+  CHECK((*removed)["result"]["isError"] == true);
+  CHECK(s.upstream.sent == 0);
+
+  auto listed = server.handle(call_message("list-job-secrets", {{"jobId", kJob}}), session);
+  REQUIRE(listed);
+  CHECK_FALSE((*listed)["result"].contains("isError"));
+  CHECK(s.upstream.sent == 1);
+}
+
+TEST_CASE("Caller: REST changes are recorded with their adapter", "[caller]") {
+  Caller s;
+  TempFile file(kValue);
+  auto audit = AuditLog::open(file.path);
+  REQUIRE(audit);
+  ToolCaller caller(s.capability, s.registry, s.upstream, audit.value().get());
+  RestRouter router(s.capability, caller);
+  RestReply reply = router.handle("POST", "/v1/job/" + kJob + "/secret",
+                                  json{{"key", "REST_KEY"}, {"value", kValue}}.dump());
+  CHECK(reply.status == 201);
+  router.handle("GET", "/v1/job/" + kJob + "/secret", "");
+  auto lines = file.lines();
+  REQUIRE(lines.size() == 2);
+  for (const auto &line : lines) {
+    CHECK(line["adapter"] == "rest");
+    CHECK(line["key"] == "REST_KEY");
+    CHECK(line["session"] == "");
+  }
+  CHECK(lines[0]["phase"] == "intent");
+  CHECK(lines[1]["phase"] == "outcome");
+  CHECK(lines[1]["secretId"] == json::parse(reply.body)["id"]);
+}
