@@ -362,6 +362,13 @@ Capability parse(const YAML::Node &root) {
   }
   if (capability.tools.empty())
     fail("capability.exposes", "no MCP adapter with tools");
+  // A REST request is served by the tool that calls the same operation.
+  for (const auto &route : capability.rest_routes)
+    for (const auto &tool : capability.tools)
+      if (tool.operation == route.operation && tool.fixed != route.fixed)
+        fail("capability.exposes",
+             "the REST route " + route.method + " " + route.path + " and the tool " + tool.name +
+                 " call " + route.operation->name + " with different fixed values (with:)");
   return capability;
 }
 

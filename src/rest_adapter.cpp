@@ -64,16 +64,62 @@ RestReply not_found(const std::vector<RestRoute> &routes) {
   return rest_error(404, "no route for this path; the routes are " + join(paths, ", "));
 }
 
+/// A query parameter's text as the argument of `parameter`'s declared type.
+Result<json> query_argument(const Parameter &parameter, const std::string &text) {
+  auto wrong = [&](const std::string &wanted) {
+    return Result<json>::failure("query parameter '" + parameter.name + "' must be " + wanted +
+                                 ", got " + name_for_message(text));
+  };
+  if (parameter.type == "string")
+    return json(text);
+  if (parameter.type == "boolean") {
+    if (text == "true" || text == "false")
+      return json(text == "true");
+    return wrong("true or false");
+  }
+  json parsed = json::parse(text, nullptr, false);
+  if (parameter.type == "integer" && !parsed.is_number_integer())
+    return wrong("an integer");
+  if (parameter.type == "number" && !parsed.is_number())
+    return wrong("a number");
+  if (parameter.type == "object" && !parsed.is_object())
+    return wrong("a JSON object");
+  if (parameter.type == "array" && !parsed.is_array())
+    return wrong("a JSON array");
+  return parsed;
+}
+
 /// The tool's arguments for a request: each path segment under the name of
 /// the operation's parameter at the same position (the REST path spells them
-/// its own way: {jobid} for {jobId}), and the JSON body as `body` when the
-/// route sends one. A missing body is left to the tool's schema to refuse.
+/// its own way: {jobid} for {jobId}), each query parameter under its name and
+/// of its declared type, and the JSON body as `body` when the route sends
+/// one. A missing body is left to the tool's schema to refuse.
 Result<json> route_arguments(const RestRoute &route, const std::vector<std::string> &segments,
-                             const std::string &body) {
+                             const QueryParameters &query, const std::string &body) {
   json arguments = json::object();
-  const std::vector<std::string> &names = route.operation->path_params;
+  const Operation &operation = *route.operation;
+  const std::vector<std::string> &names = operation.path_params;
   for (std::size_t i = 0; i < names.size() && i < segments.size(); ++i)
     arguments[names[i]] = segments[i];
+  for (const auto &[name, text] : query) {
+    const Parameter *parameter = operation.find_parameter(name);
+    if (parameter == nullptr || parameter->in != "query" || route.fixed.count(name) != 0) {
+      std::vector<std::string> taken;
+      for (const auto &candidate : operation.query_params)
+        if (route.fixed.count(candidate) == 0)
+          taken.push_back(candidate);
+      return Result<json>::failure(
+          "unknown query parameter " + name_for_message(name) + " (" +
+          (taken.empty() ? "this route takes none" : "this route takes " + join(taken, ", ")) +
+          ")");
+    }
+    if (query.count(name) > 1)
+      return Result<json>::failure("query parameter '" + name + "' is given more than once");
+    Result<json> value = query_argument(*parameter, text);
+    if (!value)
+      return Result<json>::failure(value.error());
+    arguments[name] = std::move(value.value());
+  }
   if (!route.sends_body || body.empty())
     return arguments;
   ParsedJson parsed = parse_json(body);
@@ -229,7 +275,8 @@ RestRouter::RestRouter(const Capability &capability, const ToolCaller &caller)
     : capability_(capability), caller_(caller) {}
 
 RestReply RestRouter::handle(std::string_view method, std::string_view path,
-                             const std::string &body, std::string_view content_type) const {
+                             const std::string &body, std::string_view content_type,
+                             const QueryParameters &query) const {
   RouteMatch match = match_route(capability_.rest_routes, method, path);
   if (match.route == nullptr && match.allowed_methods.empty())
     return not_found(capability_.rest_routes);
@@ -251,7 +298,7 @@ RestReply RestRouter::handle(std::string_view method, std::string_view path,
   if (route.sends_body && !body.empty() && media_type(content_type) != "application/json")
     return rest_error(415, route_name + " takes a JSON body: Content-Type must be "
                                         "application/json");
-  Result<json> arguments = route_arguments(route, match.segments, body);
+  Result<json> arguments = route_arguments(route, match.segments, query, body);
   if (!arguments)
     return rest_error(400, arguments.error());
   return reply_for(*tool, arguments.value(), caller_.send(*tool, arguments.value(), {"rest", {}}),
@@ -276,8 +323,8 @@ RestAdapter::RestAdapter(const Capability &capability, const ToolCaller &caller,
   // Every method goes to the router, which knows the 404s and 405s.
   auto dispatch_body = [&impl](const httplib::Request &req, const std::string &body,
                                httplib::Response &res) {
-    write_reply(
-        res, impl.router.handle(req.method, req.path, body, req.get_header_value("Content-Type")));
+    write_reply(res, impl.router.handle(req.method, req.path, body,
+                                        req.get_header_value("Content-Type"), req.params));
   };
   auto dispatch = [dispatch_body](const httplib::Request &req, httplib::Response &res) {
     dispatch_body(req, req.body, res);

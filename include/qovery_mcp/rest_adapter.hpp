@@ -5,6 +5,7 @@
 #include "qovery_mcp/result.hpp"
 #include "qovery_mcp/tool_caller.hpp"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -57,17 +58,25 @@ RestReply reply_for(const ToolRegistry::Tool &tool, const nlohmann::json &argume
 /// operation of its route, and is called through the ToolCaller as the tool
 /// that calls the same operation (so the same validation, audit and upstream
 /// as MCP).
+/// A request's query parameters, decoded, in the order sent (httplib::Params).
+using QueryParameters = std::multimap<std::string, std::string>;
+
 class RestRouter {
 public:
   /// Both must outlive the router.
   RestRouter(const Capability &capability, const ToolCaller &caller);
 
-  /// The answer to one request; `path` decoded, without the query string.
+  /// The answer to one request; `path` decoded, without the query string,
+  /// and `query` its parameters, decoded (name -> value; `+` read as a space).
   /// Sends nothing upstream unless the request is valid and its tool selected.
-  /// A body must be JSON and say so in `content_type` (else 415). A change
-  /// whose audit line cannot be written gets 503 and is not sent.
+  /// A query parameter must be one the operation declares and the capability
+  /// does not fix, given once, and of its declared type ("true"/"false" for a
+  /// boolean, a JSON number, object or array for those types): else 400
+  /// naming it. A body must be JSON and say so in `content_type` (else 415).
+  /// A change whose audit line cannot be written gets 503 and is not sent.
   RestReply handle(std::string_view method, std::string_view path, const std::string &body,
-                   std::string_view content_type = "application/json") const;
+                   std::string_view content_type = "application/json",
+                   const QueryParameters &query = {}) const;
 
 private:
   const Capability &capability_;

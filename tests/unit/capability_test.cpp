@@ -238,6 +238,16 @@ TEST_CASE("Capability: errors name the field that is wrong", "[capability]") {
                           kTool)) ==
         "capability.consumes[0].resources[0].operations[0].inputParameters[0].in: unsupported "
         "parameter location 'cookie' (body, query or path; header parameters are not served yet)");
+  std::string route = document(kGet, kTool + "      with:\n        thingId: fixed\n");
+  route += R"(  - type: rest
+    resources:
+    - path: /v1/thing/{thingid}
+      operations:
+      - method: GET
+        call: api.getthing
+)";
+  CHECK(error_of(route) == "capability.exposes: the REST route GET /v1/thing/{thingid} and the "
+                           "tool get-thing call getthing with different fixed values (with:)");
   CHECK(error_of(document(kGet, kTool + kTool)) ==
         "capability.exposes[0].tools[1].name: duplicate tool 'get-thing'");
   std::string unbound = document(kGet, kTool);

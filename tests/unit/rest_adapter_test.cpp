@@ -335,3 +335,103 @@ TEST_CASE("Router: a body must say it is JSON, once per member name", "[rest]") 
         R"(the request body is ambiguous: the member "key" appears twice in one object)");
   CHECK(r.upstream.sent.size() == 2);
 }
+
+TEST_CASE("REST: a query parameter the route does not take is refused, naming it", "[rest]") {
+  Rest r;
+  RestReply unknown =
+      r.router.handle("GET", "/v1/job/" + kJob + "/secret", "", "", {{"limit", "5"}});
+  CHECK(unknown.status == 400);
+  CHECK(error_of(unknown) == "unknown query parameter \"limit\" (this route takes none)");
+  CHECK(r.upstream.sent.empty());
+}
+
+TEST_CASE("REST: query parameters become arguments of their declared types", "[rest]") {
+  const std::string capability_text = R"(naftiko: 1.0.0-alpha2
+binds:
+- namespace: env
+  keys:
+    KEY: MY_KEY
+capability:
+  consumes:
+  - type: http
+    namespace: api
+    baseUri: https://example.test
+    authentication:
+      type: bearer
+      token: '{{env.KEY}}'
+    resources:
+    - name: things
+      path: /thing/{thingId}
+      operations:
+      - name: getthing
+        method: GET
+        inputParameters:
+        - name: verbose
+          in: query
+          type: boolean
+        - name: count
+          in: query
+          type: integer
+        - name: name
+          in: query
+          type: string
+        - name: region
+          in: query
+          type: string
+  exposes:
+  - type: rest
+    resources:
+    - path: /v1/thing/{thingid}
+      operations:
+      - method: GET
+        call: api.getthing
+        with:
+          region: eu
+  - type: mcp
+    tools:
+    - name: get-thing
+      call: api.getthing
+      with:
+        region: eu
+)";
+  const std::string input = R"({"type": "object", "properties": {"thingId": {"type": "string"},
+    "verbose": {"type": "boolean"}, "count": {"type": "integer"}, "name": {"type": "string"}},
+    "required": ["thingId"], "additionalProperties": false})";
+  const std::string output = R"({"type": "object", "properties": {"ok": {"type": "boolean"}}})";
+  Capability capability = std::move(parse_capability(capability_text).value());
+  ToolRegistry registry = std::move(
+      ToolRegistry::create(capability,
+                           [&](std::string_view file) -> std::optional<std::string_view> {
+                             return file.find(".input.") != std::string_view::npos ? input : output;
+                           })
+          .value());
+  RecordingUpstream upstream;
+  upstream.answer = answered(200, R"({"ok":true})");
+  ToolCaller caller{capability, registry, upstream};
+  RestRouter router{capability, caller};
+
+  RestReply reply = router.handle("GET", "/v1/thing/t1", "", "",
+                                  {{"verbose", "true"}, {"count", "12"}, {"name", "a b&c"}});
+  CHECK(reply.status == 200);
+  REQUIRE(upstream.sent.size() == 1);
+  CHECK(upstream.sent[0].path == "/thing/t1?verbose=true&count=12&name=a%20b%26c&region=eu");
+
+  struct Refused {
+    QueryParameters query;
+    std::string error;
+  };
+  for (const auto &[query, error] :
+       {Refused{{{"verbose", "yes"}},
+                "query parameter 'verbose' must be true or false, got \"yes\""},
+        Refused{{{"count", "1.5"}}, "query parameter 'count' must be an integer, got \"1.5\""},
+        Refused{{{"count", "1"}, {"count", "2"}},
+                "query parameter 'count' is given more than once"},
+        Refused{{{"region", "us"}},
+                "unknown query parameter \"region\" (this route takes verbose, count, name)"}}) {
+    RestReply refused = router.handle("GET", "/v1/thing/t1", "", "", query);
+    INFO(refused.body);
+    CHECK(refused.status == 400);
+    CHECK(error_of(refused) == error);
+  }
+  CHECK(upstream.sent.size() == 1);
+}
