@@ -13,12 +13,31 @@ namespace {
 
 /// A problem in the document, with the path of the node it is about.
 struct DocumentError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  DocumentError(std::string where_, std::string what_)
+      : std::runtime_error(where_ + ": " + what_), where(std::move(where_)),
+        what_it_is(std::move(what_)) {}
+  std::string where;
+  std::string what_it_is;
 };
 
 [[noreturn]] void fail(const std::string &where, const std::string &what) {
-  throw DocumentError(where + ": " + what);
+  throw DocumentError(where, what);
 }
+
+/// The problems found so far, and the operations they left out.
+struct Problems {
+  std::vector<CapabilityProblem> found;
+  std::vector<std::string> left_out_operations;
+
+  /// Runs `parse_one`; a problem it throws is recorded and its construct left out.
+  template <typename Parse> void collect(Parse parse_one) {
+    try {
+      parse_one();
+    } catch (const DocumentError &error) {
+      found.push_back({0, error.where, error.what_it_is});
+    }
+  }
+};
 
 YAML::Node child(const YAML::Node &node, const std::string &key, const std::string &where) {
   YAML::Node value = node[key];
@@ -151,6 +170,7 @@ void parse_operation(const YAML::Node &node, const std::string &path, const std:
     fail(where + ".method", "unsupported HTTP method '" + operation.method + "'");
   operation.path = path;
   operation.description = optional_string(node, "description", where);
+  operation.line = node.Mark().line + 1;
   operation.path_params = path_placeholders(path);
   for (const auto &name : operation.path_params)
     operation.parameters.push_back({name, "path", "string", "", true});
@@ -201,13 +221,18 @@ void parse_operation(const YAML::Node &node, const std::string &path, const std:
 
 /// The operation named by `call: <namespace>.<operation>`.
 const Operation &called_operation(const YAML::Node &node, const std::string &consumed_namespace,
-                                  const std::string &where, const Capability &capability) {
+                                  const std::string &where, const Capability &capability,
+                                  const Problems &problems) {
   std::string call = string_at(node, "call", where);
   std::string prefix = consumed_namespace + ".";
   if (call.rfind(prefix, 0) != 0)
     fail(where + ".call",
          "must name an operation of '" + consumed_namespace + "', got '" + call + "'");
-  const Operation *operation = capability.find_operation(call.substr(prefix.size()));
+  std::string name = call.substr(prefix.size());
+  const Operation *operation = capability.find_operation(name);
+  const auto &left_out = problems.left_out_operations;
+  if (operation == nullptr && std::find(left_out.begin(), left_out.end(), name) != left_out.end())
+    fail(where + ".call", "calls '" + call + "', which cannot be served (its problem is above)");
   if (operation == nullptr)
     fail(where + ".call", "unknown operation '" + call + "'");
   return *operation;
@@ -254,65 +279,71 @@ With parse_with(const YAML::Node &node, const std::string &source, const Operati
 }
 
 void parse_mcp(const YAML::Node &node, const std::string &consumed_namespace,
-               const std::string &where, Capability &capability) {
+               const std::string &where, Capability &capability, Problems &problems) {
   capability.mcp_namespace = optional_string(node, "namespace", where);
   capability.mcp_port = node["port"] ? node["port"].as<int>() : 0;
   YAML::Node tools = sequence_at(node, "tools", where);
-  for (std::size_t i = 0; i < tools.size(); ++i) {
-    std::string at = indexed(where + ".tools", i);
-    ToolSpec tool;
-    tool.name = string_at(tools[i], "name", at);
-    tool.description = optional_string(tools[i], "description", at);
-    YAML::Node hints = tools[i]["hints"];
-    if (hints) {
-      tool.hints.read_only = bool_at(hints, "readOnly", at + ".hints");
-      tool.hints.destructive = bool_at(hints, "destructive", at + ".hints");
-      tool.hints.idempotent = bool_at(hints, "idempotent", at + ".hints");
-    }
-    tool.operation = &called_operation(tools[i], consumed_namespace, at, capability);
-    With with = parse_with(tools[i], "tools", *tool.operation, at);
-    tool.sends_body = with.sends_body;
-    tool.fixed = std::move(with.fixed);
-    if (capability.find_tool(tool.name) != nullptr)
-      fail(at + ".name", "duplicate tool '" + tool.name + "'");
-    capability.tools.push_back(std::move(tool));
-  }
+  for (std::size_t i = 0; i < tools.size(); ++i)
+    problems.collect([&] {
+      std::string at = indexed(where + ".tools", i);
+      ToolSpec tool;
+      tool.name = string_at(tools[i], "name", at);
+      tool.description = optional_string(tools[i], "description", at);
+    tool.line = tools[i].Mark().line + 1;
+      YAML::Node hints = tools[i]["hints"];
+      if (hints) {
+        tool.hints.read_only = bool_at(hints, "readOnly", at + ".hints");
+        tool.hints.destructive = bool_at(hints, "destructive", at + ".hints");
+        tool.hints.idempotent = bool_at(hints, "idempotent", at + ".hints");
+      }
+      tool.operation = &called_operation(tools[i], consumed_namespace, at, capability, problems);
+      With with = parse_with(tools[i], "tools", *tool.operation, at);
+      tool.sends_body = with.sends_body;
+      tool.fixed = std::move(with.fixed);
+      if (capability.find_tool(tool.name) != nullptr)
+        fail(at + ".name", "duplicate tool '" + tool.name + "'");
+      capability.tools.push_back(std::move(tool));
+    });
 }
 
 void parse_rest(const YAML::Node &node, const std::string &consumed_namespace,
-                const std::string &where, Capability &capability) {
+                const std::string &where, Capability &capability, Problems &problems) {
   capability.rest_port = node["port"] ? node["port"].as<int>() : 0;
   YAML::Node resources = sequence_at(node, "resources", where);
   for (std::size_t i = 0; i < resources.size(); ++i) {
     std::string at = indexed(where + ".resources", i);
     std::string path = string_at(resources[i], "path", at);
     YAML::Node operations = sequence_at(resources[i], "operations", at);
-    for (std::size_t j = 0; j < operations.size(); ++j) {
-      std::string op_at = indexed(at + ".operations", j);
-      RestRoute route;
-      route.method = to_upper(string_at(operations[j], "method", op_at));
-      route.path = path;
-      route.path_params = path_placeholders(path);
-      route.operation = &called_operation(operations[j], consumed_namespace, op_at, capability);
-      With with = parse_with(operations[j], "rest", *route.operation, op_at);
-      route.sends_body = with.sends_body;
-      route.fixed = std::move(with.fixed);
-      // The REST path spells the operation's parameters its own way ({jobid}
-      // for {jobId}): they must match one to one, ignoring case.
-      const auto &wanted = route.operation->path_params;
-      bool same = route.path_params.size() == wanted.size() &&
-                  std::equal(wanted.begin(), wanted.end(), route.path_params.begin(),
-                             [](const std::string &a, const std::string &b) {
-                               return to_lower(a) == to_lower(b);
-                             });
-      if (!same)
-        fail(op_at, "path " + path + " does not carry the parameters of " + route.operation->path);
-      capability.rest_routes.push_back(std::move(route));
-    }
+    for (std::size_t j = 0; j < operations.size(); ++j)
+      problems.collect([&] {
+        std::string op_at = indexed(at + ".operations", j);
+        RestRoute route;
+        route.method = to_upper(string_at(operations[j], "method", op_at));
+        route.path = path;
+        route.path_params = path_placeholders(path);
+        route.line = operations[j].Mark().line + 1;
+        route.operation =
+            &called_operation(operations[j], consumed_namespace, op_at, capability, problems);
+        With with = parse_with(operations[j], "rest", *route.operation, op_at);
+        route.sends_body = with.sends_body;
+        route.fixed = std::move(with.fixed);
+        // The REST path spells the operation's parameters its own way ({jobid}
+        // for {jobId}): they must match one to one, ignoring case.
+        const auto &wanted = route.operation->path_params;
+        bool same = route.path_params.size() == wanted.size() &&
+                    std::equal(wanted.begin(), wanted.end(), route.path_params.begin(),
+                               [](const std::string &a, const std::string &b) {
+                                 return to_lower(a) == to_lower(b);
+                               });
+        if (!same)
+          fail(op_at,
+               "path " + path + " does not carry the parameters of " + route.operation->path);
+        capability.rest_routes.push_back(std::move(route));
+      });
   }
 }
 
-Capability parse(const YAML::Node &root) {
+Capability parse(const YAML::Node &root, Problems &problems) {
   Capability capability;
   if (!root.IsMap())
     fail("document", "must be a mapping");
@@ -346,29 +377,38 @@ Capability parse(const YAML::Node &root) {
     if (path.empty() || path[0] != '/')
       fail(at + ".path", "must start with '/'");
     YAML::Node operations = sequence_at(resources[i], "operations", at);
-    for (std::size_t j = 0; j < operations.size(); ++j)
-      parse_operation(operations[j], path, indexed(at + ".operations", j), capability);
+    for (std::size_t j = 0; j < operations.size(); ++j) {
+      std::size_t before = problems.found.size();
+      problems.collect([&] {
+        parse_operation(operations[j], path, indexed(at + ".operations", j), capability);
+      });
+      if (problems.found.size() != before && operations[j]["name"].IsScalar())
+        problems.left_out_operations.push_back(operations[j]["name"].as<std::string>());
+    }
   }
   YAML::Node exposes = body["exposes"];
-  for (std::size_t i = 0; exposes && i < exposes.size(); ++i) {
-    std::string at = indexed("capability.exposes", i);
-    std::string type = string_at(exposes[i], "type", at);
-    if (type == "mcp")
-      parse_mcp(exposes[i], consumed_namespace, at, capability);
-    else if (type == "rest")
-      parse_rest(exposes[i], consumed_namespace, at, capability);
-    else
-      fail(at + ".type", "unsupported adapter '" + type + "' (mcp or rest)");
-  }
-  if (capability.tools.empty())
+  for (std::size_t i = 0; exposes && i < exposes.size(); ++i)
+    problems.collect([&] {
+      std::string at = indexed("capability.exposes", i);
+      std::string type = string_at(exposes[i], "type", at);
+      if (type == "mcp")
+        parse_mcp(exposes[i], consumed_namespace, at, capability, problems);
+      else if (type == "rest")
+        parse_rest(exposes[i], consumed_namespace, at, capability, problems);
+      else
+        fail(at + ".type", "unsupported adapter '" + type + "' (mcp or rest)");
+    });
+  if (capability.tools.empty() && problems.found.empty())
     fail("capability.exposes", "no MCP adapter with tools");
   // A REST request is served by the tool that calls the same operation.
   for (const auto &route : capability.rest_routes)
     for (const auto &tool : capability.tools)
       if (tool.operation == route.operation && tool.fixed != route.fixed)
-        fail("capability.exposes",
-             "the REST route " + route.method + " " + route.path + " and the tool " + tool.name +
-                 " call " + route.operation->name + " with different fixed values (with:)");
+        problems.collect([&] {
+          fail("capability.exposes",
+               "the REST route " + route.method + " " + route.path + " and the tool " + tool.name +
+                   " call " + route.operation->name + " with different fixed values (with:)");
+        });
   return capability;
 }
 
@@ -408,15 +448,71 @@ std::vector<std::string> path_placeholders(std::string_view path) {
   return names;
 }
 
-Result<Capability> parse_capability(std::string_view yaml_text) {
-  try {
-    YAML::Node root = YAML::Load(std::string(yaml_text));
-    return parse(root);
-  } catch (const DocumentError &e) {
-    return Result<Capability>::failure(e.what());
-  } catch (const YAML::Exception &e) {
-    return Result<Capability>::failure("capability is not valid YAML: " + std::string(e.what()));
+namespace {
+
+/// The 1-based line of the node a problem's path names ("capability.exposes[0]
+/// .tools[2].with.x"), or of the deepest node of it that exists.
+int line_of(const YAML::Node &root, const std::string &where) {
+  YAML::Node node;
+  node.reset(root);
+  int line = node.Mark().line + 1;
+  std::size_t at = where.rfind("document", 0) == 0 ? where.size() : 0;
+  while (at < where.size()) {
+    std::size_t end = where.find_first_of(".[", at);
+    std::string key = where.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (!key.empty()) {
+      if (!node.IsMap() || !node[key])
+        return line;
+      node.reset(node[key]); // `node = ...` would assign into the document
+    }
+    at = end == std::string::npos ? where.size() : end + 1;
+    if (end != std::string::npos && where[end] == '[') {
+      std::size_t close = where.find(']', at);
+      std::size_t index = std::stoul(where.substr(at, close - at));
+      if (!node.IsSequence() || index >= node.size())
+        return line;
+      node.reset(node[index]);
+      at = close + 2; // past "]."
+    }
+    if (node.Mark().line >= 0)
+      line = node.Mark().line + 1;
   }
+  return line;
+}
+
+} // namespace
+
+CapabilityCheck check_capability(std::string_view yaml_text) {
+  CapabilityCheck check;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception &e) {
+    check.problems.push_back(
+        {e.mark.line + 1, "", "capability is not valid YAML: " + std::string(e.what())});
+    return check;
+  }
+  Problems problems;
+  problems.collect([&] {
+    Capability capability = parse(root, problems);
+    if (!capability.tools.empty())
+      check.capability = std::move(capability);
+  });
+  for (auto &problem : problems.found) {
+    problem.line = line_of(root, problem.where);
+    check.problems.push_back(std::move(problem));
+  }
+  return check;
+}
+
+Result<Capability> parse_capability(std::string_view yaml_text) {
+  CapabilityCheck check = check_capability(yaml_text);
+  if (!check.problems.empty()) {
+    const CapabilityProblem &first = check.problems.front();
+    return Result<Capability>::failure(first.where.empty() ? first.what
+                                                           : first.where + ": " + first.what);
+  }
+  return std::move(*check.capability);
 }
 
 } // namespace qovery_mcp

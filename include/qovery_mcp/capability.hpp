@@ -37,6 +37,7 @@ struct Operation {
   /// Every input: the path's placeholders in order (declared or not), then
   /// the query and body parameters in the order declared.
   std::vector<Parameter> parameters;
+  int line = 0; ///< where the document declares it, 1-based
 
   const Parameter *find_parameter(std::string_view name) const;
 };
@@ -61,6 +62,7 @@ struct ToolSpec {
   const Operation *operation = nullptr; ///< the consumed operation it calls
   bool sends_body = false;              ///< `with: body: tools.body`
   FixedValues fixed;
+  int line = 0; ///< where the document declares it, 1-based
 };
 
 /// One route of the REST adapter (`exposes[type=rest].resources[].operations[]`).
@@ -72,6 +74,7 @@ struct RestRoute {
   const Operation *operation = nullptr;
   bool sends_body = false; ///< `with: body: rest.body`
   FixedValues fixed;
+  int line = 0; ///< where the document declares it, 1-based
 };
 
 /// The parsed capability document: the only place that knows which
@@ -100,8 +103,30 @@ struct Capability {
   const ToolSpec *find_tool(std::string_view name) const;
 };
 
-/// Parses a Naftiko capability document (YAML). The failure message names the
-/// field that was missing or wrong ("tools[2].call: unknown operation 'x'").
+/// One construct of a capability document that cannot be served.
+struct CapabilityProblem {
+  int line = 0;      ///< 1-based line of the construct in the document; 0 when unknown
+  std::string where; ///< its path: "capability.exposes[1].tools[2].with.x"
+  std::string what;  ///< "operation 'getthing' has no parameter 'x'"
+};
+
+/// A capability document as far as it can be served: every operation, tool
+/// and route that can, and a problem for each that cannot (which is left
+/// out: a tool that calls a left-out operation is a problem too). A problem
+/// of the document as a whole (not YAML, no consumed API, no tools) leaves
+/// `capability` empty.
+struct CapabilityCheck {
+  std::optional<Capability> capability;
+  std::vector<CapabilityProblem> problems;
+};
+
+/// Reads a Naftiko capability document (YAML) and reports every construct it
+/// cannot serve, with its line (what `qovery-job-secret-mcp check` prints).
+CapabilityCheck check_capability(std::string_view yaml_text);
+
+/// Parses a Naftiko capability document (YAML) to serve it whole. The failure
+/// message names the field of the first construct that cannot be served
+/// ("capability.exposes[0].tools[2].call: unknown operation 'x'").
 Result<Capability> parse_capability(std::string_view yaml_text);
 
 /// Every `{name}` placeholder of a path template, in order.

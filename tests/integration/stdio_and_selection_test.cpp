@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 using nlohmann::json;
 using namespace test;
 
@@ -130,4 +132,70 @@ TEST_CASE("CLI: --help documents every option, --version prints it", "[cli]") {
   auto line = version.read_stdout_line();
   REQUIRE(line);
   CHECK(*line == "0.1.0");
+}
+
+TEST_CASE("CLI: check reports how a capability reads, and each construct it cannot serve",
+          "[cli]") {
+  auto output_of = [](Process &process) {
+    std::string text;
+    while (auto line = process.read_stdout_line(std::chrono::milliseconds(2000)))
+      text += *line + "\n";
+    return text;
+  };
+  Process members(
+      {QMCP_SERVER_BIN, "check", QMCP_SOURCE_DIR "/tests/unit/data/qovery-members.naftiko.yaml"});
+  std::string text = output_of(members);
+  CHECK(members.wait() == 0);
+  CHECK(text.find("9 operations, 9 tools, 9 REST routes") != std::string::npos);
+  CHECK(text.find("line 25: operation getorganizationinvitedmembers: GET "
+                  "/organization/{organizationId}/inviteMember; parameters: organizationId "
+                  "(path, string, required)\n") != std::string::npos);
+  CHECK(text.find(": tool remove-member calls deletemember; destructive; idempotent; sends the "
+                  "body\n") != std::string::npos);
+  CHECK(text.find("every construct can be served") != std::string::npos);
+
+  std::string broken = kOutputDir + "/broken.naftiko.yaml";
+  {
+    std::ofstream out(broken);
+    out << R"(capability:
+  consumes:
+  - type: http
+    namespace: api
+    baseUri: https://example.test
+    resources:
+    - path: /thing/{thingId}
+      operations:
+      - name: getthing
+        method: GET
+        inputParameters:
+        - name: trace
+          in: header
+      - name: listthings
+        method: GET
+  exposes:
+  - type: mcp
+    tools:
+    - name: get-thing
+      call: api.getthing
+    - name: list-things
+      call: api.listthings
+      with:
+        limit: tools.limit
+)";
+  }
+  Process check({QMCP_SERVER_BIN, "check", broken});
+  text = output_of(check);
+  CHECK(check.wait() == 1);
+  CHECK(text.find("line 13: cannot serve "
+                  "capability.consumes[0].resources[0].operations[0].inputParameters[0].in: "
+                  "unsupported parameter location 'header'") != std::string::npos);
+  CHECK(text.find("line 20: cannot serve capability.exposes[0].tools[0].call: calls "
+                  "'api.getthing', which cannot be served") != std::string::npos);
+  CHECK(text.find("line 24: cannot serve capability.exposes[0].tools[1].with.limit: operation "
+                  "'listthings' has no parameter 'limit'") != std::string::npos);
+  CHECK(text.find("3 constructs cannot be served") != std::string::npos);
+
+  Process missing({QMCP_SERVER_BIN, "check", kOutputDir + "/no-such-file.yaml"});
+  CHECK(missing.wait() == 2);
+  CHECK(missing.stderr_text().find("cannot read") != std::string::npos);
 }

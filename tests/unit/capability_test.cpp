@@ -260,3 +260,44 @@ TEST_CASE("Capability: path placeholders in order", "[capability]") {
   CHECK(qovery_mcp::path_placeholders("/a/{x}/b/{y}/c") == std::vector<std::string>{"x", "y"});
   CHECK(qovery_mcp::path_placeholders("/plain").empty());
 }
+
+TEST_CASE(
+    "Capability: check serves what it can and reports each construct it cannot, with its line",
+    "[capability]") {
+  const std::string text = document(kGet + R"(      - name: listthing
+        method: GET
+        inputParameters:
+        - name: trace
+          in: header
+)",
+                                    kTool + R"(    - name: list-thing
+      call: api.listthing
+    - name: other-thing
+      call: api.getthing
+      with:
+        thingId: tools.id
+)");
+  qovery_mcp::CapabilityCheck check = qovery_mcp::check_capability(text);
+  REQUIRE(check.capability);
+  CHECK(check.capability->operations.size() == 1);
+  REQUIRE(check.capability->tools.size() == 1);
+  CHECK(check.capability->tools[0].name == "get-thing");
+  CHECK(check.capability->tools[0].line == 29);
+  CHECK(check.capability->operations[0].line == 18);
+  REQUIRE(check.problems.size() == 3);
+  CHECK(check.problems[0].line == 24);
+  CHECK(check.problems[0].where ==
+        "capability.consumes[0].resources[0].operations[1].inputParameters[0].in");
+  CHECK(check.problems[1].line == 32);
+  CHECK(check.problems[1].what ==
+        "calls 'api.listthing', which cannot be served (its problem is above)");
+  CHECK(check.problems[2].line == 36);
+  CHECK(check.problems[2].where == "capability.exposes[0].tools[2].with.thingId");
+  // Serving takes the whole document or nothing, and says why with the first problem.
+  CHECK(parse_capability(text).error() == check.problems[0].where + ": " + check.problems[0].what);
+
+  qovery_mcp::CapabilityCheck unreadable = qovery_mcp::check_capability("a: [\nb: c\n");
+  CHECK_FALSE(unreadable.capability);
+  REQUIRE(unreadable.problems.size() == 1);
+  CHECK(unreadable.problems[0].what.find("not valid YAML") != std::string::npos);
+}

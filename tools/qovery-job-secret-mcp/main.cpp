@@ -314,6 +314,62 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
   return 0;
 }
 
+/// `check FILE`: prints how the capability document FILE reads, one line per
+/// operation, tool and REST route with its line, then each construct that
+/// cannot be served, with its line and why. Exit status 0 when everything
+/// can be served, 1 when something cannot, 2 when FILE cannot be read.
+int check_capability_file(const std::string &file) {
+  std::optional<std::string> text = read_file(file);
+  if (!text)
+    return config_error("check: cannot read " + file);
+  CapabilityCheck check = check_capability(*text);
+  if (check.capability) {
+    const Capability &capability = *check.capability;
+    std::cout << file << ": \"" << capability.label << "\", " << capability.base_uri
+              << (capability.api_key_env.empty() ? "" : ", key from $" + capability.api_key_env)
+              << ": " << capability.operations.size() << " operations, " << capability.tools.size()
+              << " tools, " << capability.rest_routes.size() << " REST routes\n";
+    for (const auto &operation : capability.operations) {
+      std::cout << "line " << operation.line << ": operation " << operation.name << ": "
+                << operation.method << " " << operation.path;
+      const char *separator = "; parameters: ";
+      for (const auto &parameter : operation.parameters) {
+        std::cout << separator << parameter.name << " (" << parameter.in << ", " << parameter.type
+                  << (parameter.required ? ", required" : "") << ")";
+        separator = ", ";
+      }
+      std::cout << "\n";
+    }
+    auto fixed_text = [](const FixedValues &fixed) {
+      std::string out;
+      for (const auto &[name, value] : fixed)
+        out += (out.empty() ? "; fixed: " : ", ") + name + "=" + value;
+      return out;
+    };
+    for (const auto &tool : capability.tools)
+      std::cout << "line " << tool.line << ": tool " << tool.name << " calls "
+                << tool.operation->name << (tool.hints.read_only ? "; read-only" : "")
+                << (tool.hints.destructive ? "; destructive" : "")
+                << (tool.hints.idempotent ? "; idempotent" : "")
+                << (tool.sends_body ? "; sends the body" : "") << fixed_text(tool.fixed) << "\n";
+    for (const auto &route : capability.rest_routes)
+      std::cout << "line " << route.line << ": REST " << route.method << " " << route.path
+                << " calls " << route.operation->name
+                << (route.sends_body ? "; sends the body" : "") << fixed_text(route.fixed) << "\n";
+  }
+  for (const auto &problem : check.problems)
+    std::cout << "line " << problem.line << ": cannot serve "
+              << (problem.where.empty() ? "" : problem.where + ": ") << problem.what << "\n";
+  if (check.problems.empty()) {
+    std::cout << "every construct can be served\n";
+    return 0;
+  }
+  std::cout << check.problems.size()
+            << (check.problems.size() == 1 ? " construct cannot" : " constructs cannot")
+            << " be served\n";
+  return 1;
+}
+
 int run(const Options &options) {
   log::Level level;
   if (!log::parse_level(options.log_level, level))
@@ -582,6 +638,13 @@ int main(int argc, char **argv) {
                  "session, adapter, tool, jobId, secretId, key, outcome, upstream status; "
                  "never the value), on disk before the call is answered")
       ->envname("QOVERY_MCP_AUDIT_LOG");
+  std::string check_file;
+  CLI::App *check = app.add_subcommand(
+      "check", "Read a capability document and report, with line numbers, how each operation, "
+               "tool and REST route reads and every construct this server cannot serve; exit "
+               "status 0 when all can be served, 1 when not, 2 when the file cannot be read. "
+               "Serves nothing.");
+  check->add_option("FILE", check_file, "The capability document (YAML)")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {
@@ -592,5 +655,7 @@ int main(int argc, char **argv) {
     app.exit(e);
     return kConfigError;
   }
+  if (*check)
+    return check_capability_file(check_file);
   return run(options);
 }
