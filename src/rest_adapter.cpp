@@ -268,7 +268,10 @@ RestReply reply_for(const ToolRegistry::Tool &tool, const json &arguments,
     redact_strings(answer.value(), values);
     return {response.status, dump(answer.value()), {}};
   }
-  return {response.status, dump(tool.output.project(std::move(answer.value()))), {}};
+  // Without an output schema there is no declared shape to project onto.
+  if (tool.output)
+    answer.value() = tool.output->project(std::move(answer.value()));
+  return {response.status, dump(answer.value()), {}};
 }
 
 RestRouter::RestRouter(const Capability &capability, const ToolCaller &caller)

@@ -36,12 +36,14 @@ std::string upstream_detail(const std::string &body, const json &arguments) {
 }
 
 /// A success: `answer` projected onto the tool's output schema, as
-/// structuredContent and as the same JSON in a text block.
+/// structuredContent and as the same JSON in a text block; without an output
+/// schema, `answer` as it came in a text block only.
 json success(const ToolRegistry::Tool &tool, json answer) {
-  json structured = tool.output.project(std::move(answer));
-  json result = {{"content", json::array({{{"type", "text"}, {"text", structured.dump()}}})}};
-  if (structured.is_object())
-    result["structuredContent"] = std::move(structured);
+  if (tool.output)
+    answer = tool.output->project(std::move(answer));
+  json result = {{"content", json::array({{{"type", "text"}, {"text", answer.dump()}}})}};
+  if (tool.output && answer.is_object())
+    result["structuredContent"] = std::move(answer);
   return result;
 }
 

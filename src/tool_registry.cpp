@@ -1,5 +1,6 @@
 #include "qovery_mcp/tool_registry.hpp"
 
+#include "qovery_mcp/input_schema.hpp"
 #include "qovery_mcp/json_text.hpp"
 
 #include <algorithm>
@@ -14,20 +15,17 @@ using nlohmann::json;
 /// secret) share one schema instead of each parsing and holding a copy.
 using SchemaCache = std::map<std::string, Schema, std::less<>>;
 
-Result<Schema> load_schema(const ToolRegistry::SchemaSource &schemas, const std::string &file,
-                           SchemaCache &cache) {
-  std::optional<std::string_view> text = schemas(file);
-  if (!text)
-    return Result<Schema>::failure("schema file " + file + " is missing");
-  if (auto found = cache.find(*text); found != cache.end())
+/// `text`, the schema file `file`, compiled (or the cached copy).
+Result<Schema> compile_file(const std::string &file, std::string_view text, SchemaCache &cache) {
+  if (auto found = cache.find(text); found != cache.end())
     return found->second;
-  json document = json::parse(*text, nullptr, false);
+  json document = json::parse(text, nullptr, false);
   if (document.is_discarded())
     return Result<Schema>::failure("schema file " + file + " is not valid JSON");
   Result<Schema> schema = Schema::compile(document);
   if (!schema)
     return Result<Schema>::failure("schema file " + file + ": " + schema.error());
-  cache.emplace(*text, schema.value());
+  cache.emplace(text, schema.value());
   return schema;
 }
 
@@ -66,17 +64,17 @@ std::string check_input_schema(const ToolSpec &tool, const json &schema) {
   return {};
 }
 
-json tool_definition(const ToolSpec &spec, const Schema &input, const Schema &output) {
+json tool_definition(const ToolSpec &spec, const Schema &input,
+                     const std::optional<Schema> &output) {
   std::string description = spec.description;
   if (auto guidance = input.document().find("description");
       guidance != input.document().end() && guidance->is_string())
     description += "\n\n" + guidance->get<std::string>();
-  return {
+  json definition = {
       {"name", spec.name},
       {"title", spec.description},
       {"description", description},
       {"inputSchema", input.document()},
-      {"outputSchema", output.document()},
       {"annotations",
        {{"title", spec.description},
         {"readOnlyHint", spec.hints.read_only},
@@ -84,6 +82,46 @@ json tool_definition(const ToolSpec &spec, const Schema &input, const Schema &ou
         {"idempotentHint", spec.hints.idempotent},
         {"openWorldHint", true}}},
   };
+  if (output)
+    definition["outputSchema"] = output->document();
+  return definition;
+}
+
+/// The tool's input schema: `<tool>.input.json` when `schemas` has it,
+/// checked against the capability and for portability, else derived from the
+/// capability.
+Result<Schema> input_schema(const ToolSpec &spec, const ToolRegistry::SchemaSource &schemas,
+                            SchemaCache &cache) {
+  const std::string file = spec.name + ".input.json";
+  std::optional<std::string_view> text = schemas(file);
+  if (!text) {
+    Result<Schema> derived = Schema::compile(derive_input_schema(spec));
+    if (!derived)
+      return Result<Schema>::failure("the input schema derived from the capability: " +
+                                     derived.error());
+    return derived;
+  }
+  Result<Schema> input = compile_file(file, *text, cache);
+  if (!input)
+    return input;
+  if (std::string problem = check_input_schema(spec, input->document()); !problem.empty())
+    return Result<Schema>::failure(file + " " + problem);
+  if (auto problems = portability_problems(input->document()); !problems.empty())
+    return Result<Schema>::failure(file + " is not portable: " + problems.front());
+  return input;
+}
+
+/// The tool's output schema: `<tool>.output.json`, or none when `schemas` lacks it.
+Result<std::optional<Schema>>
+output_schema(const ToolSpec &spec, const ToolRegistry::SchemaSource &schemas, SchemaCache &cache) {
+  const std::string file = spec.name + ".output.json";
+  std::optional<std::string_view> text = schemas(file);
+  if (!text)
+    return std::optional<Schema>();
+  Result<Schema> output = compile_file(file, *text, cache);
+  if (!output)
+    return Result<std::optional<Schema>>::failure(output.error());
+  return std::optional<Schema>(std::move(output.value()));
 }
 
 bool selected(const ToolSpec &spec, const ToolSelection &selection) {
@@ -146,21 +184,14 @@ Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const Sc
   ToolRegistry registry;
   SchemaCache cache;
   for (const auto &spec : capability.tools) {
-    Result<Schema> input = load_schema(schemas, spec.name + ".input.json", cache);
+    Result<Schema> input = input_schema(spec, schemas, cache);
     if (!input)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + input.error());
-    Result<Schema> output = load_schema(schemas, spec.name + ".output.json", cache);
+    Result<std::optional<Schema>> output = output_schema(spec, schemas, cache);
     if (!output)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + output.error());
-    if (std::string problem = check_input_schema(spec, input->document()); !problem.empty())
-      return Result<ToolRegistry>::failure("tool " + spec.name + ": " + spec.name + ".input.json " +
-                                           problem);
-    if (auto problems = portability_problems(input->document()); !problems.empty())
-      return Result<ToolRegistry>::failure("tool " + spec.name + ": " + spec.name +
-                                           ".input.json is not portable: " + problems.front());
-    bool offered = selected(spec, selection);
-    registry.tools_.push_back(
-        Tool{&spec, std::move(input.value()), std::move(output.value()), offered});
+    registry.tools_.push_back(Tool{&spec, std::move(input.value()), std::move(output.value()),
+                                   selected(spec, selection)});
   }
   return registry;
 }

@@ -46,7 +46,8 @@ RestReply rest_error(int status, std::string_view message);
 /// a call not sent (its audit intent could not be written, or it was
 /// cancelled) 503, each with the refusal's message. An answer keeps the
 /// upstream's status; a 2xx JSON body is projected onto the tool's output
-/// schema (no `value`, no undeclared member), an error JSON body has every
+/// schema (no `value`, no undeclared member), or passed as it came when the
+/// tool has none, an error JSON body has every
 /// value the call sent replaced by "[redacted]" in each of its strings. An error status without a
 /// body gets a JSON error naming it; a body that is not JSON (or nested too deep), an unreachable
 /// upstream or a TLS failure give 502, and a timeout 504. `api_name` names the upstream in messages

@@ -69,8 +69,10 @@ public:
   /// The CallToolResult of `outcome`. A success is the upstream's JSON
   /// projected onto the tool's output schema (text block and
   /// structuredContent alike), so no `value` and no undeclared member reaches
-  /// the model; an empty success body gives the path arguments (and
-  /// `deleted: true` for a DELETE). A refusal or an error is a tool error
+  /// the model; a tool without an output schema gets the JSON as it came, in
+  /// a text block only (MCP: structuredContent goes with an outputSchema). An
+  /// empty success body gives the path arguments (and `deleted: true` for a
+  /// DELETE). A refusal or an error is a tool error
   /// (isError) saying what happened and what to do: the upstream's detail
   /// with every value the call sent replaced by "[redacted]", the advice for
   /// its status, and for a change that may have been applied, how to check.

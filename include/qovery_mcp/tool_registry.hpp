@@ -32,16 +32,21 @@ public:
   struct Tool {
     const ToolSpec *spec;
     Schema input;
-    Schema output;
+    /// `<tool>.output.json`; none when there is no such file: tools/list then
+    /// shows no outputSchema, and a success is the upstream's JSON as it came,
+    /// with no projection (there is no declared shape to project onto).
+    std::optional<Schema> output;
     bool selected; ///< offered under the ToolSelection
   };
 
-  /// Attaches `<tool>.input.json` and `<tool>.output.json` to every tool of
-  /// `capability` and checks that each input schema requires exactly the
-  /// operation's path parameters (and `body` when the tool sends one) and is
-  /// portable (portability_problems: every model vendor accepts it). Fails
-  /// naming the tool and the file, or an unknown name in `selection` (with the
-  /// valid ones). `capability` must outlive the registry.
+  /// Attaches schemas to every tool of `capability`. The input schema is
+  /// `<tool>.input.json` when `schemas` has it, checked to take exactly the
+  /// operation's arguments (every path parameter, required; its query
+  /// parameters; `body` when the tool sends one) and to be portable
+  /// (portability_problems: every model vendor accepts it); else it is
+  /// derive_input_schema's. The output schema is `<tool>.output.json`, or none.
+  /// Fails naming the tool and the file, or an unknown name in `selection`
+  /// (with the valid ones). `capability` must outlive the registry.
   static Result<ToolRegistry> create(const Capability &capability, const SchemaSource &schemas,
                                      const ToolSelection &selection = {});
 

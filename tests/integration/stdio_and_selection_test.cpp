@@ -199,3 +199,66 @@ TEST_CASE("CLI: check reports how a capability reads, and each construct it cann
   CHECK(missing.wait() == 2);
   CHECK(missing.stderr_text().find("cannot read") != std::string::npos);
 }
+
+TEST_CASE("Catalog: --capability serves a sibling's tools over stdio and routes a call",
+          "[catalog]") {
+  FakeQoveryProcess fake;
+  Process server({QMCP_SERVER_BIN, "--capability",
+                  QMCP_SOURCE_DIR "/tests/unit/data/qovery-members.naftiko.yaml", "--stdio",
+                  "--api-url", fake.url(), "--ca-file", kCertDir + "/ca.pem"},
+                 {{"QOVERY_API_KEY", kApiKey}});
+  server.write_stdin(initialize_line());
+  server.write_stdin(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+                     "\n");
+  server.write_stdin(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})"
+                     "\n");
+  const std::string organization = "66666666-6666-4666-8666-666666666666";
+  const std::string user = "77777777-7777-4777-8777-777777777777";
+  server.write_stdin(
+      json{{"jsonrpc", "2.0"},
+           {"id", 3},
+           {"method", "tools/call"},
+           {"params",
+            {{"name", "remove-member"},
+             {"arguments", {{"organizationId", organization}, {"body", {{"userId", user}}}}}}}}
+          .dump() +
+      "\n");
+  auto initialized = server.read_stdout_line();
+  REQUIRE(initialized);
+  CHECK(json::parse(*initialized)["result"]["protocolVersion"] == "2025-06-18");
+
+  auto listed = server.read_stdout_line();
+  REQUIRE(listed);
+  const json list = json::parse(*listed)["result"];
+  CHECK(tool_names(list) == json{"get-invited-members", "invite-someone-organization",
+                                 "get-member-invitation", "accept-invite-organization",
+                                 "remove-invited-member", "get-organization-members",
+                                 "edit-organization-member-role", "remove-member",
+                                 "transfer-organization-ownership-another-user"});
+  for (const json &tool : list["tools"]) {
+    INFO(tool.dump());
+    CHECK_FALSE(tool.contains("outputSchema"));
+    CHECK(tool["inputSchema"]["required"].front() == "organizationId");
+    CHECK(tool["inputSchema"]["properties"]["organizationId"]["format"] == "uuid");
+  }
+  const json &remove = list["tools"][7];
+  CHECK(remove["annotations"] == json{{"title", "Remove a member"},
+                                      {"readOnlyHint", false},
+                                      {"destructiveHint", true},
+                                      {"idempotentHint", true},
+                                      {"openWorldHint", true}});
+  CHECK(remove["inputSchema"]["properties"]["body"]["type"] == "object");
+
+  // fake-qovery knows no organization: it answers 404, but it recorded the call.
+  auto called = server.read_stdout_line();
+  REQUIRE(called);
+  CHECK(json::parse(*called)["result"]["isError"] == true);
+  const json sent = fake.requests().back();
+  CHECK(sent["method"] == "DELETE");
+  CHECK(sent["path"] == "/organization/" + organization + "/member");
+  CHECK(sent["body"] == json{{"userId", user}});
+  CHECK(sent["authorized"] == true);
+
+  server.close_stdin();
+  CHECK(server.wait() == 0);
+}

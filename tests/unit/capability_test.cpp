@@ -1,21 +1,14 @@
 #include "qovery_mcp/capability.hpp"
 #include "qovery_mcp/resources.hpp"
 
+#include "catalog.hpp"
+
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
-
 using qovery_mcp::parse_capability;
+using qovery_mcp::test::read_text;
 
 namespace {
-
-std::string read_text(const std::string &path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 /// A minimal valid document, with `extra` appended to its one MCP tool.
 std::string document(const std::string &operations, const std::string &tool) {
@@ -114,19 +107,9 @@ TEST_CASE("Capability: REST routes name their operations and parameters", "[capa
 }
 
 TEST_CASE("Capability: the sibling capabilities load too", "[capability]") {
-  // The catalog's capabilities that NOTES.md's reference folder holds.
-  for (const char *name :
-       {"qovery-account-info", "qovery-application-secret", "qovery-cloud-provider",
-        "qovery-environment-export", "qovery-job-environment-variable", "qovery-members",
-        "qovery-organization-api-token", "qovery-project-secret"}) {
-    std::string path = QMCP_SOURCE_DIR "/tests/unit/data/" + std::string(name) + ".naftiko.yaml";
-    std::string text = read_text(path);
-    if (text.empty())
-      FAIL("cannot read " << path);
-    auto capability = parse_capability(text);
+  for (const char *name : qovery_mcp::test::kCatalog) {
     INFO(name);
-    REQUIRE(capability);
-    CHECK_FALSE(capability->tools.empty());
+    CHECK_FALSE(qovery_mcp::test::catalog_capability(name).tools.empty());
   }
 }
 

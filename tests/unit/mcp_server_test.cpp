@@ -1,30 +1,17 @@
 #include "qovery_mcp/mcp_server.hpp"
 
+#include "recording_upstream.hpp"
+
 #include <catch2/catch.hpp>
 
-#include <functional>
 #include <set>
 #include <thread>
 
 using nlohmann::json;
 using namespace qovery_mcp;
+using test::RecordingUpstream;
 
 namespace {
-
-/// An upstream that records what it was asked and answers a fixed response.
-struct RecordingUpstream : Upstream {
-  std::vector<UpstreamRequest> requests;
-  UpstreamResponse answer{200, R"({"results":[]})", UpstreamError::None, ""};
-  /// Run while a request is on its way, as a transport handles a message it
-  /// reads meanwhile.
-  std::function<void()> while_sending;
-  UpstreamResponse send(const UpstreamRequest &request) override {
-    requests.push_back(request);
-    if (while_sending)
-      while_sending();
-    return answer;
-  }
-};
 
 const char *kCapability = R"(naftiko: 1.0.0-alpha2
 capability:

@@ -2,6 +2,8 @@
 
 #include "qovery_mcp/resources.hpp"
 
+#include "catalog.hpp"
+
 #include <catch2/catch.hpp>
 
 using nlohmann::json;
@@ -434,4 +436,23 @@ capability:
     CHECK(error_of(refused) == error);
   }
   CHECK(upstream.sent.size() == 1);
+}
+
+TEST_CASE("Reply: a tool without an output schema passes the JSON through", "[rest]") {
+  Capability members = test::catalog_capability("qovery-members");
+  auto registry = ToolRegistry::create(
+      members, [](std::string_view) { return std::optional<std::string_view>(); });
+  REQUIRE(registry);
+  const ToolRegistry::Tool *list = registry->find("get-organization-members");
+  REQUIRE(list != nullptr);
+  REQUIRE_FALSE(list->output);
+  // Nothing is declared, so nothing is removed: the members and their order stay.
+  const std::string body = R"({"results":[{"id":"m-1","role":"ADMIN","value":"kept"}]})";
+  RestReply passed = reply_for(*list, {{"organizationId", kJob}},
+                               {CallRefusal::None, {}, answered(200, body)}, "Qovery");
+  CHECK(passed.status == 200);
+  CHECK(passed.body == body);
+  // With an output schema, the same member is projected away.
+  CHECK(reply(answered(200, R"({"results":[],"value":"gone"})"), "list-job-secrets").body ==
+        R"({"results":[]})");
 }

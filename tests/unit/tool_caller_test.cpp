@@ -5,6 +5,8 @@
 #include "qovery_mcp/resources.hpp"
 #include "qovery_mcp/rest_adapter.hpp"
 
+#include "catalog.hpp"
+#include "recording_upstream.hpp"
 #include "temp_file.hpp"
 
 #include <catch2/catch.hpp>
@@ -412,4 +414,107 @@ TEST_CASE("Caller: REST changes are recorded with their adapter", "[caller]") {
   CHECK(lines[0]["phase"] == "intent");
   CHECK(lines[1]["phase"] == "outcome");
   CHECK(lines[1]["secretId"] == json::parse(reply.body)["id"]);
+}
+
+namespace {
+
+const std::string kId = "33333333-3333-4333-8333-333333333333";
+
+/// Each raw value the routing test sends or fixes, as a path segment or a
+/// query value must carry it (RFC 3986, 2.1: all but unreserved characters
+/// percent-encoded).
+const std::map<std::string, std::string> kEncoded = {
+    {kId, kId},       {"a b&c", "a%20b%26c"}, {"eu west/1", "eu%20west%2F1"},
+    {"true", "true"}, {"1.5", "1.5"},         {"7", "7"}};
+
+/// A valid value for an argument of `schema`: a UUID for an id, "a b&c" for
+/// any other string (it needs percent-encoding), a small object for a body.
+json value_for(const json &schema) {
+  const std::string type = schema.at("type");
+  if (type == "string")
+    return schema.contains("format") ? json(kId) : json("a b&c");
+  if (type == "boolean")
+    return true;
+  if (type == "number")
+    return 1.5;
+  if (type == "integer")
+    return 7;
+  return {{"note", "a b&c"}};
+}
+
+/// What an argument or fixed value is sent as, before encoding.
+std::string raw_text(const json &value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+std::string encoded(const std::string &raw) {
+  auto found = kEncoded.find(raw);
+  if (found == kEncoded.end())
+    FAIL("no encoding known for " << raw);
+  return found->second;
+}
+
+/// Calls every tool of `capability` twice, with every argument and with the
+/// required ones only, and checks the request the upstream got: the
+/// operation's method, its path with each placeholder filled and encoded,
+/// the given and fixed query parameters in the declared order, and the body.
+void check_routes(const Capability &capability) {
+  auto registry = ToolRegistry::create(
+      capability, [](std::string_view) { return std::optional<std::string_view>(); });
+  if (!registry)
+    FAIL(registry.error());
+  test::RecordingUpstream upstream;
+  ToolCaller caller(capability, registry.value(), upstream);
+  for (const ToolRegistry::Tool &tool : registry->tools()) {
+    const Operation &operation = *tool.spec->operation;
+    const json &properties = tool.input.document().at("properties");
+    const json required = tool.input.document().value("required", json::array());
+    for (bool all : {true, false}) {
+      json arguments = json::object();
+      for (const auto &[name, schema] : properties.items())
+        if (all || std::find(required.begin(), required.end(), name) != required.end())
+          arguments[name] = value_for(schema);
+      INFO(tool.spec->name << " " << arguments.dump());
+      upstream.requests.clear();
+      json result = caller.call(tool, arguments, {"mcp", "s"});
+      REQUIRE(upstream.requests.size() == 1);
+      const UpstreamRequest &sent = upstream.requests.front();
+      CHECK(sent.method == operation.method);
+      std::string path = operation.path;
+      for (const std::string &name : path_placeholders(operation.path)) {
+        auto fixed = tool.spec->fixed.find(name);
+        std::string raw =
+            fixed != tool.spec->fixed.end() ? fixed->second : raw_text(arguments.at(name));
+        path.replace(path.find("{" + name + "}"), name.size() + 2, encoded(raw));
+      }
+      std::string query;
+      for (const std::string &name : operation.query_params) {
+        auto fixed = tool.spec->fixed.find(name);
+        if (fixed == tool.spec->fixed.end() && !arguments.contains(name))
+          continue;
+        std::string raw =
+            fixed != tool.spec->fixed.end() ? fixed->second : raw_text(arguments.at(name));
+        query += (query.empty() ? "?" : "&") + name + "=" + encoded(raw);
+      }
+      CHECK(sent.path == path + query);
+      CHECK(sent.body == (arguments.contains("body") ? arguments["body"].dump() : ""));
+      // No output schema: the answer as it came, as text only.
+      CHECK(result == json{{"content", {{{"type", "text"}, {"text", R"({"results":[]})"}}}}});
+    }
+  }
+}
+
+} // namespace
+
+TEST_CASE(
+    "Caller: every tool of every catalog capability sends its method and path and query and body",
+    "[caller]") {
+  for (const char *name : test::kCatalog) {
+    INFO(name);
+    check_routes(test::catalog_capability(name));
+  }
+  INFO("fixed values");
+  Result<Capability> fixed = parse_capability(test::kFixedValuesCapability);
+  REQUIRE(fixed);
+  check_routes(fixed.value());
 }

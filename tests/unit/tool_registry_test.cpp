@@ -1,6 +1,9 @@
 #include "qovery_mcp/tool_registry.hpp"
 
+#include "qovery_mcp/input_schema.hpp"
 #include "qovery_mcp/resources.hpp"
+
+#include "catalog.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -192,14 +195,75 @@ TEST_CASE("Registry: schemas that disagree with the capability are refused", "[r
                    "required":["jobId"]})"));
   REQUIRE_FALSE(with_body);
   CHECK(with_body.error().ends_with("declares 'body', but the tool sends none"));
-  auto absent = ToolRegistry::create(capability.value(),
-                                     [](std::string_view name) -> std::optional<std::string_view> {
-                                       if (name == "add-secret-job.output.json")
-                                         return std::nullopt;
-                                       return resource(name);
-                                     });
-  REQUIRE_FALSE(absent);
-  CHECK(absent.error() == "tool add-secret-job: schema file add-secret-job.output.json is missing");
+}
+
+TEST_CASE("Registry: a tool without schema files gets a derived input and no output schema",
+          "[registry]") {
+  auto capability = parse_capability(*resource("capability.naftiko.yaml"));
+  auto registry = ToolRegistry::create(
+      capability.value(), [](std::string_view name) -> std::optional<std::string_view> {
+        if (name.starts_with("add-secret-job."))
+          return std::nullopt;
+        return resource(name);
+      });
+  REQUIRE(registry);
+  const ToolRegistry::Tool *add = registry->find("add-secret-job");
+  REQUIRE(add != nullptr);
+  CHECK_FALSE(add->output.has_value());
+  CHECK(add->input.document() == derive_input_schema(*add->spec));
+  const json list = registry->tools_list();
+  for (const json &tool : list["tools"]) {
+    INFO(tool["name"]);
+    CHECK(tool.contains("outputSchema") == (tool["name"] != "add-secret-job"));
+  }
+  // The files of the other tools still win.
+  CHECK(registry->find("list-job-secrets")->input.document() ==
+        json::parse(*resource("list-job-secrets.input.json")));
+}
+
+TEST_CASE("Registry: every catalog capability lists every tool with its hints and no outputSchema",
+          "[registry]") {
+  const ToolRegistry::SchemaSource no_files = [](std::string_view) {
+    return std::optional<std::string_view>();
+  };
+  for (const char *name : test::kCatalog) {
+    Capability capability = test::catalog_capability(name);
+    auto registry = ToolRegistry::create(capability, no_files);
+    INFO(name);
+    if (!registry)
+      FAIL(registry.error());
+    const json list = registry->tools_list();
+    REQUIRE(list["tools"].size() == capability.tools.size());
+    for (std::size_t i = 0; i < capability.tools.size(); ++i) {
+      const ToolSpec &spec = capability.tools[i];
+      const json &tool = list["tools"][i];
+      INFO(spec.name);
+      CHECK(tool["name"] == spec.name);
+      CHECK(tool["description"] == spec.description);
+      CHECK(tool["annotations"]["readOnlyHint"] == spec.hints.read_only);
+      CHECK(tool["annotations"]["destructiveHint"] == spec.hints.destructive);
+      CHECK(tool["annotations"]["idempotentHint"] == spec.hints.idempotent);
+      CHECK(tool["inputSchema"] == derive_input_schema(spec));
+      CHECK_FALSE(tool.contains("outputSchema"));
+    }
+    // The hints as the document spells them: as many of each as its text holds.
+    const std::string text = test::catalog_text(name);
+    auto count = [](const std::string &haystack, const std::string &needle) {
+      std::size_t n = 0;
+      for (std::size_t at = haystack.find(needle); at != std::string::npos;
+           at = haystack.find(needle, at + 1))
+        ++n;
+      return n;
+    };
+    for (const auto &[hint, word] : {std::pair{"readOnlyHint", "readOnly: true"},
+                                     std::pair{"destructiveHint", "destructive: true"},
+                                     std::pair{"idempotentHint", "idempotent: true"}}) {
+      INFO(hint);
+      CHECK(std::count_if(list["tools"].begin(), list["tools"].end(), [&](const json &tool) {
+              return tool["annotations"][hint] == true;
+            }) == static_cast<long>(count(text, word)));
+    }
+  }
 }
 
 TEST_CASE("Registry: every listed input schema is portable to every model vendor", "[registry]") {

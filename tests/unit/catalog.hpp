@@ -1,0 +1,99 @@
+#pragma once
+
+#include "qovery_mcp/capability.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace qovery_mcp::test {
+
+/// The catalog's capabilities that the reference folder holds, copied to
+/// tests/unit/data as `<name>.naftiko.yaml`.
+inline constexpr std::array<const char *, 8> kCatalog{"qovery-account-info",
+                                                      "qovery-application-secret",
+                                                      "qovery-cloud-provider",
+                                                      "qovery-environment-export",
+                                                      "qovery-job-environment-variable",
+                                                      "qovery-members",
+                                                      "qovery-organization-api-token",
+                                                      "qovery-project-secret"};
+
+/// The whole text of the file at `path`; "" when it cannot be read.
+inline std::string read_text(const std::string &path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// The text of tests/unit/data/`name`.naftiko.yaml; fails the test when it cannot be read.
+inline std::string catalog_text(const std::string &name) {
+  const std::string path = QMCP_SOURCE_DIR "/tests/unit/data/" + name + ".naftiko.yaml";
+  std::string text = read_text(path);
+  if (text.empty())
+    FAIL("cannot read " << path);
+  return text;
+}
+
+/// The catalog's capability `name`, parsed; fails the test when it does not parse.
+inline Capability catalog_capability(const std::string &name) {
+  Result<Capability> capability = parse_capability(catalog_text(name));
+  if (!capability)
+    FAIL(name << ": " << capability.error());
+  return std::move(capability.value());
+}
+
+/// A capability with what the catalog's documents do not use: a fixed path
+/// value and a fixed query value (`with:` values that are no arguments), an
+/// integer path parameter, number and integer query parameters, a required
+/// query parameter and a required body.
+inline constexpr const char *kFixedValuesCapability = R"(naftiko: 1.0.0-alpha2
+capability:
+  consumes:
+  - type: http
+    namespace: api
+    baseUri: https://example.test
+    resources:
+    - name: zone-pages
+      path: /region/{region}/zone/{zoneId}/page/{page}
+      operations:
+      - name: putpage
+        method: PUT
+        description: Replace a page
+        inputParameters:
+        - name: page
+          in: path
+          type: integer
+          description: page number
+        - name: ratio
+          in: query
+          type: number
+        - name: limit
+          in: query
+          type: integer
+          required: true
+          description: at most this many
+        - name: mode
+          in: query
+          type: string
+        - name: body
+          in: body
+          type: object
+          required: true
+  exposes:
+  - type: mcp
+    tools:
+    - name: replace-page
+      description: Replace a page
+      call: api.putpage
+      with:
+        region: eu west/1
+        mode: a b&c
+        body: tools.body
+)";
+
+} // namespace qovery_mcp::test
