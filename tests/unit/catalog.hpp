@@ -47,18 +47,20 @@ inline Capability catalog_capability(const std::string &name) {
   return std::move(capability.value());
 }
 
+/// A capability document over https://example.test whose consumed API's
+/// namespace is `api`: `resources` holds the items of its `resources` list,
+/// `exposes` those of `exposes`, each indented as in a whole document.
+inline std::string example_capability(const std::string &resources, const std::string &exposes) {
+  return "naftiko: 1.0.0-alpha2\ncapability:\n  consumes:\n  - type: http\n    namespace: api\n"
+         "    baseUri: https://example.test\n    resources:\n" +
+         resources + "  exposes:\n" + exposes;
+}
+
 /// A capability with what the catalog's documents do not use: a fixed path
 /// value and a fixed query value (`with:` values that are no arguments), an
 /// integer path parameter, number and integer query parameters, a required
 /// query parameter and a required body.
-inline constexpr const char *kFixedValuesCapability = R"(naftiko: 1.0.0-alpha2
-capability:
-  consumes:
-  - type: http
-    namespace: api
-    baseUri: https://example.test
-    resources:
-    - name: zone-pages
+inline const std::string kFixedValuesCapability = example_capability(R"(    - name: zone-pages
       path: /region/{region}/zone/{zoneId}/page/{page}
       operations:
       - name: putpage
@@ -84,8 +86,8 @@ capability:
           in: body
           type: object
           required: true
-  exposes:
-  - type: mcp
+)",
+                                                                     R"(  - type: mcp
     tools:
     - name: replace-page
       description: Replace a page
@@ -94,6 +96,6 @@ capability:
         region: eu west/1
         mode: a b&c
         body: tools.body
-)";
+)");
 
 } // namespace qovery_mcp::test

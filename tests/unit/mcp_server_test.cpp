@@ -1,5 +1,6 @@
 #include "qovery_mcp/mcp_server.hpp"
 
+#include "catalog.hpp"
 #include "recording_upstream.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,27 +14,20 @@ using test::RecordingUpstream;
 
 namespace {
 
-const char *kCapability = R"(naftiko: 1.0.0-alpha2
-capability:
-  consumes:
-  - type: http
-    namespace: api
-    baseUri: https://example.test
-    resources:
-    - name: things
+const std::string kCapability = test::example_capability(R"(    - name: things
       path: /job/{jobId}/thing
       operations:
       - name: listthings
         method: GET
-  exposes:
-  - type: mcp
+)",
+                                                         R"(  - type: mcp
     tools:
     - name: list-things
       description: List things
       hints:
         readOnly: true
       call: api.listthings
-)";
+)");
 
 const char *kInput = R"({"type":"object","properties":{"jobId":{"type":"string","format":"uuid"}},
   "required":["jobId"],"additionalProperties":false})";

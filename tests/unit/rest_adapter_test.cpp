@@ -348,21 +348,7 @@ TEST_CASE("REST: a query parameter the route does not take is refused, naming it
 }
 
 TEST_CASE("REST: query parameters become arguments of their declared types", "[rest]") {
-  const std::string capability_text = R"(naftiko: 1.0.0-alpha2
-binds:
-- namespace: env
-  keys:
-    KEY: MY_KEY
-capability:
-  consumes:
-  - type: http
-    namespace: api
-    baseUri: https://example.test
-    authentication:
-      type: bearer
-      token: '{{env.KEY}}'
-    resources:
-    - name: things
+  const std::string capability_text = test::example_capability(R"(    - name: things
       path: /thing/{thingId}
       operations:
       - name: getthing
@@ -380,8 +366,8 @@ capability:
         - name: region
           in: query
           type: string
-  exposes:
-  - type: rest
+)",
+                                                               R"(  - type: rest
     resources:
     - path: /v1/thing/{thingid}
       operations:
@@ -395,28 +381,21 @@ capability:
       call: api.getthing
       with:
         region: eu
-)";
-  const std::string input = R"({"type": "object", "properties": {"thingId": {"type": "string"},
-    "verbose": {"type": "boolean"}, "count": {"type": "integer"}, "name": {"type": "string"}},
-    "required": ["thingId"], "additionalProperties": false})";
-  const std::string output = R"({"type": "object", "properties": {"ok": {"type": "boolean"}}})";
+)");
+  // The tool's input schema is derived from the capability.
   Capability capability = std::move(parse_capability(capability_text).value());
-  ToolRegistry registry = std::move(
-      ToolRegistry::create(capability,
-                           [&](std::string_view file) -> std::optional<std::string_view> {
-                             return file.find(".input.") != std::string_view::npos ? input : output;
-                           })
-          .value());
+  ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
   RecordingUpstream upstream;
   upstream.answer = answered(200, R"({"ok":true})");
   ToolCaller caller{capability, registry, upstream};
   RestRouter router{capability, caller};
 
-  RestReply reply = router.handle("GET", "/v1/thing/t1", "", "",
+  RestReply reply = router.handle("GET", "/v1/thing/" + kJob, "", "",
                                   {{"verbose", "true"}, {"count", "12"}, {"name", "a b&c"}});
   CHECK(reply.status == 200);
   REQUIRE(upstream.sent.size() == 1);
-  CHECK(upstream.sent[0].path == "/thing/t1?verbose=true&count=12&name=a%20b%26c&region=eu");
+  CHECK(upstream.sent[0].path ==
+        "/thing/" + kJob + "?verbose=true&count=12&name=a%20b%26c&region=eu");
 
   struct Refused {
     QueryParameters query;
@@ -430,7 +409,7 @@ capability:
                 "query parameter 'count' is given more than once"},
         Refused{{{"region", "us"}},
                 "unknown query parameter \"region\" (this route takes verbose, count, name)"}}) {
-    RestReply refused = router.handle("GET", "/v1/thing/t1", "", "", query);
+    RestReply refused = router.handle("GET", "/v1/thing/" + kJob, "", "", query);
     INFO(refused.body);
     CHECK(refused.status == 400);
     CHECK(error_of(refused) == error);
