@@ -35,6 +35,10 @@ struct Problems {
       parse_one();
     } catch (const DocumentError &error) {
       found.push_back({0, error.where, error.what_it_is});
+    } catch (const YAML::Exception &error) {
+      // A node of another kind than the parser asked for (a scalar indexed
+      // as a mapping): its line is all there is to say where.
+      found.push_back({error.mark.line + 1, "", "wrong shape: " + std::string(error.what())});
     }
   }
 };
@@ -289,7 +293,7 @@ void parse_mcp(const YAML::Node &node, const std::string &consumed_namespace,
       ToolSpec tool;
       tool.name = string_at(tools[i], "name", at);
       tool.description = optional_string(tools[i], "description", at);
-    tool.line = tools[i].Mark().line + 1;
+      tool.line = tools[i].Mark().line + 1;
       YAML::Node hints = tools[i]["hints"];
       if (hints) {
         tool.hints.read_only = bool_at(hints, "readOnly", at + ".hints");
@@ -499,7 +503,8 @@ CapabilityCheck check_capability(std::string_view yaml_text) {
       check.capability = std::move(capability);
   });
   for (auto &problem : problems.found) {
-    problem.line = line_of(root, problem.where);
+    if (!problem.where.empty())
+      problem.line = line_of(root, problem.where);
     check.problems.push_back(std::move(problem));
   }
   return check;

@@ -284,3 +284,20 @@ TEST_CASE(
   REQUIRE(unreadable.problems.size() == 1);
   CHECK(unreadable.problems[0].what.find("not valid YAML") != std::string::npos);
 }
+
+TEST_CASE("Capability: a node of the wrong kind is a problem, not a crash", "[capability]") {
+  // Found by the fuzzer: `capability` is a string, then indexed as a mapping.
+  for (const char *text : {"capability:\n  'consumes: []'\n", "capability: [1, 2]\n",
+                           "capability:\n  consumes: [{type: http, resources: 3}]\n"}) {
+    INFO(text);
+    qovery_mcp::CapabilityCheck check = qovery_mcp::check_capability(text);
+    CHECK_FALSE(check.capability);
+    REQUIRE_FALSE(check.problems.empty());
+    CHECK_FALSE(parse_capability(text));
+  }
+  qovery_mcp::CapabilityCheck scalar =
+      qovery_mcp::check_capability("capability:\n  'consumes: []'\n");
+  REQUIRE(scalar.problems.size() == 1);
+  CHECK(scalar.problems[0].line == 2);
+  CHECK(scalar.problems[0].what.rfind("wrong shape: ", 0) == 0);
+}
