@@ -53,6 +53,13 @@ struct Caller {
   }
 };
 
+/// A Caller whose ToolCaller, `audited`, also writes an audit log to `file`.
+struct AuditedCaller : Caller {
+  test::TempFile file{kValue};
+  std::unique_ptr<AuditLog> audit = std::move(AuditLog::open(file.path).value());
+  ToolCaller audited{capability, registry, upstream, audit.get()};
+};
+
 std::string text_of(const json &result) { return result["content"][0]["text"]; }
 
 using test::TempFile;
@@ -306,12 +313,9 @@ TEST_CASE("Caller: a create that failed without a clear answer says to list befo
                             "again.");
 }
 TEST_CASE("Caller: every MCP change is recorded before the answer, reads are not", "[caller]") {
-  Caller s;
-  TempFile file(kValue);
-  auto audit = AuditLog::open(file.path);
-  REQUIRE(audit);
-  ToolCaller caller(s.capability, s.registry, s.upstream, audit.value().get());
-  mcp::Server server(caller, {"n", "t", "v", ""});
+  AuditedCaller s;
+  test::TempFile &file = s.file;
+  mcp::Server server(s.audited, {"n", "t", "v", ""});
   mcp::Session session("stdio");
   server.handle(call_message("list-job-secrets", {{"jobId", kJob}}), session);
   CHECK(file.lines().empty());
@@ -394,12 +398,9 @@ TEST_CASE("Caller: a change whose intent cannot be written is refused and never 
 }
 
 TEST_CASE("Caller: REST changes are recorded with their adapter", "[caller]") {
-  Caller s;
-  TempFile file(kValue);
-  auto audit = AuditLog::open(file.path);
-  REQUIRE(audit);
-  ToolCaller caller(s.capability, s.registry, s.upstream, audit.value().get());
-  RestRouter router(s.capability, caller);
+  AuditedCaller s;
+  test::TempFile &file = s.file;
+  RestRouter router(s.capability, s.audited);
   RestReply reply = router.handle("POST", "/v1/job/" + kJob + "/secret",
                                   json{{"key", "REST_KEY"}, {"value", kValue}}.dump());
   CHECK(reply.status == 201);
