@@ -17,7 +17,9 @@ json parameter_schema(const Parameter &parameter, const Operation &operation) {
     schema["format"] = "uuid";
   schema["description"] = !parameter.description.empty()
                               ? parameter.description
-                              : (parameter.in == "path" ? "Path" : "Query") +
+                              : (parameter.in == "path"    ? "Path"
+                                 : parameter.in == "query" ? "Query"
+                                                           : "Header") +
                                     std::string(" parameter ") + parameter.name + " of " +
                                     operation.method + " " + operation.path;
   return schema;

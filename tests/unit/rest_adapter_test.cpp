@@ -1,6 +1,7 @@
 #include "qovery_mcp/rest_adapter.hpp"
 
 #include "qovery_mcp/resources.hpp"
+#include "qovery_mcp/text.hpp"
 
 #include "catalog.hpp"
 
@@ -415,6 +416,77 @@ TEST_CASE("REST: query parameters become arguments of their declared types", "[r
     CHECK(error_of(refused) == error);
   }
   CHECK(upstream.sent.size() == 1);
+}
+
+TEST_CASE("REST: header parameters come from the request's fields of the same name", "[rest]") {
+  const std::string capability_text = test::example_capability(R"(    - name: things
+      path: /thing/{thingId}
+      operations:
+      - name: putthing
+        method: PUT
+        inputParameters:
+        - name: X-Request-Id
+          in: header
+        - name: If-Match
+          in: header
+          type: integer
+        - name: X-Tenant
+          in: header
+        - name: body
+          in: body
+)",
+                                                               R"(  - type: rest
+    resources:
+    - path: /v1/thing/{thingid}
+      operations:
+      - method: PUT
+        call: api.putthing
+        with:
+          X-Tenant: acme corp
+          body: rest.body
+  - type: mcp
+    tools:
+    - name: put-thing
+      call: api.putthing
+      with:
+        X-Tenant: acme corp
+        body: tools.body
+)");
+  Capability capability = std::move(parse_capability(capability_text).value());
+  ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
+  RecordingUpstream upstream;
+  upstream.answer = answered(200, R"({"ok":true})");
+  ToolCaller caller{capability, registry, upstream};
+  RestRouter router{capability, caller};
+  const std::map<std::string, std::string> fields{
+      {"x-request-id", "r 1"}, {"If-Match", "12"}, {"X-Tenant", "not me"}};
+  const HeaderLookup header = [&fields](const std::string &name) -> std::optional<std::string> {
+    for (const auto &[field, value] : fields)
+      if (to_lower(field) == to_lower(name))
+        return value;
+    return std::nullopt;
+  };
+  const std::string path = "/v1/thing/" + kJob;
+  RestReply reply = router.handle("PUT", path, "{}", "application/json", {}, header);
+  INFO(reply.body);
+  CHECK(reply.status == 200);
+  REQUIRE(upstream.sent.size() == 1);
+  // Declared order; the fixed X-Tenant is the capability's, not the request's.
+  CHECK(upstream.sent[0].headers ==
+        std::vector<std::pair<std::string, std::string>>{
+            {"X-Request-Id", "r 1"}, {"If-Match", "12"}, {"X-Tenant", "acme corp"}});
+
+  const HeaderLookup wrong_type = [](const std::string &name) -> std::optional<std::string> {
+    return name == "If-Match" ? std::optional<std::string>("soon") : std::nullopt;
+  };
+  RestReply refused = router.handle("PUT", path, "{}", "application/json", {}, wrong_type);
+  CHECK(refused.status == 400);
+  CHECK(error_of(refused) == "header parameter 'If-Match' must be an integer, got \"soon\"");
+  // Without the fields: no header sent.
+  CHECK(router.handle("PUT", path, "{}", "application/json", {}).status == 200);
+  REQUIRE(upstream.sent.size() == 2);
+  CHECK(upstream.sent[1].headers ==
+        std::vector<std::pair<std::string, std::string>>{{"X-Tenant", "acme corp"}});
 }
 
 TEST_CASE("Reply: a tool without an output schema passes the JSON through", "[rest]") {
