@@ -634,8 +634,8 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   app.add_option("--audit-log", options.audit_log,
-                 "Append one JSON line per call that changes something (a tool not hinted "
-                 "read-only) to this file (time, session, adapter, tool, the operation's path "
+                 "Append one JSON line per call that can change something (any method but "
+                 "GET) to this file (time, session, adapter, tool, the operation's path "
                  "parameters such as jobId and secretId, the body's key, outcome, upstream "
                  "status; never a value), on disk before the call is answered")
       ->envname("QOVERY_MCP_AUDIT_LOG");
