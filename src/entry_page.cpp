@@ -121,6 +121,17 @@ void refuse(httplib::Response &res, int status, const std::string &title, const 
              "want to make this change.</p>");
 }
 
+/// The refusal of a link already used (or revoked).
+void refuse_used(httplib::Response &res) {
+  refuse(res, 410, "Link already used", "This link was already used: a link works once.");
+}
+
+/// Whether the page may be submitted empty: an edit then keeps the current
+/// value (and an alias's, which cannot change, can still be edited).
+bool value_optional(const ToolRegistry::Tool &tool) {
+  return tool.spec->name == "edit-secret-belonging-job";
+}
+
 /// What the page says the call does, by tool.
 std::string action_of(const ToolRegistry::Tool &tool) {
   const std::string &name = tool.spec->name;
@@ -173,7 +184,7 @@ std::string cookie(const httplib::Request &req, std::string_view name) {
 }
 
 /// The first value of form field `name`, or "".
-std::string field(const std::multimap<std::string, std::string> &fields, const std::string &name) {
+std::string field(const FormFields &fields, const std::string &name) {
   auto it = fields.find(name);
   return it == fields.end() ? std::string() : it->second;
 }
@@ -211,9 +222,8 @@ std::multimap<std::string, std::string> header_parameters(std::string_view value
 /// The fields of a multipart/form-data `body` with `boundary` (RFC 7578, RFC
 /// 2046 5.1.1), or nullopt when it is malformed. A part's name is its
 /// Content-Disposition's `name`; its value is its content.
-std::optional<std::multimap<std::string, std::string>>
-multipart_fields(const std::string &body, const std::string &boundary) {
-  std::multimap<std::string, std::string> fields;
+std::optional<FormFields> multipart_fields(const std::string &body, const std::string &boundary) {
+  FormFields fields;
   const std::string delimiter = "--" + boundary;
   std::size_t at = body.find(delimiter);
   if (boundary.empty() || at == std::string::npos)
@@ -252,13 +262,13 @@ multipart_fields(const std::string &body, const std::string &boundary) {
 
 } // namespace
 
-std::optional<std::multimap<std::string, std::string>> form_fields(const httplib::Request &req) {
+std::optional<FormFields> form_fields(const httplib::Request &req) {
   std::string content_type = req.get_header_value("Content-Type");
   std::string type = media_type(content_type);
   if (type == "application/x-www-form-urlencoded") {
     httplib::Params params;
     httplib::detail::parse_query_text(req.body, params);
-    return std::multimap<std::string, std::string>(params.begin(), params.end());
+    return FormFields(params.begin(), params.end());
   }
   if (type != "multipart/form-data")
     return std::nullopt;
@@ -359,7 +369,7 @@ std::optional<EntryPages::Entry> EntryPages::usable(const httplib::Request &req,
     return std::nullopt;
   }
   if (entry->used) {
-    refuse(res, 410, "Link already used", "This link was already used: a link works once.");
+    refuse_used(res);
     return std::nullopt;
   }
   if (Clock::now() >= entry->expires) {
@@ -426,7 +436,7 @@ void EntryPages::show(const httplib::Request &req, httplib::Response &res) {
   if (options_.auth_token.empty() && !person_verified(req, *entry, res))
     return;
   bool file = takes_file(entry->arguments);
-  bool optional = entry->tool->spec->name == "edit-secret-belonging-job";
+  bool optional = value_optional(*entry->tool);
   std::string input =
       file ? "<label for=\"value\">The file's content</label><input id=\"value\" name=\"value\" "
              "type=\"file\" required>"
@@ -441,28 +451,38 @@ void EntryPages::show(const httplib::Request &req, httplib::Response &res) {
              "this page to Qovery; the assistant never sees it. This link works once.</p>");
 }
 
-void EntryPages::sign_in(const httplib::Request &req, httplib::Response &res) {
-  std::optional<std::multimap<std::string, std::string>> fields = form_fields(req);
+std::optional<EntryPages::Posted> EntryPages::posted(const httplib::Request &req,
+                                                     httplib::Response &res) {
+  std::optional<FormFields> fields = form_fields(req);
   if (!fields) {
     refuse(res, 415, "Form not accepted", "The form's body could not be read.");
-    return;
+    return std::nullopt;
   }
   std::optional<Entry> entry = usable(req, res, field(*fields, "csrf"), true);
   if (!entry)
+    return std::nullopt;
+  return Posted{std::move(*fields), std::move(*entry)};
+}
+
+void EntryPages::sign_in(const httplib::Request &req, httplib::Response &res) {
+  std::optional<Posted> form = posted(req, res);
+  if (!form)
     return;
+  const FormFields &fields = form->fields;
+  const Entry *entry = &form->entry;
   std::string id = req.matches[1].str();
   std::string here = std::string(kEntryPrefix) + id;
   if (options_.auth_token.empty()) {
     see_other(res, here);
     return;
   }
-  bool right = token_matches(field(*fields, "token"), options_.auth_token);
+  bool right = token_matches(field(fields, "token"), options_.auth_token);
   std::string person = right ? random_hex(16) : std::string();
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(id);
     if (it == entries_.end() || it->second.used) {
-      refuse(res, 410, "Link already used", "This link was already used: a link works once.");
+      refuse_used(res);
       return;
     }
     if (right)
@@ -486,16 +506,12 @@ void EntryPages::sign_in(const httplib::Request &req, httplib::Response &res) {
 }
 
 void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
-  std::optional<std::multimap<std::string, std::string>> fields = form_fields(req);
-  if (!fields) {
-    refuse(res, 415, "Form not accepted", "The form's body could not be read.");
+  std::optional<Posted> form = posted(req, res);
+  if (!form || !person_verified(req, form->entry, res))
     return;
-  }
-  std::optional<Entry> entry = usable(req, res, field(*fields, "csrf"), true);
-  if (!entry || !person_verified(req, *entry, res))
-    return;
-  std::string value = field(*fields, "value");
-  bool optional = entry->tool->spec->name == "edit-secret-belonging-job";
+  const Entry *entry = &form->entry;
+  std::string value = field(form->fields, "value");
+  bool optional = value_optional(*entry->tool);
   if (value.empty() && !optional) {
     answer(res, 400, "No value",
            "<p class=\"refused\">The value is empty: go back and type it.</p>");
@@ -511,7 +527,7 @@ void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(req.matches[1].str());
     if (it == entries_.end() || it->second.used) {
-      refuse(res, 410, "Link already used", "This link was already used: a link works once.");
+      refuse_used(res);
       return;
     }
     it->second.used = true;

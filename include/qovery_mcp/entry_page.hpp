@@ -17,6 +17,9 @@
 
 namespace qovery_mcp {
 
+/// The fields of a submitted HTML form, by name.
+using FormFields = std::multimap<std::string, std::string>;
+
 /// The path under which the value-entry pages are served, beside /mcp.
 inline constexpr const char *kEntryPrefix = "/entry/";
 
@@ -98,7 +101,11 @@ private:
     bool used = false; ///< submitted, or revoked after too many wrong tokens
     int failures = 0;  ///< wrong tokens given
   };
-  struct Page;
+  /// A POST's form and its entry, as usable() found it.
+  struct Posted {
+    FormFields fields;
+    Entry entry;
+  };
 
   void show(const httplib::Request &req, httplib::Response &res);
   void submit(const httplib::Request &req, httplib::Response &res);
@@ -108,6 +115,9 @@ private:
   /// origin; nullopt after writing the refusal page. A copy: the map may change.
   std::optional<Entry> usable(const httplib::Request &req, httplib::Response &res,
                               const std::string &csrf, bool posted);
+  /// The POSTed form and its entry, checked by usable() with the form's
+  /// CSRF token; nullopt after writing the refusal (415 for a body that is no form).
+  std::optional<Posted> posted(const httplib::Request &req, httplib::Response &res);
   /// Whether the request comes from the person the page serves (session
   /// cookie of `entry`, or a loopback peer); false after writing the refusal.
   bool person_verified(const httplib::Request &req, const Entry &entry, httplib::Response &res);
@@ -126,6 +136,6 @@ private:
 /// request's Content-Type; nullopt for any other type or a malformed
 /// multipart body. cpp-httplib 0.11.4's multipart parser is internal to its
 /// library, and the connection loop reads bodies whole, so it is parsed here.
-std::optional<std::multimap<std::string, std::string>> form_fields(const httplib::Request &req);
+std::optional<FormFields> form_fields(const httplib::Request &req);
 
 } // namespace qovery_mcp
