@@ -60,7 +60,7 @@ struct EntryStack {
 std::string link_path(const json &result, const std::string &origin) {
   std::smatch match;
   std::string text = text_of(result);
-  REQUIRE(std::regex_search(text, match, std::regex(R"((http://[^/ ]+)(/entry/[0-9a-f]{32}))")));
+  REQUIRE(std::regex_search(text, match, std::regex(R"((https?://[^/ ]+)(/entry/[0-9a-f]{32}))")));
   CHECK(match[1].str() == origin);
   return match[2].str();
 }
@@ -400,4 +400,43 @@ TEST_CASE("Entry page: without a token, only a loopback peer gets the page", "[e
                   from_page(s.origin("localhost")))
             .status == 403);
   CHECK(s.writes().empty());
+}
+
+TEST_CASE("Entry page: --public-url names the links' origin, the only one a form may come from",
+          "[entry]") {
+  record_secret(kToken);
+  const std::string origin = "https://mcp.example.test";
+  EntryStack s({"--public-url", origin + "/"},
+               {{"QOVERY_API_KEY", kApiKey}, {"QOVERY_MCP_AUTH_TOKEN", kToken}});
+  s.client.http.set_bearer_token_auth(kToken);
+  s.client.initialize();
+  json result = s.client.call("add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "PUBLIC"}}}});
+  std::string path = link_path(result, origin);
+
+  // As a proxy that terminates TLS forwards it: Host is the public name.
+  Browser browser(s.server.port);
+  const httplib::Headers host = {{"Host", "mcp.example.test"}};
+  HttpReply ask = browser.get(path, host);
+  REQUIRE(ask.status == 200);
+  std::string csrf = csrf_in(ask.body);
+  httplib::Headers from_loopback = {
+      {"Host", "mcp.example.test"}, {"Origin", s.origin()}, {"Sec-Fetch-Site", "cross-site"}};
+  CHECK(browser.post(path + "/login", {{"csrf", csrf}, {"token", kToken}}, from_loopback).status ==
+        403);
+  httplib::Headers from_public = {{"Host", "mcp.example.test"}, {"Origin", origin}};
+  HttpReply signed_in =
+      browser.post(path + "/login", {{"csrf", csrf}, {"token", kToken}}, from_public);
+  REQUIRE(signed_in.status == 303);
+  CHECK(signed_in.header("Set-Cookie").find("; Secure") != std::string::npos);
+
+  SECTION("a --public-url that is not an origin stops the server at start") {
+    for (const char *bad : {"mcp.example.test", "ftp://mcp.example.test",
+                            "https://mcp.example.test/mcp", "https://user@mcp.example.test"}) {
+      INFO(bad);
+      Process server({QMCP_SERVER_BIN, "--public-url", bad, "--mcp-port", "0", "--rest-port", "0",
+                      "--sandbox"});
+      CHECK(server.wait() == 2);
+      CHECK(server.stderr_text().find("--public-url") != std::string::npos);
+    }
+  }
 }

@@ -692,7 +692,8 @@ int main(int argc, char **argv) {
                  "edit-secret-belonging-job or create-secret-override-job-level without "
                  "body.value sends nothing and answers with a link to a page of this server "
                  "(/entry/<id>, over HTTP), where the person types the value; each link works "
-                 "once")
+                 "once. With --auth-token-file the page first asks for that token; without "
+                 "it, the page is served only to loopback peers")
       ->envname("QOVERY_MCP_ENTRY_LINK_TTL")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
