@@ -146,7 +146,8 @@ std::string non_loopback_address() {
 
 } // namespace
 
-TEST_CASE("Entry page: a call without a value gives a link; the page makes the call", "[entry]") {
+TEST_CASE("Entry page: a call without a value gives a link and the page makes the call",
+          "[entry]") {
   const std::string value = "entry-value-4f1c9a77e2";
   const std::string file_value = "{\"entry-file\":\"c0ffee-91d2\"}\n";
   EntryStack s;
@@ -248,7 +249,7 @@ TEST_CASE("Entry page: a call without a value gives a link; the page makes the c
     CHECK(transcript.find(secret) == std::string::npos);
 }
 
-TEST_CASE("Entry page: each refusal is a page, and sends nothing to Qovery", "[entry]") {
+TEST_CASE("Entry page: each refusal is a page and sends nothing to Qovery", "[entry]") {
   EntryStack s;
   s.client.initialize();
   Browser browser(s.server.port);
@@ -323,7 +324,7 @@ TEST_CASE("Entry page: a link expires after --entry-link-ttl", "[entry]") {
   CHECK(s.writes().empty());
 }
 
-TEST_CASE("Entry page: with an access token, the person gives it once per link", "[entry]") {
+TEST_CASE("Entry page: with an access token the person gives it once per link", "[entry]") {
   record_secret(kToken);
   EntryStack s({}, {{"QOVERY_API_KEY", kApiKey}, {"QOVERY_MCP_AUTH_TOKEN", kToken}});
   s.client.http.set_bearer_token_auth(kToken);
@@ -379,7 +380,7 @@ TEST_CASE("Entry page: with an access token, the person gives it once per link",
   CHECK(browser.answers.find(kToken) == std::string::npos);
 }
 
-TEST_CASE("Entry page: without a token, only a loopback peer gets the page", "[entry]") {
+TEST_CASE("Entry page: without a token only a loopback peer gets the page", "[entry]") {
   std::string address = non_loopback_address();
   REQUIRE_FALSE(address.empty()); // the test needs an address other than loopback
   EntryStack s({"--host", "0.0.0.0", "--allow-unauthenticated", "--allowed-host", address});
@@ -402,7 +403,7 @@ TEST_CASE("Entry page: without a token, only a loopback peer gets the page", "[e
   CHECK(s.writes().empty());
 }
 
-TEST_CASE("Entry page: --public-url names the links' origin, the only one a form may come from",
+TEST_CASE("Entry page: --public-url names the links' origin and the only one a form may come from",
           "[entry]") {
   record_secret(kToken);
   const std::string origin = "https://mcp.example.test";

@@ -21,7 +21,7 @@ httplib::Request form(const std::string &content_type, std::string body) {
 
 } // namespace
 
-TEST_CASE("Entry page: form fields, urlencoded and multipart", "[entry]") {
+TEST_CASE("Entry page: form fields urlencoded and multipart", "[entry]") {
   auto urlencoded = form_fields(
       form("application/x-www-form-urlencoded", "csrf=ab12&value=a+b%2Bc%26d%3D%C3%A9"));
   REQUIRE(urlencoded);
@@ -55,7 +55,7 @@ TEST_CASE("Entry page: form fields, urlencoded and multipart", "[entry]") {
   }
 }
 
-TEST_CASE("Entry page: links are bounded in number, ended ones make room", "[entry]") {
+TEST_CASE("Entry page: links are bounded in number and ended ones make room", "[entry]") {
   Capability capability = std::move(parse_capability(*resource("capability.naftiko.yaml")).value());
   ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
   FakeQovery fake;

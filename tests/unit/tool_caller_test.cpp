@@ -520,7 +520,7 @@ TEST_CASE(
   check_routes(fixed.value());
 }
 
-TEST_CASE("Caller: a call without a secret's value goes to the value entry, not upstream",
+TEST_CASE("Caller: a call without a secret's value goes to the value entry and not upstream",
           "[caller][entry]") {
   Caller c;
   CHECK(ToolCaller::takes_value(c.tool("add-secret-job")));
