@@ -279,6 +279,37 @@ std::optional<FormFields> form_fields(const httplib::Request &req) {
   return multipart_fields(req.body, boundary->second);
 }
 
+Result<std::string> parse_origin(std::string_view url) {
+  std::string origin = to_lower(url);
+  while (!origin.empty() && origin.back() == '/')
+    origin.pop_back();
+  std::size_t scheme_end = origin.find("://");
+  std::string scheme = origin.substr(0, scheme_end);
+  if (scheme_end == std::string::npos || (scheme != "http" && scheme != "https"))
+    return Result<std::string>::failure("must start with http:// or https://, got \"" +
+                                        std::string(url) + "\"");
+  std::string authority = origin.substr(scheme_end + 3);
+  if (authority.empty() || authority.find_first_of("/?#@ ") != std::string::npos)
+    return Result<std::string>::failure(
+        "must be an origin, scheme://host[:port], with no path, got \"" + std::string(url) + "\"");
+  return origin;
+}
+
+std::string default_origin(const std::string &host, int port) {
+  bool wildcard = host == "0.0.0.0" || host == "::" || host == "[::]";
+  return "http://" + (wildcard ? std::string("localhost") : url_host(host)) + ":" +
+         std::to_string(port);
+}
+
+std::string origin_host(std::string_view origin) {
+  std::size_t scheme_end = origin.find("://");
+  std::string_view authority =
+      scheme_end == std::string_view::npos ? origin : origin.substr(scheme_end + 3);
+  if (!authority.empty() && authority.front() == '[')
+    return std::string(authority.substr(0, authority.find(']') + 1));
+  return std::string(authority.substr(0, authority.find(':')));
+}
+
 EntryPages::EntryPages(const ToolCaller &caller, EntryPageOptions options)
     : caller_(caller), options_(std::move(options)) {}
 

@@ -2,6 +2,7 @@
 
 #include "qovery_mcp/audit_log.hpp"
 #include "qovery_mcp/http_server.hpp"
+#include "qovery_mcp/result.hpp"
 #include "qovery_mcp/tool_caller.hpp"
 #include "qovery_mcp/tool_registry.hpp"
 
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace qovery_mcp {
@@ -22,6 +24,18 @@ using FormFields = std::multimap<std::string, std::string>;
 
 /// The path under which the value-entry pages are served, beside /mcp.
 inline constexpr const char *kEntryPrefix = "/entry/";
+
+/// The origin of a --public-url value: "scheme://host[:port]", lower-cased,
+/// trailing slashes dropped; the failure (lower-case, quoting `url`) when it
+/// is not http or https, or has a path, query, fragment or user info.
+Result<std::string> parse_origin(std::string_view url);
+/// The origin of the links of a server listening on `host` and `port` when no
+/// --public-url is given: http://host:port, with localhost for a wildcard
+/// address (0.0.0.0, ::), which no browser can open.
+std::string default_origin(const std::string &host, int port);
+/// The host of `origin` as a Host header names it, without the port
+/// ("mcp.example.com", "[::1]").
+std::string origin_host(std::string_view origin);
 
 /// How the value-entry pages are reached and whom they serve.
 struct EntryPageOptions {

@@ -87,3 +87,22 @@ TEST_CASE("Entry page: links are bounded in number and ended ones make room", "[
     CHECK_FALSE(expiring.open(add, arguments, {"mcp", "s"}).contains("isError"));
   CHECK(expiring.size() <= 2);
 }
+
+TEST_CASE("Entry page: the links' origin", "[entry]") {
+  CHECK(parse_origin("https://MCP.Example.com/").value() == "https://mcp.example.com");
+  CHECK(parse_origin("http://[::1]:9090").value() == "http://[::1]:9090");
+  for (const char *bad : {"mcp.example.com", "ftp://mcp.example.com", "https://", "https://a/mcp",
+                          "https://a?b", "https://user@a"}) {
+    INFO(bad);
+    Result<std::string> refused = parse_origin(bad);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().find(bad) != std::string::npos);
+  }
+  CHECK(default_origin("127.0.0.1", 9090) == "http://127.0.0.1:9090");
+  CHECK(default_origin("::1", 9090) == "http://[::1]:9090");
+  CHECK(default_origin("0.0.0.0", 80) == "http://localhost:80");
+  CHECK(default_origin("::", 80) == "http://localhost:80");
+  CHECK(origin_host("https://mcp.example.com") == "mcp.example.com");
+  CHECK(origin_host("http://mcp.example.com:8443") == "mcp.example.com");
+  CHECK(origin_host("http://[::1]:9090") == "[::1]");
+}

@@ -198,37 +198,6 @@ HttpServerOptions http_server_options(const Options &options, const std::string 
   return http_options;
 }
 
-/// The origin of a --public-url value: "scheme://host[:port]" lower-cased,
-/// http or https, without path, query, fragment or user info.
-Result<std::string> public_origin(const std::string &url) {
-  std::string origin = to_lower(url);
-  while (!origin.empty() && origin.back() == '/')
-    origin.pop_back();
-  std::size_t scheme_end = origin.find("://");
-  std::string scheme = origin.substr(0, scheme_end);
-  if (scheme_end == std::string::npos || (scheme != "http" && scheme != "https"))
-    return Result<std::string>::failure("must start with http:// or https://, got \"" + url + "\"");
-  std::string authority = origin.substr(scheme_end + 3);
-  if (authority.empty() || authority.find_first_of("/?#@ ") != std::string::npos)
-    return Result<std::string>::failure(
-        "must be an origin, scheme://host[:port], with no path, got \"" + url + "\"");
-  return origin;
-}
-
-/// The host name of an origin, as a Host header names it (no port).
-std::string host_of_origin(const std::string &origin) {
-  std::string authority = origin.substr(origin.find("://") + 3);
-  if (authority.front() == '[')
-    return authority.substr(0, authority.find(']') + 1);
-  return authority.substr(0, authority.find(':'));
-}
-
-/// The host a link names for a server listening on `host`: a wildcard
-/// address names no host a browser can open, so localhost stands for it.
-std::string link_host(const std::string &host) {
-  return host == "0.0.0.0" || host == "::" || host == "[::]" ? std::string("localhost") : host;
-}
-
 /// The first segment of the REST routes' paths, "/v1", for the start-up line.
 std::string rest_prefix(const Capability &capability) {
   if (capability.rest_routes.empty())
@@ -285,11 +254,11 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
       options, auth_token.value(), options.mcp_port >= 0 ? options.mcp_port : capability.mcp_port);
   std::string public_host;
   if (!options.public_url.empty()) {
-    Result<std::string> origin = public_origin(options.public_url);
+    Result<std::string> origin = parse_origin(options.public_url);
     if (!origin)
       return config_error("--public-url: " + origin.error());
     public_host = origin.value();
-    mcp_options.allowed_hosts.push_back(host_of_origin(public_host));
+    mcp_options.allowed_hosts.push_back(origin_host(public_host));
   }
   EntryPageOptions entry_options;
   entry_options.ttl = std::chrono::seconds(options.entry_link_ttl_seconds);
@@ -307,9 +276,7 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
   Result<int> port = transport.bind();
   if (!port)
     return config_error("--mcp-port: " + port.error());
-  entry.set_origin(!public_host.empty() ? public_host
-                                        : "http://" + url_host(link_host(options.host)) + ":" +
-                                              std::to_string(port.value()));
+  entry.set_origin(!public_host.empty() ? public_host : default_origin(options.host, port.value()));
   int rest_port = options.rest_port >= 0 ? options.rest_port : capability.rest_port;
   std::optional<RestAdapter> rest;
   if (rest_port != 0) {
