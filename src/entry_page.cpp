@@ -155,10 +155,15 @@ std::string argument(const json &arguments, const char *name, bool in_body = fal
 bool takes_file(const json &arguments) { return !argument(arguments, "mount_path", true).empty(); }
 
 /// The <dl> naming the job, the secret and the action of `arguments`.
-std::string summary(const ToolRegistry::Tool &tool, const json &arguments) {
+/// `named` is the key of the secret `secretId`, when a read found it.
+std::string summary(const ToolRegistry::Tool &tool, const json &arguments,
+                    const std::string &named) {
   std::string out = "<dl><dt>Action</dt><dd>" + escape_html(action_of(tool)) + "</dd>";
   out += "<dt>Job</dt><dd>" + escape_html(argument(arguments, "jobId")) + "</dd>";
-  if (std::string key = argument(arguments, "key", true); !key.empty())
+  std::string key = argument(arguments, "key", true);
+  if (key.empty())
+    key = named;
+  if (!key.empty())
     out += "<dt>Key</dt><dd>" + escape_html(key) + "</dd>";
   if (std::string secret = argument(arguments, "secretId"); !secret.empty())
     out += "<dt>Secret id</dt><dd>" + escape_html(secret) + "</dd>";
@@ -327,8 +332,32 @@ void EntryPages::forget_ended(bool all) {
   });
 }
 
+/// The read-only tool that lists the job's secrets (the first selected
+/// read-only tool), or nullptr.
+const ToolRegistry::Tool *list_tool(const ToolRegistry &registry) {
+  for (const auto &tool : registry.tools())
+    if (tool.selected && tool.spec->hints.read_only)
+      return &tool;
+  return nullptr;
+}
+
+std::string EntryPages::key_of_secret(const json &arguments, CallOrigin origin) const {
+  std::string secret = argument(arguments, "secretId");
+  const ToolRegistry::Tool *list = list_tool(caller_.registry());
+  if (secret.empty() || !argument(arguments, "key", true).empty() || list == nullptr)
+    return {};
+  json listed = caller_.call(*list, {{"jobId", argument(arguments, "jobId")}}, origin);
+  const json results =
+      listed.value("structuredContent", json::object()).value("results", json::array());
+  for (const json &found : results)
+    if (found.is_object() && found.value("id", "") == secret)
+      return found.value("key", "");
+  return {};
+}
+
 json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, CallOrigin origin) {
   std::string id = random_hex(16);
+  std::string named = key_of_secret(arguments, origin);
   {
     std::lock_guard lock(mutex_);
     forget_ended(false);
@@ -344,17 +373,15 @@ json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, Cal
     entries_.emplace(id, Entry{&tool,
                                arguments,
                                std::string(origin.session),
+                               named,
                                random_hex(16),
                                {},
                                Clock::now() + options_.ttl});
   }
   std::string link = options_.origin + kEntryPrefix + id;
-  std::string check = "check the result in the Qovery console";
-  for (const auto &candidate : caller_.registry().tools())
-    if (candidate.selected && candidate.spec->hints.read_only) {
-      check = "call " + candidate.spec->name + " to check the result";
-      break;
-    }
+  const ToolRegistry::Tool *list = list_tool(caller_.registry());
+  std::string check = list != nullptr ? "call " + list->spec->name + " to check the result"
+                                      : "check the result in the Qovery console";
   std::string minutes = std::to_string((options_.ttl.count() + 59) / 60);
   return {{"content",
            json::array({{{"type", "text"},
@@ -455,7 +482,7 @@ void EntryPages::show(const httplib::Request &req, httplib::Response &res) {
   bool signed_in = !entry->person.empty() && token_matches(presented, entry->person);
   if (!options_.auth_token.empty() && !signed_in) {
     answer(res, 200, "Access token",
-           summary(*entry->tool, entry->arguments) +
+           summary(*entry->tool, entry->arguments, entry->named) +
                "<p>Give this server's access token (the one its MCP clients use) to go on.</p>"
                "<form method=\"post\" action=\"" +
                here + "/login\">" + csrf +
@@ -475,8 +502,8 @@ void EntryPages::show(const httplib::Request &req, httplib::Response &res) {
              "type=\"password\" autocomplete=\"new-password\"" +
                  std::string(optional ? ">" : " required>");
   answer(res, 200, action_of(*entry->tool),
-         summary(*entry->tool, entry->arguments) + "<form method=\"post\" action=\"" + here + "\"" +
-             (file ? " enctype=\"multipart/form-data\"" : "") + ">" + csrf + input +
+         summary(*entry->tool, entry->arguments, entry->named) + "<form method=\"post\" action=\"" +
+             here + "\"" + (file ? " enctype=\"multipart/form-data\"" : "") + ">" + csrf + input +
              (optional ? "<p>Leave it empty to keep the current value.</p>" : "") +
              "<button type=\"submit\">Send to Qovery</button></form><p>The value goes from "
              "this page to Qovery; the assistant never sees it. This link works once.</p>");
@@ -570,13 +597,13 @@ void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
   if (result.value("isError", false)) {
     std::string text = result["content"][0].value("text", "");
     answer(res, 502, "Not done",
-           summary(*entry->tool, entry->arguments) + "<p class=\"refused\">" + escape_html(text) +
-               "</p><p>Tell the assistant; it can give you a new link.</p>");
+           summary(*entry->tool, entry->arguments, entry->named) + "<p class=\"refused\">" +
+               escape_html(text) + "</p><p>Tell the assistant; it can give you a new link.</p>");
     return;
   }
   const json secret = result.value("structuredContent", json::object());
   answer(res, 200, "Done",
-         summary(*entry->tool, entry->arguments) + "<p>Qovery has the secret <b>" +
+         summary(*entry->tool, entry->arguments, entry->named) + "<p>Qovery has the secret <b>" +
              escape_html(secret.value("key", "")) + "</b> (scope " +
              escape_html(secret.value("scope", "")) + ", id " +
              escape_html(secret.value("id", "")) +

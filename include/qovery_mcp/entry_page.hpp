@@ -109,6 +109,7 @@ private:
     const ToolRegistry::Tool *tool;
     nlohmann::json arguments;
     std::string session; ///< the MCP session that asked ("" without one)
+    std::string named;   ///< the key of the secret `secretId`, when a read found it
     std::string csrf;    ///< the form's hidden token
     std::string person;  ///< the session cookie's value once the token was given
     std::chrono::steady_clock::time_point expires;
@@ -121,6 +122,10 @@ private:
     Entry entry;
   };
 
+  /// For a call on the secret `secretId` that names no key (an override),
+  /// its key, read with the list tool when the link is opened; "" when the
+  /// read fails or finds none (the page then shows the id alone).
+  std::string key_of_secret(const nlohmann::json &arguments, CallOrigin origin) const;
   void show(const httplib::Request &req, httplib::Response &res);
   void submit(const httplib::Request &req, httplib::Response &res);
   void sign_in(const httplib::Request &req, httplib::Response &res);

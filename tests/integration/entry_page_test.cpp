@@ -190,6 +190,11 @@ TEST_CASE("Entry page: a call without a value gives a link and the page makes th
     if (secret["key"] == "DB_PASSWORD" && secret["scope"] == "JOB")
       created_id = secret["id"];
   REQUIRE_FALSE(created_id.empty());
+  std::string project_key;
+  for (const json &secret : list["structuredContent"]["results"])
+    if (secret["id"] == kProjectSecretId)
+      project_key = secret["key"];
+  REQUIRE_FALSE(project_key.empty());
   CHECK(done.body.find(created_id) != std::string::npos);
 
   // Edit the secret just made, and override an inherited one, the same way.
@@ -202,10 +207,13 @@ TEST_CASE("Entry page: a call without a value gives a link and the page makes th
                     {{"jobId", kJobId}, {"secretId", kProjectSecretId}, {"body", json::object()}});
   mcp_answers += edit.dump() + override.dump();
   CHECK(s.writes().empty());
-  for (const json &asked : {edit, override}) {
+  for (const auto &[asked, key] :
+       {std::pair(edit, std::string("DB_PASSWORD")), std::pair(override, project_key)}) {
     std::string link = link_path(asked, s.origin());
     HttpReply form = browser.get(link);
     REQUIRE(form.status == 200);
+    // The override's key, which its call does not name, read from the list.
+    CHECK(form.body.find("<dd>" + key + "</dd>") != std::string::npos);
     HttpReply made = browser.post(link, {{"csrf", csrf_in(form.body)}, {"value", value + "-2"}},
                                   from_page(s.origin()));
     CHECK(made.status == 200);
