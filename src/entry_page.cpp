@@ -204,6 +204,15 @@ bool valid_utf8(const std::string &text) {
   }
 }
 
+/// The read-only tool that lists the job's secrets (the first selected
+/// read-only tool), or nullptr.
+const ToolRegistry::Tool *list_tool(const ToolRegistry &registry) {
+  for (const auto &tool : registry.tools())
+    if (tool.selected && tool.spec->hints.read_only)
+      return &tool;
+  return nullptr;
+}
+
 } // namespace
 
 EntryPages::EntryPages(const ToolCaller &caller, EntryPageOptions options)
@@ -221,15 +230,6 @@ void EntryPages::forget_ended(bool all) {
     bool ended = entry.used || now >= entry.expires;
     return ended && (all || now >= entry.expires + kEndedKept);
   });
-}
-
-/// The read-only tool that lists the job's secrets (the first selected
-/// read-only tool), or nullptr.
-const ToolRegistry::Tool *list_tool(const ToolRegistry &registry) {
-  for (const auto &tool : registry.tools())
-    if (tool.selected && tool.spec->hints.read_only)
-      return &tool;
-  return nullptr;
 }
 
 std::string EntryPages::key_of_secret(const json &arguments, CallOrigin origin) const {
@@ -256,7 +256,7 @@ json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, Cal
       forget_ended(true);
     if (entries_.size() >= options_.max_entries)
       return tool_error(
-          "nothing was sent to " + caller_.texts().api_name() + ": " +
+          "nothing was changed in " + caller_.texts().api_name() + ": " +
           std::to_string(options_.max_entries) +
           " links for typing a secret's value are open and none has been used or has expired "
           "yet. Ask the user to use or abandon the links they have (each expires " +
@@ -276,7 +276,7 @@ json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, Cal
   std::string minutes = std::to_string((options_.ttl.count() + 59) / 60);
   return {{"content",
            json::array({{{"type", "text"},
-                         {"text", "Nothing was sent to " + caller_.texts().api_name() +
+                         {"text", "Nothing was changed in " + caller_.texts().api_name() +
                                       " yet: the user types the value themselves, so that it "
                                       "never passes through this conversation. Show the user "
                                       "this link and ask them to open it in their browser, type "

@@ -93,6 +93,7 @@ public:
   /// then the page names why a link no longer works); when options.max_entries
   /// are still held, the ended ones are forgotten at once, and if every one
   /// is pending, the result is a tool error saying so (nothing is opened).
+  /// Writes nothing upstream; an override's key is read first (key_of_secret).
   nlohmann::json open(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
                       CallOrigin origin);
 
