@@ -386,6 +386,21 @@ TEST_CASE("Entry page: with an access token the person gives it once per link", 
   REQUIRE(s.writes().size() == 1);
   CHECK(browser.answers.find(value) == std::string::npos);
   CHECK(browser.answers.find(kToken) == std::string::npos);
+
+  // Five wrong tokens revoke a link: the right one then comes too late.
+  json guessed =
+      s.client.call("add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "GUESSED"}}}});
+  std::string guessed_path = link_path(guessed, s.origin());
+  std::string guessed_csrf = csrf_in(browser.get(guessed_path).body);
+  for (int i = 0; i < 5; ++i)
+    CHECK(browser
+              .post(guessed_path + "/login", {{"csrf", guessed_csrf}, {"token", "guess"}},
+                    from_page(s.origin()))
+              .status == 403);
+  HttpReply late = browser.post(guessed_path + "/login",
+                                {{"csrf", guessed_csrf}, {"token", kToken}}, from_page(s.origin()));
+  CHECK(late.status == 410);
+  CHECK(late.header("Set-Cookie").empty());
 }
 
 TEST_CASE("Entry page: without a token only a loopback peer gets the page", "[entry]") {
