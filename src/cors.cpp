@@ -27,7 +27,7 @@ void answer_preflight(const httplib::Request &req, const CorsPolicy &cors, httpl
 void add_cors_headers(const httplib::Request &req, const HttpServerOptions &options,
                       const CorsPolicy &cors, httplib::Response &res) {
   res.set_header("Vary", "Origin");
-  if (!req.has_header("Origin"))
+  if (!req.has_header("Origin") || is_page_path(req.path, options))
     return;
   std::string origin = req.get_header_value("Origin");
   if (!origin_allowed(origin, options))

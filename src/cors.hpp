@@ -18,7 +18,8 @@ void answer_preflight(const httplib::Request &req, const CorsPolicy &cors, httpl
 /// Adds `Vary: Origin` to every answer, as what it carries depends on the
 /// Origin (Fetch standard, "CORS protocol and HTTP caches"); for an Origin
 /// that `options` accept, that origin in Access-Control-Allow-Origin (never
-/// "*") and `cors.exposed_headers` in Access-Control-Expose-Headers.
+/// "*") and `cors.exposed_headers` in Access-Control-Expose-Headers; none on
+/// a page path (HttpServerOptions::page_prefixes), which no other origin may read.
 void add_cors_headers(const httplib::Request &req, const HttpServerOptions &options,
                       const CorsPolicy &cors, httplib::Response &res);
 

@@ -121,7 +121,8 @@ std::optional<std::string> bearer_token(const httplib::Request &req) {
 
 /// A compressed body (415) and the Host header (400) first, then Host and
 /// Origin (403), then the bearer token when one is required (401), except on
-/// a CORS preflight: a browser sends it without credentials. A GET or HEAD of
+/// a CORS preflight: a browser sends it without credentials. A page
+/// (`options.page_prefixes`) needs only an allowed Host: it checks the rest. A GET or HEAD of
 /// one of `options.public_paths` needs only a readable request. The framing
 /// was checked before (body_framing()).
 std::optional<Refusal> refusal_for(const httplib::Request &req, const HttpServerOptions &options) {
@@ -138,6 +139,8 @@ std::optional<Refusal> refusal_for(const httplib::Request &req, const HttpServer
     return std::nullopt;
   if (!host_allowed(host, options))
     return Refusal{403, "forbidden: Host header not allowed"};
+  if (is_page_path(req.path, options))
+    return std::nullopt;
   if (req.has_header("Origin") && !origin_allowed(req.get_header_value("Origin"), options))
     return Refusal{403, "forbidden: Origin not allowed"};
   if (options.auth_token.empty() || is_preflight(req))
@@ -158,6 +161,11 @@ bool host_allowed(std::string_view host_header, const HttpServerOptions &options
   std::string name = host_name(host_header);
   return is_loopback_name(name) || name == to_lower(options.host) ||
          name == "[" + to_lower(options.host) + "]" || listed(options.allowed_hosts, name);
+}
+
+bool is_page_path(std::string_view path, const HttpServerOptions &options) {
+  return std::any_of(options.page_prefixes.begin(), options.page_prefixes.end(),
+                     [path](const std::string &prefix) { return path.starts_with(prefix); });
 }
 
 bool token_matches(std::string_view presented, std::string_view expected) {
@@ -343,7 +351,7 @@ void ListeningServer::serve() {
       unserved = "not implemented: this server serves no " + req.method + " request";
       refusal = Refusal{501, unserved.c_str()};
     }
-    if (!refusal && is_preflight(req)) {
+    if (!refusal && is_preflight(req) && !is_page_path(req.path, options_)) {
       answer_preflight(req, cors_, res);
       return true;
     }

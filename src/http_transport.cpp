@@ -443,21 +443,25 @@ struct HttpTransport::Impl {
 
 namespace {
 
-/// `options` with the health endpoint served to probes (kHealthPath).
-HttpServerOptions with_health_path(HttpServerOptions options) {
+/// `options` with the health endpoint served to probes (kHealthPath), and
+/// the value-entry pages to browsers when there are any.
+HttpServerOptions with_own_paths(HttpServerOptions options, bool entry_pages) {
   options.public_paths.emplace_back(kHealthPath);
+  if (entry_pages)
+    options.page_prefixes.emplace_back(kEntryPrefix);
   return options;
 }
 
 } // namespace
 
 HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessions,
-                             HttpServerOptions options, const mcp::SessionTokens *tokens)
+                             HttpServerOptions options, const mcp::SessionTokens *tokens,
+                             EntryPages *entry)
     : impl_(
           new Impl{server,
                    sessions,
                    ListeningServer(
-                       with_health_path(std::move(options)),
+                       with_own_paths(std::move(options), entry != nullptr),
                        [](int, const std::string &reason) {
                          return mcp::error_response(nullptr, mcp::kInvalidRequest, reason).dump();
                        },
@@ -484,6 +488,8 @@ HttpTransport::HttpTransport(const mcp::Server &server, mcp::SessionStore &sessi
     send_error(res, 405, mcp::kInvalidRequest,
                "method not allowed: this server offers no server-to-client SSE stream");
   });
+  if (entry != nullptr)
+    entry->route(http);
   http.set_error_handler([&impl](const httplib::Request &req, httplib::Response &res) {
     if (!res.body.empty())
       return;

@@ -56,6 +56,27 @@ ToolCaller::ToolCaller(const Capability &capability, const ToolRegistry &registr
     audit_fields_.push_back(audit_fields(capability, *tool.spec));
 }
 
+bool ToolCaller::takes_value(const ToolRegistry::Tool &tool) {
+  const json &schema = tool.input.document();
+  auto body = schema.find("properties");
+  if (body == schema.end() || !body->contains("body"))
+    return false;
+  const json &properties = (*body)["body"].value("properties", json::object());
+  return properties.contains("value");
+}
+
+json ToolCaller::call(const ToolRegistry::Tool &tool, const json &arguments, CallOrigin origin,
+                      const Cancelled &cancelled) const {
+  auto body = arguments.find("body");
+  bool value_given = body != arguments.end() && body->is_object() && body->contains("value");
+  if (!value_entry_ || value_given || !takes_value(tool))
+    return result(tool, arguments, send(tool, arguments, origin, cancelled));
+  Result<UpstreamRequest> request = registry_.prepare(tool, arguments);
+  if (!request)
+    return result(tool, arguments, {CallRefusal::InvalidArguments, request.error(), {}});
+  return value_entry_(tool, arguments, origin);
+}
+
 CallOutcome ToolCaller::send(const ToolRegistry::Tool &tool, const json &arguments,
                              CallOrigin origin, const Cancelled &cancelled) const {
   Result<UpstreamRequest> request = registry_.prepare(tool, arguments);

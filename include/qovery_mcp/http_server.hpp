@@ -53,6 +53,12 @@ struct HttpServerOptions {
   /// with the pod's IP as Host and no credentials. What they serve must be
   /// public. Every other path and method is guarded as before.
   std::vector<std::string> public_paths;
+  /// Path prefixes ("/entry/") of pages a person opens in a browser, which
+  /// send no bearer token and may send `Origin: null`: the guard checks only
+  /// their Host, answers no CORS preflight for them and gives them no
+  /// Access-Control-* header; the page checks the origin and the person
+  /// itself (EntryPages).
+  std::vector<std::string> page_prefixes;
 };
 
 /// Builds the JSON body of an answer the guard gives before routing (401, 403),
@@ -78,6 +84,8 @@ struct CorsPolicy {
 /// Whether a Host header names this server: a loopback name, `options.host`,
 /// or an allowed host. This is what stops DNS rebinding.
 bool host_allowed(std::string_view host_header, const HttpServerOptions &options);
+/// Whether `path` is under one of `options.page_prefixes`.
+bool is_page_path(std::string_view path, const HttpServerOptions &options);
 /// Whether a browser Origin may call this server: loopback, or allowed.
 bool origin_allowed(std::string_view origin, const HttpServerOptions &options);
 /// Whether the `presented` token is `expected`, in time that depends on

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "qovery_mcp/entry_page.hpp"
 #include "qovery_mcp/http_server.hpp"
 #include "qovery_mcp/mcp_server.hpp"
 #include "qovery_mcp/result.hpp"
@@ -31,8 +32,11 @@ public:
   /// (--stateless), each session id carries its own state (SessionTokens), so
   /// that any replica sharing the key serves any session: `sessions` is then
   /// unused, and DELETE gets 405 (sessions cannot be ended before they expire).
+  ///
+  /// With `entry` (which must outlive the transport), its value-entry pages
+  /// are served under kEntryPrefix (HttpServerOptions::page_prefixes).
   HttpTransport(const mcp::Server &server, mcp::SessionStore &sessions, HttpServerOptions options,
-                const mcp::SessionTokens *tokens = nullptr);
+                const mcp::SessionTokens *tokens = nullptr, EntryPages *entry = nullptr);
   ~HttpTransport();
 
   /// Binds the listening socket; returns the port (useful with port 0).

@@ -79,11 +79,25 @@ public:
   nlohmann::json result(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
                         const CallOutcome &outcome) const;
 
-  /// send(), then result(): the whole of a tools/call.
+  /// send(), then result(): the whole of a tools/call. With a ValueEntry set
+  /// (ask_values_with), a valid call of a tool that takes a secret's value
+  /// (takes_value) but was given none is not sent: its answer is the entry's.
   nlohmann::json call(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
-                      CallOrigin origin, const Cancelled &cancelled = nullptr) const {
-    return result(tool, arguments, send(tool, arguments, origin, cancelled));
-  }
+                      CallOrigin origin, const Cancelled &cancelled = nullptr) const;
+
+  /// What a call without its secret's value gets instead of being sent: the
+  /// CallToolResult of a page where the person types the value (EntryPages),
+  /// given the tool, its validated arguments and who called.
+  using ValueEntry = std::function<nlohmann::json(const ToolRegistry::Tool &,
+                                                  const nlohmann::json &arguments, CallOrigin)>;
+  /// Hands call()'s value-less calls to `entry` from now on, so that the value
+  /// reaches the upstream from the person, never through the model. Set it
+  /// before the caller is used from other threads.
+  void ask_values_with(ValueEntry entry) { value_entry_ = std::move(entry); }
+
+  /// Whether `tool` takes a secret's value: its input schema declares
+  /// `body.value` (add, edit and override do).
+  static bool takes_value(const ToolRegistry::Tool &tool);
 
 private:
   /// result() of an answer.
@@ -96,6 +110,7 @@ private:
   ApiTexts texts_;
   /// The audit fields of each of the registry's tools, in its order.
   std::vector<AuditFields> audit_fields_;
+  ValueEntry value_entry_; ///< empty: every call is sent
 };
 
 /// The deepest nesting accepted in the upstream's answers: serializing JSON

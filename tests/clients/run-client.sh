@@ -7,7 +7,7 @@
 # suite run with that revision's requirements), sdk-http, sdk-stdio,
 # inspector, mcp-remote, one of the agent frameworks: ai-sdk, langchain,
 # mastra, openai-agents, sdk-v2, browser-cors (a page in Debian's chromium,
-# driven by playwright-core), or replicas (three --stateless servers behind
+# driven by playwright-core), entry-page (the value-entry page in chromium), or replicas (three --stateless servers behind
 # nginx, with several clients). The
 # script makes sure the clients are installed (install.sh, a no-op when they
 # are), starts fake-qovery over HTTPS and the server pointed at it (or the
@@ -230,6 +230,20 @@ case $client in
     log "server at $mcp_url and $rest_url, page on port $page_port"
     NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" node "$(program browser-cors.mjs)" --page-port "$page_port" \
       --mcp "$mcp_url" --rest "$rest_url" --fake "$fake_url" --job "$job_id" </dev/null
+    ;;
+  entry-page)
+    # The value-entry page in chromium, behind an inbound token (the page asks
+    # for it); screenshots go to $QMCP_SCREENSHOT_DIR (the build tree).
+    start_fake
+    export AUTH_TOKEN=inbound-entry-page-9b41d6
+    echo "$AUTH_TOKEN" >>"${QMCP_SERVER_OUTPUT_DIR:-$work}/secrets-clients-$client.txt"
+    start server 'MCP endpoint http://' env QOVERY_API_KEY="$api_key" \
+      QOVERY_MCP_AUTH_TOKEN="$AUTH_TOKEN" "$server_bin" --api-url "$fake_url" \
+      --ca-file "$cert_dir/ca.pem" --mcp-port 0 --rest-port 0 --log-level debug
+    mcp_url=$(sed -E 's|.*MCP endpoint (http://[^ ]+/mcp).*|\1|' <<<"$started_line")
+    log "server at $mcp_url"
+    NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" node "$(program entry-page.mjs)" --mcp "$mcp_url" \
+      --fake "$fake_url" --job "$job_id" --shots "${QMCP_SCREENSHOT_DIR:-$work}" </dev/null
     ;;
   replicas)
     # examples/nginx-replicas.conf as written but for its ports, certificate

@@ -375,7 +375,8 @@ TEST_CASE("HTTP: transport failures are tool errors that say which", "[http]") {
                           kCertDir + "/ca.pem"});
     McpClient client(server.port);
     client.initialize();
-    json result = client.call("add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "A"}}}});
+    json result = client.call("add-secret-job",
+                              {{"jobId", kJobId}, {"body", {{"key", "A"}, {"value", "v"}}}});
     CHECK(result["isError"] == true);
     CHECK(text_of(result).find("could not connect") != std::string::npos);
   }

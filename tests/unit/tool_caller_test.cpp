@@ -529,3 +529,49 @@ TEST_CASE(
   REQUIRE(fixed);
   check_routes(fixed.value());
 }
+
+TEST_CASE("Caller: a call without a secret's value goes to the value entry and not upstream",
+          "[caller][entry]") {
+  Caller c;
+  CHECK(ToolCaller::takes_value(c.tool("add-secret-job")));
+  CHECK(ToolCaller::takes_value(c.tool("edit-secret-belonging-job")));
+  CHECK(ToolCaller::takes_value(c.tool("create-secret-override-job-level")));
+  CHECK_FALSE(ToolCaller::takes_value(c.tool("list-job-secrets")));
+  CHECK_FALSE(ToolCaller::takes_value(c.tool("delete-secret-job")));
+  CHECK_FALSE(ToolCaller::takes_value(c.tool("create-secret-alias-job-level")));
+
+  const json no_value = {{"jobId", kJob}, {"body", {{"key", "ASKED"}}}};
+  // Without a ValueEntry, a value-less call is sent as it is.
+  CHECK_FALSE(c.caller.call(c.tool("add-secret-job"), no_value, {"mcp", "s"}).contains("isError"));
+  CHECK(c.upstream.sent == 1);
+
+  std::vector<json> asked;
+  c.caller.ask_values_with([&](const ToolRegistry::Tool &tool, const json &arguments, CallOrigin) {
+    asked.push_back({{"tool", tool.spec->name}, {"arguments", arguments}});
+    return json{{"content", json::array({{{"type", "text"}, {"text", "a link"}}})}};
+  });
+  json override_args = {{"jobId", kJob}, {"secretId", kSecret}, {"body", json::object()}};
+  CHECK(c.caller.call(c.tool("add-secret-job"), no_value, {"mcp", "s"})["content"][0]["text"] ==
+        "a link");
+  CHECK(c.caller.call(c.tool("create-secret-override-job-level"), override_args,
+                      {"mcp", "s"})["content"][0]["text"] == "a link");
+  REQUIRE(asked.size() == 2);
+  CHECK(asked[0] == json{{"tool", "add-secret-job"}, {"arguments", no_value}});
+  CHECK(c.upstream.sent == 1);
+
+  // Invalid arguments are refused as before, and open nothing.
+  json invalid =
+      c.caller.call(c.tool("add-secret-job"),
+                    {{"jobId", "not-a-uuid"}, {"body", {{"key", "ASKED"}}}}, {"mcp", "s"});
+  CHECK(invalid["isError"] == true);
+  CHECK(asked.size() == 2);
+  // With the value, or for a tool that takes none, the call is sent.
+  json with_value = no_value;
+  with_value["body"] = {{"key", "GIVEN"}, {"value", kValue}};
+  CHECK_FALSE(
+      c.caller.call(c.tool("add-secret-job"), with_value, {"mcp", "s"}).contains("isError"));
+  CHECK_FALSE(c.caller.call(c.tool("list-job-secrets"), {{"jobId", kJob}}, {"mcp", "s"})
+                  .contains("isError"));
+  CHECK(c.upstream.sent == 3);
+  CHECK(asked.size() == 2);
+}

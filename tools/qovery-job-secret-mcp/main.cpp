@@ -2,6 +2,7 @@
 // Options -> configuration -> the boxes of DESIGN.md wired together -> serve.
 
 #include "qovery_mcp/capability.hpp"
+#include "qovery_mcp/entry_page.hpp"
 #include "qovery_mcp/fake_qovery.hpp"
 #include "qovery_mcp/http_transport.hpp"
 #include "qovery_mcp/log.hpp"
@@ -68,6 +69,8 @@ struct Options {
   std::string log_level = "info";
   std::string log_format = "text";
   std::string audit_log;
+  int entry_link_ttl_seconds = 600;
+  std::string public_url;
 };
 
 int config_error(const std::string &message) {
@@ -231,7 +234,7 @@ int serve_stdio_until_stopped(const mcp::Server &server, std::size_t tool_count)
 
 /// Serves MCP on /mcp, and the REST API unless its port is 0, until SIGINT or SIGTERM.
 int serve_http(const Options &options, const Capability &capability, const mcp::Server &server,
-               const ToolCaller &caller, std::size_t tool_count) {
+               ToolCaller &caller, std::size_t tool_count) {
   Result<std::string> auth_token = inbound_auth_token(options);
   if (!auth_token)
     return config_error(auth_token.error());
@@ -245,17 +248,35 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
   Result<std::optional<mcp::SessionTokens>> tokens = session_tokens(options);
   if (!tokens)
     return config_error(tokens.error());
+  // A call without a secret's value answers with a link to a page of this
+  // listener, where the person types it (EntryPages).
+  HttpServerOptions mcp_options = http_server_options(
+      options, auth_token.value(), options.mcp_port >= 0 ? options.mcp_port : capability.mcp_port);
+  std::string public_host;
+  if (!options.public_url.empty()) {
+    Result<std::string> origin = parse_origin(options.public_url);
+    if (!origin)
+      return config_error("--public-url: " + origin.error());
+    public_host = origin.value();
+    mcp_options.allowed_hosts.push_back(origin_host(public_host));
+  }
+  EntryPageOptions entry_options;
+  entry_options.ttl = std::chrono::seconds(options.entry_link_ttl_seconds);
+  entry_options.auth_token = auth_token.value();
+  EntryPages entry(caller, std::move(entry_options));
+  caller.ask_values_with(
+      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
+        return entry.open(tool, arguments, origin);
+      });
   mcp::SessionStore sessions(
       std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)),
       options.max_sessions);
-  HttpTransport transport(
-      server, sessions,
-      http_server_options(options, auth_token.value(),
-                          options.mcp_port >= 0 ? options.mcp_port : capability.mcp_port),
-      tokens->has_value() ? &*tokens.value() : nullptr);
+  HttpTransport transport(server, sessions, std::move(mcp_options),
+                          tokens->has_value() ? &*tokens.value() : nullptr, &entry);
   Result<int> port = transport.bind();
   if (!port)
     return config_error("--mcp-port: " + port.error());
+  entry.set_origin(!public_host.empty() ? public_host : default_origin(options.host, port.value()));
   int rest_port = options.rest_port >= 0 ? options.rest_port : capability.rest_port;
   std::optional<RestAdapter> rest;
   if (rest_port != 0) {
@@ -633,6 +654,24 @@ int main(int argc, char **argv) {
       ->envname("QOVERY_MCP_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  app.add_option("--entry-link-ttl", options.entry_link_ttl_seconds,
+                 "Seconds a value-entry link works: a call of add-secret-job, "
+                 "edit-secret-belonging-job or create-secret-override-job-level without "
+                 "body.value sends nothing and answers with a link to a page of this server "
+                 "(/entry/<id>, over HTTP), where the person types the value; each link works "
+                 "once. With --auth-token-file the page first asks for that token; without "
+                 "it, the page is served only to loopback peers")
+      ->envname("QOVERY_MCP_ENTRY_LINK_TTL")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--public-url", options.public_url,
+                 "The origin a person's browser reaches this server at (scheme://host[:port], "
+                 "e.g. https://mcp.example.com behind a proxy that terminates TLS): value-entry "
+                 "links start with it, their page accepts a form only from it, and its host is "
+                 "an allowed Host. Default: http://<--host>:<MCP port>, with localhost for a "
+                 "wildcard --host. Never taken from a request's Host header, which a client "
+                 "chooses")
+      ->envname("QOVERY_MCP_PUBLIC_URL");
   app.add_option("--audit-log", options.audit_log,
                  "Append one JSON line per call that can change something (any method but "
                  "GET) to this file (time, session, adapter, tool, the operation's path "

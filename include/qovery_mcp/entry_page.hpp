@@ -1,0 +1,161 @@
+#pragma once
+
+#include "qovery_mcp/audit_log.hpp"
+#include "qovery_mcp/http_server.hpp"
+#include "qovery_mcp/result.hpp"
+#include "qovery_mcp/tool_caller.hpp"
+#include "qovery_mcp/tool_registry.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace qovery_mcp {
+
+/// The fields of a submitted HTML form, by name.
+using FormFields = std::multimap<std::string, std::string>;
+
+/// The path under which the value-entry pages are served, beside /mcp.
+inline constexpr const char *kEntryPrefix = "/entry/";
+
+/// The origin of a --public-url value: "scheme://host[:port]", lower-cased,
+/// trailing slashes dropped; the failure (lower-case, quoting `url`) when it
+/// is not http or https, or has a path, query, fragment or user info.
+Result<std::string> parse_origin(std::string_view url);
+/// The origin of the links of a server listening on `host` and `port` when no
+/// --public-url is given: http://host:port, with localhost for a wildcard
+/// address (0.0.0.0, ::), which no browser can open.
+std::string default_origin(const std::string &host, int port);
+/// The host of `origin` as a Host header names it, without the port
+/// ("mcp.example.com", "[::1]").
+std::string origin_host(std::string_view origin);
+
+/// How the value-entry pages are reached and whom they serve.
+struct EntryPageOptions {
+  /// The origin a person's browser reaches the server at, without a trailing
+  /// slash ("http://127.0.0.1:9090", "https://mcp.example.com"): the links
+  /// start with it, and a POST must come from it (its Origin header).
+  std::string origin;
+  /// How long a link can be used after it is opened (--entry-link-ttl).
+  std::chrono::seconds ttl{600};
+  /// Links held at once, pending or spent (see EntryPages::open()).
+  std::size_t max_entries = 256;
+  /// When not empty (--auth-token-file), the page asks the person for this
+  /// token once per link, then keeps a session cookie bound to the link;
+  /// when empty, the page is served only to loopback peers (a browser on the
+  /// machine the server runs on, or a proxy there).
+  std::string auth_token;
+};
+
+/// The value-entry pages (issue 13, the link flow): a call of a tool that
+/// takes a secret's value (ToolCaller::takes_value) made without it opens a
+/// pending entry and answers with a link; the person opens the link, types
+/// the value (a file for a secret with `mount_path`) and submits it, and the
+/// server makes the call through the same ToolCaller as a tool call (audit
+/// adapter "entry-page", the asking MCP session), the value added to the
+/// body. The value never passes through an MCP message, a log line or the
+/// page's answer.
+///
+/// Each link is an unguessable id (128 bits from OpenSSL's CSPRNG, in hex),
+/// usable once, until it expires. A POST is served only after these checks,
+/// in this order, each refusal an HTML page that sends nothing upstream: the
+/// entry exists (404), is not used (410) nor expired (410); the form's CSRF
+/// token is the entry's (403, compared in constant time); the request comes
+/// from the page's origin (`Origin` equal to options.origin, or with
+/// `Origin: null` or none, `Sec-Fetch-Site: same-origin`; 403); the person:
+/// the session cookie set after the token was given (403), or a loopback
+/// peer (403). Every answer carries Cache-Control: no-store, a strict
+/// Content-Security-Policy (no script, no external resource, the one inline
+/// style by its hash, forms only to the page's own origin, no framing),
+/// X-Frame-Options: DENY, Referrer-Policy: no-referrer and
+/// X-Content-Type-Options: nosniff. Safe to use from many threads at once.
+class EntryPages {
+public:
+  /// `caller` must outlive the pages; set the origin before serving when it
+  /// is known only once the port is bound (set_origin()).
+  EntryPages(const ToolCaller &caller, EntryPageOptions options);
+
+  /// Sets options.origin; call before serving.
+  void set_origin(std::string origin) { options_.origin = std::move(origin); }
+  const EntryPageOptions &options() const { return options_; }
+
+  /// Opens a pending entry for `tool` with its validated `arguments` (no
+  /// value) and returns the CallToolResult that tells the model to show the
+  /// link to the person and to call the list tool once they confirm. Expired
+  /// and used entries are forgotten here, 10 minutes after they ended (until
+  /// then the page names why a link no longer works); when options.max_entries
+  /// are still held, the ended ones are forgotten at once, and if every one
+  /// is pending, the result is a tool error saying so (nothing is opened).
+  /// Writes nothing upstream; an override's key is read first (key_of_secret).
+  nlohmann::json open(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                      CallOrigin origin);
+
+  /// Registers GET kEntryPrefix<id> (the form, or the token form first),
+  /// POST kEntryPrefix<id> (the value) and POST kEntryPrefix<id>/login (the
+  /// token) on `http`; any other path under the prefix gets a 404 page.
+  void route(HttpRoutes &http);
+
+  /// Entries held now, pending or ended (for tests of the bound).
+  std::size_t size() const;
+
+private:
+  struct Entry {
+    const ToolRegistry::Tool *tool;
+    nlohmann::json arguments;
+    std::string session; ///< the MCP session that asked ("" without one)
+    std::string named;   ///< the key of the secret `secretId`, when a read found it
+    std::string csrf;    ///< the form's hidden token
+    std::string person;  ///< the session cookie's value once the token was given
+    std::chrono::steady_clock::time_point expires;
+    bool used = false; ///< submitted, or revoked after too many wrong tokens
+    int failures = 0;  ///< wrong tokens given
+  };
+  /// A POST's form and its entry, as usable() found it.
+  struct Posted {
+    FormFields fields;
+    Entry entry;
+  };
+
+  /// For a call on the secret `secretId` that names no key (an override),
+  /// its key, read with the list tool when the link is opened; "" when the
+  /// read fails or finds none (the page then shows the id alone).
+  std::string key_of_secret(const nlohmann::json &arguments, CallOrigin origin) const;
+  void show(const httplib::Request &req, httplib::Response &res);
+  void submit(const httplib::Request &req, httplib::Response &res);
+  void sign_in(const httplib::Request &req, httplib::Response &res);
+  /// The entry named by the request's path, checked to be usable (exists,
+  /// not used, not expired) and, for a POST, the form's CSRF token and the
+  /// origin; nullopt after writing the refusal page. A copy: the map may change.
+  std::optional<Entry> usable(const httplib::Request &req, httplib::Response &res,
+                              const std::string &csrf, bool posted);
+  /// The POSTed form and its entry, checked by usable() with the form's
+  /// CSRF token; nullopt after writing the refusal (415 for a body that is no form).
+  std::optional<Posted> posted(const httplib::Request &req, httplib::Response &res);
+  /// Whether the request comes from the person the page serves (session
+  /// cookie of `entry`, or a loopback peer); false after writing the refusal.
+  bool person_verified(const httplib::Request &req, const Entry &entry, httplib::Response &res);
+  /// Forgets ended entries: those that ended 10 minutes ago, or all of them
+  /// with `all`. Call with the mutex held.
+  void forget_ended(bool all);
+
+  const ToolCaller &caller_;
+  EntryPageOptions options_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+/// The fields of an HTML form's body: application/x-www-form-urlencoded, or
+/// multipart/form-data (RFC 7578; a file's content as its value), by the
+/// request's Content-Type; nullopt for any other type or a malformed
+/// multipart body. cpp-httplib 0.11.4's multipart parser is internal to its
+/// library, and the connection loop reads bodies whole, so it is parsed here.
+std::optional<FormFields> form_fields(const httplib::Request &req);
+
+} // namespace qovery_mcp

@@ -1,0 +1,505 @@
+#include "qovery_mcp/entry_page.hpp"
+
+#include "qovery_mcp/log.hpp"
+#include "qovery_mcp/text.hpp"
+
+#include <httplib.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace qovery_mcp {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+/// How long an ended (used or expired) entry is kept, so that its page says
+/// why the link no longer works instead of not knowing it.
+constexpr std::chrono::minutes kEndedKept{10};
+/// Wrong tokens a link takes before it is revoked: a guess at the token is
+/// then worth a new link from the model, which the person would notice.
+constexpr int kMaxSignInFailures = 5;
+/// The cookie that says the person gave the token for one link.
+constexpr const char *kCookie = "qmcp_entry";
+/// The page's one style sheet, allowed by its hash in the CSP (no
+/// 'unsafe-inline'); small type and width for a phone.
+constexpr std::string_view kStyle =
+    "body{font-family:system-ui,sans-serif;max-width:34rem;margin:1rem auto;padding:0 1rem;"
+    "line-height:1.5}input,button{font-size:1rem;width:100%;box-sizing:border-box;padding:.6rem;"
+    "margin:.3rem 0 1rem}dt{font-weight:bold}dd{margin:0 0 .6rem;overflow-wrap:anywhere}"
+    ".refused{color:#a00000}";
+
+/// `bytes` random bytes from OpenSSL's CSPRNG, in hex.
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char *>(raw.data()), static_cast<int>(bytes)) != 1)
+    throw std::runtime_error("the random generator failed");
+  return to_hex(raw);
+}
+
+/// The CSP source of kStyle: 'sha256-<base64 of its digest>'.
+std::string style_source() {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char *>(kStyle.data()), kStyle.size(), digest);
+  unsigned char encoded[4 * ((SHA256_DIGEST_LENGTH + 2) / 3) + 1];
+  EVP_EncodeBlock(encoded, digest, SHA256_DIGEST_LENGTH);
+  return "'sha256-" + std::string(reinterpret_cast<const char *>(encoded)) + "'";
+}
+
+/// `text` safe inside HTML text and double-quoted attributes.
+std::string escape_html(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+/// The headers of every answer of the pages: not stored, not framed, no
+/// referrer, no sniffing, and a CSP that allows only kStyle and forms to the
+/// page's own origin.
+void set_security_headers(httplib::Response &res) {
+  static const std::string kPolicy = "default-src 'none'; style-src " + style_source() +
+                                     "; form-action 'self'; frame-ancestors 'none'; "
+                                     "base-uri 'none'";
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("Content-Security-Policy", kPolicy);
+  res.set_header("X-Frame-Options", "DENY");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("X-Content-Type-Options", "nosniff");
+}
+
+/// `res` a 303 to `path` (after a form was taken).
+void see_other(httplib::Response &res, const std::string &path) {
+  res.status = 303;
+  res.set_header("Location", path);
+  set_security_headers(res);
+}
+
+/// Writes a whole page: `status`, the security headers, and `body` (HTML)
+/// under a heading `title`.
+void answer(httplib::Response &res, int status, const std::string &title, const std::string &body) {
+  res.status = status;
+  set_security_headers(res);
+  res.set_content("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                  "<title>" +
+                      escape_html(title) + "</title><style>" + std::string(kStyle) +
+                      "</style></head><body><h1>" + escape_html(title) + "</h1>" + body +
+                      "</body></html>\n",
+                  "text/html; charset=utf-8");
+}
+
+/// A refusal: `status` and why, and that nothing was sent.
+void refuse(httplib::Response &res, int status, const std::string &title, const std::string &why) {
+  answer(res, status, title,
+         "<p class=\"refused\">" + escape_html(why) +
+             "</p><p>Nothing was sent to Qovery. Ask the assistant for a new link if you still "
+             "want to make this change.</p>");
+}
+
+/// The refusal of a link already used (or revoked).
+void refuse_used(httplib::Response &res) {
+  refuse(res, 410, "Link already used", "This link was already used: a link works once.");
+}
+
+/// Whether the page may be submitted empty: an edit then keeps the current
+/// value (and an alias's, which cannot change, can still be edited).
+bool value_optional(const ToolRegistry::Tool &tool) {
+  return tool.spec->name == "edit-secret-belonging-job";
+}
+
+/// What the page says the call does, by tool.
+std::string action_of(const ToolRegistry::Tool &tool) {
+  const std::string &name = tool.spec->name;
+  if (name == "add-secret-job")
+    return "Add a secret to the job";
+  if (name == "edit-secret-belonging-job")
+    return "Change a secret of the job";
+  if (name == "create-secret-override-job-level")
+    return "Override an inherited secret for this job";
+  return name;
+}
+
+/// The string argument `name` of `arguments` or of its body, or "".
+std::string argument(const json &arguments, const char *name, bool in_body = false) {
+  const json &holder = in_body ? arguments.value("body", json::object()) : arguments;
+  auto it = holder.find(name);
+  return it != holder.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+/// Whether the value is a file's content: a secret created with a mount_path.
+bool takes_file(const json &arguments) { return !argument(arguments, "mount_path", true).empty(); }
+
+/// The <dl> naming the job, the secret and the action of `arguments`.
+/// `named` is the key of the secret `secretId`, when a read found it.
+std::string summary(const ToolRegistry::Tool &tool, const json &arguments,
+                    const std::string &named) {
+  std::string out = "<dl><dt>Action</dt><dd>" + escape_html(action_of(tool)) + "</dd>";
+  out += "<dt>Job</dt><dd>" + escape_html(argument(arguments, "jobId")) + "</dd>";
+  std::string key = argument(arguments, "key", true);
+  if (key.empty())
+    key = named;
+  if (!key.empty())
+    out += "<dt>Key</dt><dd>" + escape_html(key) + "</dd>";
+  if (std::string secret = argument(arguments, "secretId"); !secret.empty())
+    out += "<dt>Secret id</dt><dd>" + escape_html(secret) + "</dd>";
+  if (std::string path = argument(arguments, "mount_path", true); !path.empty())
+    out += "<dt>File mounted at</dt><dd>" + escape_html(path) + "</dd>";
+  return out + "</dl>";
+}
+
+/// The value of the cookie `name` in the request's Cookie headers, or "".
+std::string cookie(const httplib::Request &req, std::string_view name) {
+  for (std::size_t i = 0; i < req.get_header_value_count("Cookie"); ++i) {
+    std::string header = req.get_header_value("Cookie", i);
+    std::string_view rest = header;
+    while (!rest.empty()) {
+      std::size_t semicolon = rest.find(';');
+      std::string_view pair = trim_ows(rest.substr(0, semicolon));
+      if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=')
+        return std::string(pair.substr(name.size() + 1));
+      rest = semicolon == std::string_view::npos ? std::string_view() : rest.substr(semicolon + 1);
+    }
+  }
+  return {};
+}
+
+/// The first value of form field `name`, or "".
+std::string field(const FormFields &fields, const std::string &name) {
+  auto it = fields.find(name);
+  return it == fields.end() ? std::string() : it->second;
+}
+
+/// Whether `text` is UTF-8 that a JSON string can hold.
+bool valid_utf8(const std::string &text) {
+  try {
+    (void)json(text).dump();
+    return true;
+  } catch (const json::type_error &) {
+    return false;
+  }
+}
+
+/// The read-only tool that lists the job's secrets (the first selected
+/// read-only tool), or nullptr.
+const ToolRegistry::Tool *list_tool(const ToolRegistry &registry) {
+  for (const auto &tool : registry.tools())
+    if (tool.selected && tool.spec->hints.read_only)
+      return &tool;
+  return nullptr;
+}
+
+} // namespace
+
+EntryPages::EntryPages(const ToolCaller &caller, EntryPageOptions options)
+    : caller_(caller), options_(std::move(options)) {}
+
+std::size_t EntryPages::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+void EntryPages::forget_ended(bool all) {
+  Clock::time_point now = Clock::now();
+  std::erase_if(entries_, [&](const auto &item) {
+    const Entry &entry = item.second;
+    bool ended = entry.used || now >= entry.expires;
+    return ended && (all || now >= entry.expires + kEndedKept);
+  });
+}
+
+std::string EntryPages::key_of_secret(const json &arguments, CallOrigin origin) const {
+  std::string secret = argument(arguments, "secretId");
+  const ToolRegistry::Tool *list = list_tool(caller_.registry());
+  if (secret.empty() || !argument(arguments, "key", true).empty() || list == nullptr)
+    return {};
+  json listed = caller_.call(*list, {{"jobId", argument(arguments, "jobId")}}, origin);
+  const json results =
+      listed.value("structuredContent", json::object()).value("results", json::array());
+  for (const json &found : results)
+    if (found.is_object() && found.value("id", "") == secret)
+      return found.value("key", "");
+  return {};
+}
+
+json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, CallOrigin origin) {
+  std::string id = random_hex(16);
+  std::string named = key_of_secret(arguments, origin);
+  {
+    std::lock_guard lock(mutex_);
+    forget_ended(false);
+    if (entries_.size() >= options_.max_entries)
+      forget_ended(true);
+    if (entries_.size() >= options_.max_entries)
+      return tool_error(
+          "nothing was changed in " + caller_.texts().api_name() + ": " +
+          std::to_string(options_.max_entries) +
+          " links for typing a secret's value are open and none has been used or has expired "
+          "yet. Ask the user to use or abandon the links they have (each expires " +
+          std::to_string(options_.ttl.count()) + " s after it was given), then call again.");
+    entries_.emplace(id, Entry{&tool,
+                               arguments,
+                               std::string(origin.session),
+                               named,
+                               random_hex(16),
+                               {},
+                               Clock::now() + options_.ttl});
+  }
+  std::string link = options_.origin + kEntryPrefix + id;
+  const ToolRegistry::Tool *list = list_tool(caller_.registry());
+  std::string check = list != nullptr ? "call " + list->spec->name + " to check the result"
+                                      : "check the result in the Qovery console";
+  std::string minutes = std::to_string((options_.ttl.count() + 59) / 60);
+  return {{"content",
+           json::array({{{"type", "text"},
+                         {"text", "Nothing was changed in " + caller_.texts().api_name() +
+                                      " yet: the user types the value themselves, so that it "
+                                      "never passes through this conversation. Show the user "
+                                      "this link and ask them to open it in their browser, type "
+                                      "the value and submit it: " +
+                                      link + " . It works once, within " + minutes +
+                                      " minute(s). Never ask the user for the value in the "
+                                      "chat. When the user says they have submitted it, " +
+                                      check + "."}}})}};
+}
+
+void EntryPages::route(HttpRoutes &http) {
+  const std::string id = std::string(kEntryPrefix) + "([0-9a-f]{32})";
+  http.Get(id, [this](const httplib::Request &req, httplib::Response &res) { show(req, res); });
+  http.add("POST", id,
+           [this](const httplib::Request &req, httplib::Response &res) { submit(req, res); });
+  http.add("POST", id + "/login",
+           [this](const httplib::Request &req, httplib::Response &res) { sign_in(req, res); });
+  auto unknown = [](const httplib::Request &, httplib::Response &res) {
+    refuse(res, 404, "Unknown link", "This link is not one this server gave.");
+  };
+  for (const char *method : {"GET", "POST"})
+    http.add(method, std::string(kEntryPrefix) + ".*", unknown);
+}
+
+std::optional<EntryPages::Entry> EntryPages::usable(const httplib::Request &req,
+                                                    httplib::Response &res, const std::string &csrf,
+                                                    bool posted) {
+  std::optional<Entry> entry;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(req.matches[1].str());
+    if (it != entries_.end())
+      entry = it->second;
+  }
+  if (!entry) {
+    refuse(res, 404, "Unknown link",
+           "This link is not known here: it was never given, it ended more than 10 minutes ago, "
+           "or the server restarted since.");
+    return std::nullopt;
+  }
+  if (entry->used) {
+    refuse_used(res);
+    return std::nullopt;
+  }
+  if (Clock::now() >= entry->expires) {
+    refuse(res, 410, "Link expired",
+           "This link expired: it could be used for " + std::to_string(options_.ttl.count()) +
+               " seconds after it was given.");
+    return std::nullopt;
+  }
+  if (!posted)
+    return entry;
+  if (csrf.size() != entry->csrf.size() || !token_matches(csrf, entry->csrf)) {
+    refuse(res, 403, "Form not accepted",
+           "The form did not carry this link's token: submit it from the page of the link.");
+    return std::nullopt;
+  }
+  std::string origin = req.get_header_value("Origin");
+  bool same_origin = req.has_header("Origin") && origin != "null"
+                         ? to_lower(origin) == to_lower(options_.origin)
+                         : to_lower(req.get_header_value("Sec-Fetch-Site")) == "same-origin";
+  if (!same_origin) {
+    refuse(res, 403, "Form not accepted",
+           "The form was not sent from this server's own page (" + options_.origin + ").");
+    return std::nullopt;
+  }
+  return entry;
+}
+
+bool EntryPages::person_verified(const httplib::Request &req, const Entry &entry,
+                                 httplib::Response &res) {
+  if (!options_.auth_token.empty()) {
+    std::string presented = cookie(req, kCookie);
+    if (!entry.person.empty() && !presented.empty() && token_matches(presented, entry.person))
+      return true;
+    refuse(res, 403, "Sign in first",
+           "This page needs the server's access token first: open the link again and give it.");
+    return false;
+  }
+  if (is_loopback_host(req.remote_addr))
+    return true;
+  refuse(res, 403, "Not served here",
+         "This page is served only to a browser on the machine the server runs on.");
+  return false;
+}
+
+void EntryPages::show(const httplib::Request &req, httplib::Response &res) {
+  std::optional<Entry> entry = usable(req, res, {}, false);
+  if (!entry)
+    return;
+  std::string csrf = "<input type=\"hidden\" name=\"csrf\" value=\"" + entry->csrf + "\">";
+  std::string here = escape_html(req.path);
+  std::string presented = cookie(req, kCookie);
+  bool signed_in = !entry->person.empty() && token_matches(presented, entry->person);
+  if (!options_.auth_token.empty() && !signed_in) {
+    answer(res, 200, "Access token",
+           summary(*entry->tool, entry->arguments, entry->named) +
+               "<p>Give this server's access token (the one its MCP clients use) to go on.</p>"
+               "<form method=\"post\" action=\"" +
+               here + "/login\">" + csrf +
+               "<label for=\"token\">Access token</label><input id=\"token\" name=\"token\" "
+               "type=\"password\" autocomplete=\"off\" required><button type=\"submit\">Go "
+               "on</button></form>");
+    return;
+  }
+  if (options_.auth_token.empty() && !person_verified(req, *entry, res))
+    return;
+  bool file = takes_file(entry->arguments);
+  bool optional = value_optional(*entry->tool);
+  std::string input =
+      file ? "<label for=\"value\">The file's content</label><input id=\"value\" name=\"value\" "
+             "type=\"file\" required>"
+           : "<label for=\"value\">Value</label><input id=\"value\" name=\"value\" "
+             "type=\"password\" autocomplete=\"new-password\"" +
+                 std::string(optional ? ">" : " required>");
+  answer(res, 200, action_of(*entry->tool),
+         summary(*entry->tool, entry->arguments, entry->named) + "<form method=\"post\" action=\"" +
+             here + "\"" + (file ? " enctype=\"multipart/form-data\"" : "") + ">" + csrf + input +
+             (optional ? "<p>Leave it empty to keep the current value.</p>" : "") +
+             "<button type=\"submit\">Send to Qovery</button></form><p>The value goes from "
+             "this page to Qovery; the assistant never sees it. This link works once.</p>");
+}
+
+std::optional<EntryPages::Posted> EntryPages::posted(const httplib::Request &req,
+                                                     httplib::Response &res) {
+  std::optional<FormFields> fields = form_fields(req);
+  if (!fields) {
+    refuse(res, 415, "Form not accepted", "The form's body could not be read.");
+    return std::nullopt;
+  }
+  std::optional<Entry> entry = usable(req, res, field(*fields, "csrf"), true);
+  if (!entry)
+    return std::nullopt;
+  return Posted{std::move(*fields), std::move(*entry)};
+}
+
+void EntryPages::sign_in(const httplib::Request &req, httplib::Response &res) {
+  std::optional<Posted> form = posted(req, res);
+  if (!form)
+    return;
+  const FormFields &fields = form->fields;
+  const Entry *entry = &form->entry;
+  std::string id = req.matches[1].str();
+  std::string here = std::string(kEntryPrefix) + id;
+  if (options_.auth_token.empty()) {
+    see_other(res, here);
+    return;
+  }
+  bool right = token_matches(field(fields, "token"), options_.auth_token);
+  std::string person = right ? random_hex(16) : std::string();
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(id);
+    if (it == entries_.end() || it->second.used) {
+      refuse_used(res);
+      return;
+    }
+    if (right)
+      it->second.person = person;
+    else if (++it->second.failures >= kMaxSignInFailures)
+      it->second.used = true;
+  }
+  if (!right) {
+    log::warning("value-entry page: a wrong access token was given");
+    refuse(res, 403, "Wrong access token",
+           "That is not this server's access token. Open the link again to retry; after " +
+               std::to_string(kMaxSignInFailures) + " wrong tokens the link stops working.");
+    return;
+  }
+  auto left = std::chrono::duration_cast<std::chrono::seconds>(entry->expires - Clock::now());
+  see_other(res, here);
+  res.set_header("Set-Cookie", std::string(kCookie) + "=" + person + "; Path=" + here +
+                                   "; Max-Age=" + std::to_string(std::max<long>(left.count(), 1)) +
+                                   "; HttpOnly; SameSite=Strict" +
+                                   (options_.origin.starts_with("https://") ? "; Secure" : ""));
+}
+
+void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
+  std::optional<Posted> form = posted(req, res);
+  if (!form || !person_verified(req, form->entry, res))
+    return;
+  const Entry *entry = &form->entry;
+  std::string value = field(form->fields, "value");
+  bool optional = value_optional(*entry->tool);
+  if (value.empty() && !optional) {
+    answer(res, 400, "No value",
+           "<p class=\"refused\">The value is empty: go back and type it.</p>");
+    return;
+  }
+  if (!valid_utf8(value)) {
+    answer(res, 400, "Not text",
+           "<p class=\"refused\">The value is not UTF-8 text, which Qovery stores: go back and "
+           "give a text file.</p>");
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(req.matches[1].str());
+    if (it == entries_.end() || it->second.used) {
+      refuse_used(res);
+      return;
+    }
+    it->second.used = true;
+  }
+  json arguments = entry->arguments;
+  if (!value.empty())
+    arguments["body"]["value"] = std::move(value);
+  json result = caller_.call(*entry->tool, arguments, {"entry-page", entry->session});
+  if (result.value("isError", false)) {
+    std::string text = result["content"][0].value("text", "");
+    answer(res, 502, "Not done",
+           summary(*entry->tool, entry->arguments, entry->named) + "<p class=\"refused\">" +
+               escape_html(text) + "</p><p>Tell the assistant; it can give you a new link.</p>");
+    return;
+  }
+  const json secret = result.value("structuredContent", json::object());
+  answer(res, 200, "Done",
+         summary(*entry->tool, entry->arguments, entry->named) + "<p>Qovery has the secret <b>" +
+             escape_html(secret.value("key", "")) + "</b> (scope " +
+             escape_html(secret.value("scope", "")) + ", id " +
+             escape_html(secret.value("id", "")) +
+             "). It takes effect at the job's next deployment.</p><p>You can close this page "
+             "and tell the assistant you are done.</p>");
+}
+
+} // namespace qovery_mcp

@@ -1,0 +1,466 @@
+// The value-entry page (issue 13, the link flow) on a real server process and
+// fake-qovery, over real HTTP: a call without a value gives a link and writes
+// nothing; the person's form makes the call; every refusal sends nothing.
+
+#include "stack.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <ifaddrs.h>
+#include <netdb.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+using nlohmann::json;
+using namespace test;
+
+namespace {
+
+const std::string kToken = "inbound-entry-5e8a1c07d3";
+
+std::string text_of(const json &result) { return result["content"][0]["text"]; }
+
+/// fake-qovery, the server pointed at it with an audit log and debug logs,
+/// and an initialized MCP client.
+struct EntryStack {
+  explicit EntryStack(std::vector<std::string> extra = {},
+                      std::map<std::string, std::string> env = {{"QOVERY_API_KEY", kApiKey}})
+      : server(with_defaults(std::move(extra), fake, audit), std::move(env)), client(server.port) {}
+  static std::vector<std::string> with_defaults(std::vector<std::string> extra,
+                                                const FakeQoveryProcess &fake,
+                                                const TempPath &audit) {
+    std::vector<std::string> args = {"--api-url",   fake.url(), "--ca-file",   kCertDir + "/ca.pem",
+                                     "--audit-log", audit.path, "--log-level", "debug"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  /// The origin of the server's links (127.0.0.1 unless --host says otherwise).
+  std::string origin(const std::string &host = "127.0.0.1") const {
+    return "http://" + host + ":" + std::to_string(server.port);
+  }
+  /// The requests fake-qovery got that change something (any but GET).
+  std::vector<json> writes() {
+    std::vector<json> found;
+    for (const json &request : fake.requests())
+      if (request["method"] != "GET")
+        found.push_back(request);
+    return found;
+  }
+  FakeQoveryProcess fake;
+  TempPath audit;
+  ServerProcess server;
+  McpClient client;
+};
+
+/// The link in a tool result's text: its path, "/entry/<id>", after checking
+/// that it starts with `origin`.
+std::string link_path(const json &result, const std::string &origin) {
+  std::smatch match;
+  std::string text = text_of(result);
+  REQUIRE(std::regex_search(text, match, std::regex(R"((https?://[^/ ]+)(/entry/[0-9a-f]{32}))")));
+  CHECK(match[1].str() == origin);
+  return match[2].str();
+}
+
+/// The page's hidden CSRF token.
+std::string csrf_in(const std::string &page) {
+  std::smatch match;
+  REQUIRE(std::regex_search(page, match, std::regex(R"re(name="csrf" value="([0-9a-f]+)")re")));
+  return match[1].str();
+}
+
+/// What a page answer must carry, whatever it says.
+void check_security_headers(const HttpReply &reply) {
+  INFO("status " << reply.status);
+  CHECK(reply.header("Cache-Control") == "no-store");
+  std::string policy = reply.header("Content-Security-Policy");
+  CHECK(policy.find("default-src 'none'") != std::string::npos);
+  CHECK(policy.find("form-action 'self'") != std::string::npos);
+  CHECK(policy.find("frame-ancestors 'none'") != std::string::npos);
+  CHECK(policy.find("unsafe-inline") == std::string::npos);
+  CHECK(reply.header("X-Frame-Options") == "DENY");
+  CHECK(reply.header("Referrer-Policy") == "no-referrer");
+  CHECK(reply.header("X-Content-Type-Options") == "nosniff");
+  CHECK(reply.header("Access-Control-Allow-Origin").empty());
+}
+
+/// A browser-like client of the page on 127.0.0.1:`port` (or `address`).
+struct Browser {
+  explicit Browser(int port, const std::string &address = "127.0.0.1") : http(address, port) {
+    http.set_read_timeout(30, 0);
+  }
+  HttpReply reply(const httplib::Result &res) {
+    if (!res)
+      throw std::runtime_error("the page did not answer: " + httplib::to_string(res.error()));
+    HttpReply got{res->status, res->body, res->headers};
+    check_security_headers(got);
+    answers += got.body;
+    return got;
+  }
+  HttpReply get(const std::string &path, const httplib::Headers &headers = {}) {
+    return reply(http.Get(path.c_str(), headers));
+  }
+  /// POSTs `fields` as application/x-www-form-urlencoded.
+  HttpReply post(const std::string &path, const httplib::Params &fields,
+                 const httplib::Headers &headers) {
+    return reply(http.Post(path.c_str(), headers, httplib::detail::params_to_query_str(fields),
+                           "application/x-www-form-urlencoded"));
+  }
+  httplib::Client http;
+  std::string answers; ///< every page body, for the transcript
+};
+
+/// The headers a browser sends with a form from the page at `origin`.
+httplib::Headers from_page(const std::string &origin) {
+  return {{"Origin", origin}, {"Sec-Fetch-Site", "same-origin"}};
+}
+
+std::string read_all(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// A non-loopback IPv4 address of this machine, or "" when it has none.
+std::string non_loopback_address() {
+  ifaddrs *addresses = nullptr;
+  if (getifaddrs(&addresses) != 0)
+    return {};
+  std::string found;
+  for (ifaddrs *a = addresses; a != nullptr && found.empty(); a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET)
+      continue;
+    char host[NI_MAXHOST];
+    if (getnameinfo(a->ifa_addr, sizeof(sockaddr_in), host, sizeof host, nullptr, 0,
+                    NI_NUMERICHOST) == 0 &&
+        std::string(host).rfind("127.", 0) != 0)
+      found = host;
+  }
+  freeifaddrs(addresses);
+  return found;
+}
+
+} // namespace
+
+TEST_CASE("Entry page: a call without a value gives a link and the page makes the call",
+          "[entry]") {
+  const std::string value = "entry-value-4f1c9a77e2";
+  const std::string file_value = "{\"entry-file\":\"c0ffee-91d2\"}\n";
+  EntryStack s;
+  std::string mcp_answers;
+  s.client.initialize();
+
+  json result =
+      s.client.call("add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "DB_PASSWORD"}}}});
+  mcp_answers += result.dump();
+  CHECK_FALSE(result.value("isError", false));
+  CHECK(text_of(result).find("list-job-secrets") != std::string::npos);
+  std::string path = link_path(result, s.origin());
+  CHECK(s.writes().empty());
+
+  Browser browser(s.server.port);
+  HttpReply page = browser.get(path);
+  REQUIRE(page.status == 200);
+  CHECK(page.header("Content-Type").find("text/html") == 0);
+  CHECK(page.body.find("DB_PASSWORD") != std::string::npos);
+  CHECK(page.body.find(kJobId) != std::string::npos);
+  CHECK(page.body.find("type=\"password\"") != std::string::npos);
+  CHECK(page.body.find("<script") == std::string::npos);
+  CHECK(page.body.find("name=\"viewport\"") != std::string::npos);
+
+  HttpReply done =
+      browser.post(path, {{"csrf", csrf_in(page.body)}, {"value", value}}, from_page(s.origin()));
+  REQUIRE(done.status == 200);
+  CHECK(done.body.find("DB_PASSWORD") != std::string::npos);
+  CHECK(done.body.find("JOB") != std::string::npos);
+  std::vector<json> writes = s.writes();
+  REQUIRE(writes.size() == 1);
+  CHECK(writes[0]["method"] == "POST");
+  CHECK(writes[0]["body"]["key"] == "DB_PASSWORD");
+  CHECK(writes[0]["body"]["value"] == value);
+
+  json list = s.client.call("list-job-secrets", {{"jobId", kJobId}});
+  mcp_answers += list.dump();
+  std::string created_id;
+  for (const json &secret : list["structuredContent"]["results"])
+    if (secret["key"] == "DB_PASSWORD" && secret["scope"] == "JOB")
+      created_id = secret["id"];
+  REQUIRE_FALSE(created_id.empty());
+  std::string project_key;
+  for (const json &secret : list["structuredContent"]["results"])
+    if (secret["id"] == kProjectSecretId)
+      project_key = secret["key"];
+  REQUIRE_FALSE(project_key.empty());
+  CHECK(done.body.find(created_id) != std::string::npos);
+
+  // Edit the secret just made, and override an inherited one, the same way.
+  s.fake.clear_requests();
+  json edit = s.client.call(
+      "edit-secret-belonging-job",
+      {{"jobId", kJobId}, {"secretId", created_id}, {"body", {{"key", "DB_PASSWORD"}}}});
+  json override =
+      s.client.call("create-secret-override-job-level",
+                    {{"jobId", kJobId}, {"secretId", kProjectSecretId}, {"body", json::object()}});
+  mcp_answers += edit.dump() + override.dump();
+  CHECK(s.writes().empty());
+  for (const auto &[asked, key] :
+       {std::pair(edit, std::string("DB_PASSWORD")), std::pair(override, project_key)}) {
+    std::string link = link_path(asked, s.origin());
+    HttpReply form = browser.get(link);
+    REQUIRE(form.status == 200);
+    // The override's key, which its call does not name, read from the list.
+    CHECK(form.body.find("<dd>" + key + "</dd>") != std::string::npos);
+    HttpReply made = browser.post(link, {{"csrf", csrf_in(form.body)}, {"value", value + "-2"}},
+                                  from_page(s.origin()));
+    CHECK(made.status == 200);
+  }
+  writes = s.writes();
+  REQUIRE(writes.size() == 2);
+  CHECK(writes[0]["method"] == "PUT");
+  CHECK(writes[1]["path"].get<std::string>().find(kProjectSecretId) != std::string::npos);
+  for (const json &write : writes)
+    CHECK(write["body"]["value"] == value + "-2");
+
+  // A FILE secret (mount_path) takes a file, sent as multipart/form-data.
+  s.fake.clear_requests();
+  json file =
+      s.client.call("add-secret-job",
+                    {{"jobId", kJobId},
+                     {"body", {{"key", "CREDENTIALS"}, {"mount_path", "/etc/app/creds.json"}}}});
+  mcp_answers += file.dump();
+  std::string file_link = link_path(file, s.origin());
+  HttpReply file_form = browser.get(file_link);
+  CHECK(file_form.body.find("type=\"file\"") != std::string::npos);
+  CHECK(file_form.body.find("multipart/form-data") != std::string::npos);
+  httplib::MultipartFormDataItems items = {{"csrf", csrf_in(file_form.body), "", ""},
+                                           {"value", file_value, "creds.json", "application/json"}};
+  HttpReply file_done =
+      browser.reply(browser.http.Post(file_link.c_str(), from_page(s.origin()), items));
+  CHECK(file_done.status == 200);
+  writes = s.writes();
+  REQUIRE(writes.size() == 1);
+  CHECK(writes[0]["body"]["value"] == file_value);
+  CHECK(writes[0]["body"]["mount_path"] == "/etc/app/creds.json");
+
+  // The audit log has the page's calls, as tool calls, and no value.
+  std::string audit = read_all(s.audit.path);
+  CHECK(audit.find("\"entry-page\"") != std::string::npos);
+  CHECK(audit.find("DB_PASSWORD") != std::string::npos);
+
+  // The transcript: MCP answers, server log (debug), audit log, page answers.
+  std::string transcript = mcp_answers + s.server.process->stderr_text() + audit + browser.answers;
+  for (const std::string &secret : {value, value + "-2", std::string("c0ffee-91d2")})
+    CHECK(transcript.find(secret) == std::string::npos);
+}
+
+TEST_CASE("Entry page: each refusal is a page and sends nothing to Qovery", "[entry]") {
+  EntryStack s;
+  s.client.initialize();
+  Browser browser(s.server.port);
+
+  SECTION("unknown links") {
+    CHECK(browser.get("/entry/" + std::string(32, 'a')).status == 404);
+    HttpReply malformed = browser.get("/entry/not-a-link");
+    CHECK(malformed.status == 404);
+    CHECK(malformed.body.find("<html") != std::string::npos);
+    CHECK(browser
+              .post("/entry/" + std::string(32, 'b'), {{"csrf", "x"}, {"value", "v"}},
+                    from_page(s.origin()))
+              .status == 404);
+  }
+
+  SECTION("bad CSRF, foreign origin, and no proof of the origin") {
+    json result =
+        s.client.call("add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "REFUSED"}}}});
+    std::string path = link_path(result, s.origin());
+    std::string csrf = csrf_in(browser.get(path).body);
+    const httplib::Params form = {{"csrf", csrf}, {"value", "refused-value-81b3"}};
+    const httplib::Params forged = {{"csrf", std::string(32, '0')},
+                                    {"value", "refused-value-81b3"}};
+    CHECK(browser.post(path, forged, from_page(s.origin())).status == 403);
+    CHECK(browser.post(path, {{"value", "refused-value-81b3"}}, from_page(s.origin())).status ==
+          403);
+    CHECK(browser
+              .post(path, form,
+                    {{"Origin", "http://evil.example"}, {"Sec-Fetch-Site", "same-origin"}})
+              .status == 403);
+    CHECK(
+        browser.post(path, form, {{"Origin", "http://localhost:" + std::to_string(s.server.port)}})
+            .status == 403);
+    CHECK(browser.post(path, form, {{"Origin", "null"}}).status == 403);
+    CHECK(browser.post(path, form, {{"Origin", "null"}, {"Sec-Fetch-Site", "cross-site"}}).status ==
+          403);
+    CHECK(browser.post(path, form, {}).status == 403);
+    CHECK(s.writes().empty());
+
+    // The refusals left the link usable: Origin null with same-origin is the page's own.
+    HttpReply done =
+        browser.post(path, form, {{"Origin", "null"}, {"Sec-Fetch-Site", "same-origin"}});
+    CHECK(done.status == 200);
+    CHECK(s.writes().size() == 1);
+
+    SECTION("a used link") {
+      s.fake.clear_requests();
+      CHECK(browser.get(path).status == 410);
+      HttpReply again = browser.post(path, form, from_page(s.origin()));
+      CHECK(again.status == 410);
+      CHECK(again.body.find("already used") != std::string::npos);
+      CHECK(s.writes().empty());
+    }
+  }
+  CHECK(browser.answers.find("refused-value-81b3") == std::string::npos);
+}
+
+TEST_CASE("Entry page: a link expires after --entry-link-ttl", "[entry]") {
+  EntryStack s({"--entry-link-ttl", "1"});
+  s.client.initialize();
+  Browser browser(s.server.port);
+  json result = s.client.call("add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "LATE"}}}});
+  CHECK(text_of(result).find("1 minute") != std::string::npos);
+  std::string path = link_path(result, s.origin());
+  std::string csrf = csrf_in(browser.get(path).body);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  HttpReply page = browser.get(path);
+  CHECK(page.status == 410);
+  CHECK(page.body.find("expired") != std::string::npos);
+  CHECK(browser.post(path, {{"csrf", csrf}, {"value", "late-value-3a9e"}}, from_page(s.origin()))
+            .status == 410);
+  CHECK(s.writes().empty());
+}
+
+TEST_CASE("Entry page: with an access token the person gives it once per link", "[entry]") {
+  record_secret(kToken);
+  EntryStack s({}, {{"QOVERY_API_KEY", kApiKey}, {"QOVERY_MCP_AUTH_TOKEN", kToken}});
+  s.client.http.set_bearer_token_auth(kToken);
+  s.client.initialize();
+  Browser browser(s.server.port);
+  json result = s.client.call("add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "SIGNED"}}}});
+  std::string path = link_path(result, s.origin());
+  const std::string value = "signed-value-6d02b1";
+
+  // The page asks for the token first (no bearer token needed to see it).
+  HttpReply ask = browser.get(path);
+  REQUIRE(ask.status == 200);
+  CHECK(ask.body.find("name=\"token\"") != std::string::npos);
+  CHECK(ask.body.find("name=\"value\"") == std::string::npos);
+  std::string csrf = csrf_in(ask.body);
+
+  // No cookie, a wrong one, a wrong token: refused, nothing sent.
+  CHECK(browser.post(path, {{"csrf", csrf}, {"value", value}}, from_page(s.origin())).status ==
+        403);
+  httplib::Headers forged = from_page(s.origin());
+  forged.emplace("Cookie", "qmcp_entry=" + std::string(32, 'c'));
+  CHECK(browser.post(path, {{"csrf", csrf}, {"value", value}}, forged).status == 403);
+  HttpReply wrong = browser.post(path + "/login", {{"csrf", csrf}, {"token", "inbound-wrong-1"}},
+                                 from_page(s.origin()));
+  CHECK(wrong.status == 403);
+  CHECK(wrong.header("Set-Cookie").empty());
+  // The token form is checked like the value form: its CSRF token and origin.
+  CHECK(browser
+            .post(path + "/login", {{"csrf", csrf}, {"token", kToken}},
+                  {{"Origin", "http://evil.example"}})
+            .status == 403);
+  CHECK(s.writes().empty());
+
+  HttpReply signed_in =
+      browser.post(path + "/login", {{"csrf", csrf}, {"token", kToken}}, from_page(s.origin()));
+  REQUIRE(signed_in.status == 303);
+  CHECK(signed_in.header("Location") == path);
+  std::string cookie = signed_in.header("Set-Cookie");
+  CHECK(cookie.find("HttpOnly") != std::string::npos);
+  CHECK(cookie.find("SameSite=Strict") != std::string::npos);
+  CHECK(cookie.find("Path=" + path + ";") != std::string::npos);
+  CHECK(cookie.find("Secure") == std::string::npos); // plain http here
+  std::string pair = cookie.substr(0, cookie.find(';'));
+
+  HttpReply form = browser.get(path, {{"Cookie", pair}});
+  REQUIRE(form.status == 200);
+  CHECK(form.body.find("name=\"value\"") != std::string::npos);
+  httplib::Headers with_cookie = from_page(s.origin());
+  with_cookie.emplace("Cookie", pair);
+  CHECK(browser.post(path, {{"csrf", csrf}, {"value", value}}, with_cookie).status == 200);
+  REQUIRE(s.writes().size() == 1);
+  CHECK(browser.answers.find(value) == std::string::npos);
+  CHECK(browser.answers.find(kToken) == std::string::npos);
+
+  // Five wrong tokens revoke a link: the right one then comes too late.
+  json guessed =
+      s.client.call("add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "GUESSED"}}}});
+  std::string guessed_path = link_path(guessed, s.origin());
+  std::string guessed_csrf = csrf_in(browser.get(guessed_path).body);
+  for (int i = 0; i < 5; ++i)
+    CHECK(browser
+              .post(guessed_path + "/login", {{"csrf", guessed_csrf}, {"token", "guess"}},
+                    from_page(s.origin()))
+              .status == 403);
+  HttpReply late = browser.post(guessed_path + "/login",
+                                {{"csrf", guessed_csrf}, {"token", kToken}}, from_page(s.origin()));
+  CHECK(late.status == 410);
+  CHECK(late.header("Set-Cookie").empty());
+}
+
+TEST_CASE("Entry page: without a token only a loopback peer gets the page", "[entry]") {
+  std::string address = non_loopback_address();
+  REQUIRE_FALSE(address.empty()); // the test needs an address other than loopback
+  EntryStack s({"--host", "0.0.0.0", "--allow-unauthenticated", "--allowed-host", address});
+  s.client.initialize();
+  json result = s.client.call("add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "LOCAL"}}}});
+  std::string path = link_path(result, s.origin("localhost"));
+
+  Browser remote(s.server.port, address);
+  HttpReply refused = remote.get(path);
+  CHECK(refused.status == 403);
+  CHECK(refused.body.find("name=\"value\"") == std::string::npos);
+
+  Browser local(s.server.port);
+  HttpReply page = local.get(path);
+  REQUIRE(page.status == 200);
+  CHECK(remote
+            .post(path, {{"csrf", csrf_in(page.body)}, {"value", "remote-value-2b7d"}},
+                  from_page(s.origin("localhost")))
+            .status == 403);
+  CHECK(s.writes().empty());
+}
+
+TEST_CASE("Entry page: --public-url names the links' origin and the only one a form may come from",
+          "[entry]") {
+  record_secret(kToken);
+  const std::string origin = "https://mcp.example.test";
+  EntryStack s({"--public-url", origin + "/"},
+               {{"QOVERY_API_KEY", kApiKey}, {"QOVERY_MCP_AUTH_TOKEN", kToken}});
+  s.client.http.set_bearer_token_auth(kToken);
+  s.client.initialize();
+  json result = s.client.call("add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "PUBLIC"}}}});
+  std::string path = link_path(result, origin);
+
+  // As a proxy that terminates TLS forwards it: Host is the public name.
+  Browser browser(s.server.port);
+  const httplib::Headers host = {{"Host", "mcp.example.test"}};
+  HttpReply ask = browser.get(path, host);
+  REQUIRE(ask.status == 200);
+  std::string csrf = csrf_in(ask.body);
+  httplib::Headers from_loopback = {
+      {"Host", "mcp.example.test"}, {"Origin", s.origin()}, {"Sec-Fetch-Site", "cross-site"}};
+  CHECK(browser.post(path + "/login", {{"csrf", csrf}, {"token", kToken}}, from_loopback).status ==
+        403);
+  httplib::Headers from_public = {{"Host", "mcp.example.test"}, {"Origin", origin}};
+  HttpReply signed_in =
+      browser.post(path + "/login", {{"csrf", csrf}, {"token", kToken}}, from_public);
+  REQUIRE(signed_in.status == 303);
+  CHECK(signed_in.header("Set-Cookie").find("; Secure") != std::string::npos);
+
+  SECTION("a --public-url that is not an origin stops the server at start") {
+    for (const char *bad : {"mcp.example.test", "ftp://mcp.example.test",
+                            "https://mcp.example.test/mcp", "https://user@mcp.example.test"}) {
+      INFO(bad);
+      Process server({QMCP_SERVER_BIN, "--public-url", bad, "--mcp-port", "0", "--rest-port", "0",
+                      "--sandbox"});
+      CHECK(server.wait() == 2);
+      CHECK(server.stderr_text().find("--public-url") != std::string::npos);
+    }
+  }
+}
