@@ -274,17 +274,22 @@ json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, Cal
   std::string check = list != nullptr ? "call " + list->spec->name + " to check the result"
                                       : "check the result in the Qovery console";
   std::string minutes = std::to_string((options_.ttl.count() + 59) / 60);
-  return {{"content",
-           json::array({{{"type", "text"},
-                         {"text", "Nothing was changed in " + caller_.texts().api_name() +
-                                      " yet: the user types the value themselves, so that it "
-                                      "never passes through this conversation. Show the user "
-                                      "this link and ask them to open it in their browser, type "
-                                      "the value and submit it: " +
-                                      link + " . It works once, within " + minutes +
-                                      " minute(s). Never ask the user for the value in the "
-                                      "chat. When the user says they have submitted it, " +
-                                      check + "."}}})}};
+  json result = {
+      {"content",
+       json::array({{{"type", "text"},
+                     {"text", "Nothing was changed in " + caller_.texts().api_name() +
+                                  " yet: the user types the value themselves, so that it "
+                                  "never passes through this conversation. Show the user "
+                                  "this link and ask them to open it in their browser, type "
+                                  "the value and submit it: " +
+                                  link + " . It works once, within " + minutes +
+                                  " minute(s). Never ask the user for the value in the "
+                                  "chat. When the user says they have submitted it, " +
+                                  check + "."}}})}};
+  if (tool.output)
+    result["structuredContent"] = {
+        {"status", kAwaitingValue}, {"link", link}, {"expiresInSeconds", options_.ttl.count()}};
+  return result;
 }
 
 void EntryPages::route(HttpRoutes &http) {

@@ -57,12 +57,7 @@ ToolCaller::ToolCaller(const Capability &capability, const ToolRegistry &registr
 }
 
 bool ToolCaller::takes_value(const ToolRegistry::Tool &tool) {
-  const json &schema = tool.input.document();
-  auto body = schema.find("properties");
-  if (body == schema.end() || !body->contains("body"))
-    return false;
-  const json &properties = (*body)["body"].value("properties", json::object());
-  return properties.contains("value");
+  return takes_secret_value(tool.input.document());
 }
 
 json ToolCaller::call(const ToolRegistry::Tool &tool, const json &arguments, CallOrigin origin,

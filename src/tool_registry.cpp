@@ -17,17 +17,22 @@ using nlohmann::json;
 /// secret) share one schema instead of each parsing and holding a copy.
 using SchemaCache = std::map<std::string, Schema, std::less<>>;
 
-/// `text`, the schema file `file`, compiled (or the cached copy).
-Result<Schema> compile_file(const std::string &file, std::string_view text, SchemaCache &cache) {
-  if (auto found = cache.find(text); found != cache.end())
+/// `text`, the schema file `file`, compiled (or the cached copy); with
+/// `awaiting_value`, the output schema of a tool that takes a secret's value,
+/// as with_awaiting_value() makes it.
+Result<Schema> compile_file(const std::string &file, std::string_view text, SchemaCache &cache,
+                            bool awaiting_value = false) {
+  const std::string key = std::string(text) + (awaiting_value ? std::string(1, '\0') : "");
+  if (auto found = cache.find(key); found != cache.end())
     return found->second;
   json document = json::parse(text, nullptr, false);
   if (document.is_discarded())
     return Result<Schema>::failure("schema file " + file + " is not valid JSON");
-  Result<Schema> schema = Schema::compile(document);
+  Result<Schema> schema =
+      Schema::compile(awaiting_value ? with_awaiting_value(std::move(document)) : document);
   if (!schema)
     return Result<Schema>::failure("schema file " + file + ": " + schema.error());
-  cache.emplace(text, schema.value());
+  cache.emplace(key, schema.value());
   return schema;
 }
 
@@ -114,14 +119,17 @@ Result<Schema> input_schema(const ToolSpec &spec, const ToolRegistry::SchemaSour
   return input;
 }
 
-/// The tool's output schema: `<tool>.output.json`, or none when `schemas` lacks it.
-Result<std::optional<Schema>>
-output_schema(const ToolSpec &spec, const ToolRegistry::SchemaSource &schemas, SchemaCache &cache) {
+/// The tool's output schema: `<tool>.output.json`, or none when `schemas`
+/// lacks it; for a tool whose input schema takes a secret's value, with the
+/// answer of a call that left it out as an alternative (with_awaiting_value).
+Result<std::optional<Schema>> output_schema(const ToolSpec &spec, const Schema &input,
+                                            const ToolRegistry::SchemaSource &schemas,
+                                            SchemaCache &cache) {
   const std::string file = spec.name + ".output.json";
   std::optional<std::string_view> text = schemas(file);
   if (!text)
     return std::optional<Schema>();
-  Result<Schema> output = compile_file(file, *text, cache);
+  Result<Schema> output = compile_file(file, *text, cache, takes_secret_value(input.document()));
   if (!output)
     return Result<std::optional<Schema>>::failure(output.error());
   return std::optional<Schema>(std::move(output.value()));
@@ -174,6 +182,51 @@ std::string expand_path(std::string_view path, const json &arguments, const Fixe
   return out;
 }
 
+bool takes_secret_value(const nlohmann::json &input_schema) {
+  const auto properties = input_schema.find("properties");
+  if (properties == input_schema.end() || !properties->is_object())
+    return false;
+  const auto body = properties->find("body");
+  if (body == properties->end() || !body->is_object())
+    return false;
+  const auto members = body->find("properties");
+  return members != body->end() && members->is_object() && members->contains("value");
+}
+
+nlohmann::json with_awaiting_value(nlohmann::json output_schema) {
+  json wrapped = json::object();
+  for (const char *moved : {"$schema", "$defs"}) {
+    if (auto found = output_schema.find(moved); found != output_schema.end()) {
+      wrapped[moved] = std::move(*found);
+      output_schema.erase(moved);
+    }
+  }
+  wrapped["type"] = "object";
+  wrapped["description"] =
+      "The result of the call, or, for a call made without body.value, the link where the "
+      "user types the value (nothing is changed until they submit it).";
+  wrapped["anyOf"] = json::array(
+      {std::move(output_schema),
+       {
+           {"type", "object"},
+           {"description", "The call left body.value out: nothing was changed yet. The user opens "
+                           "`link` in a browser and types the value there; it never passes through "
+                           "the conversation."},
+           {"properties",
+            {{"status", {{"const", kAwaitingValue}}},
+             {"link",
+              {{"type", "string"},
+               {"format", "uri"},
+               {"description", "The page where the user types the value; usable once."}}},
+             {"expiresInSeconds",
+              {{"type", "integer"},
+               {"minimum", 1},
+               {"description", "How long the link stays usable."}}}}},
+           {"required", {"status", "link", "expiresInSeconds"}},
+       }});
+  return wrapped;
+}
+
 Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const SchemaSource &schemas,
                                           const ToolSelection &selection) {
   for (const auto &name : selection.names) {
@@ -190,7 +243,7 @@ Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const Sc
     Result<Schema> input = input_schema(spec, schemas, cache);
     if (!input)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + input.error());
-    Result<std::optional<Schema>> output = output_schema(spec, schemas, cache);
+    Result<std::optional<Schema>> output = output_schema(spec, input.value(), schemas, cache);
     if (!output)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + output.error());
     registry.tools_.push_back(Tool{&spec, std::move(input.value()), std::move(output.value()),

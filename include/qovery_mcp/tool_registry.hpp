@@ -71,6 +71,23 @@ private:
   std::vector<Tool> tools_;
 };
 
+/// Whether a tool with `input_schema` takes a secret's value: it declares
+/// `body.value` (add, edit and override do). Such a call made without the
+/// value can be answered with a value-entry link instead (EntryPages).
+bool takes_secret_value(const nlohmann::json &input_schema);
+
+/// `status` of the structuredContent of a call answered with a value-entry link.
+inline constexpr const char *kAwaitingValue = "awaiting_value";
+
+/// `output_schema` (a tool's, taking a secret's value) with the answer of a
+/// call that left the value out as its alternative, so that a client which
+/// checks structuredContent against the outputSchema (MCP 2025-11-25,
+/// server/tools "Output Schema": "Servers MUST provide structured results that
+/// conform to this schema") takes both: `{"type": "object", "anyOf": [the
+/// schema, {status: "awaiting_value", link, expiresInSeconds}]}`, its
+/// `$schema` and `$defs` kept at the root.
+nlohmann::json with_awaiting_value(nlohmann::json output_schema);
+
 /// `path` with every `{name}` replaced, percent-encoded (RFC 3986, 2.1), by
 /// its fixed value from the capability's `with:` or else by the argument of
 /// that name (a string as it is, anything else as JSON text).

@@ -236,9 +236,20 @@ const noBody = await step('missing body: call', () => client.callTool({ name: 'a
 const noBodyText = noBody?.content?.map((block) => block.text ?? '').join('\n') ?? '';
 check('missing body: a tool error naming the argument body',
       noBody?.isError === true && noBodyText.includes('body'), short(noBody));
+if (mode === 'http') {
+  // Without body.value, an HTTP server answers with a link to its value-entry
+  // page: callTool checks that answer against the tool's outputSchema too.
+  const pending = await step('add-secret-job without a value: call', () =>
+    client.callTool({ name: 'add-secret-job', arguments: { jobId, body: { key: 'TYPED_BY_PERSON' } } }));
+  check('add-secret-job without a value: a link (structuredContent awaiting_value) that passed the ' +
+        "SDK's outputSchema validation",
+        pending?.isError !== true && pending?.structuredContent?.status === 'awaiting_value' &&
+          /\/entry\/[0-9a-f]{32}$/.test(pending?.structuredContent?.link ?? ''), short(pending));
+}
 await step('invalid arguments reach no upstream', async () => {
   const requests = await upstreamRequests();
-  check('invalid arguments never reached fake-qovery', requests.length === 0, short(requests));
+  check('invalid arguments and value-less calls never reached fake-qovery', requests.length === 0,
+        short(requests));
 });
 const notFound = await step('unknown job: call', () =>
   client.callTool({ name: 'list-job-secrets', arguments: { jobId: '99999999-9999-4999-8999-999999999999' } }));
