@@ -403,6 +403,57 @@ TEST_CASE("Entry page: with an access token the person gives it once per link", 
   CHECK(late.header("Set-Cookie").empty());
 }
 
+TEST_CASE("Entry page: over --stdio the link names a loopback port of the pages' own", "[entry]") {
+  const std::string value = "stdio-entry-value-7d02b4";
+  FakeQoveryProcess fake;
+  Process server({QMCP_SERVER_BIN, "--stdio", "--api-url", fake.url(), "--ca-file",
+                  kCertDir + "/ca.pem", "--log-level", "debug"},
+                 {{"QOVERY_API_KEY", kApiKey}});
+  const auto request = [&server](int id, const std::string &method, const json &params) {
+    server.write_stdin(
+        json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump() + "\n");
+    std::optional<std::string> line = server.read_stdout_line();
+    REQUIRE(line);
+    return json::parse(*line);
+  };
+  request(1, "initialize",
+          {{"protocolVersion", "2025-11-25"},
+           {"capabilities", json::object()},
+           {"clientInfo", {{"name", "t"}, {"version", "1"}}}});
+  json answer = request(2, "tools/call",
+                        {{"name", "add-secret-job"},
+                         {"arguments", {{"jobId", kJobId}, {"body", {{"key", "STDIO_TYPED"}}}}}});
+  const json &result = answer["result"];
+  CHECK_FALSE(result.value("isError", false));
+  CHECK(result["structuredContent"]["status"] == "awaiting_value");
+  std::smatch match;
+  const std::string text = text_of(result);
+  REQUIRE(std::regex_search(text, match,
+                            std::regex(R"(http://127\.0\.0\.1:([0-9]+)(/entry/[0-9a-f]{32}))")));
+  const int port = std::stoi(match[1].str());
+  const std::string path = match[2].str();
+  CHECK(fake.requests().empty());
+
+  Browser browser(port);
+  HttpReply page = browser.get(path);
+  REQUIRE(page.status == 200);
+  CHECK(page.body.find("STDIO_TYPED") != std::string::npos);
+  const std::string origin = "http://127.0.0.1:" + std::to_string(port);
+  HttpReply done =
+      browser.post(path, {{"csrf", csrf_in(page.body)}, {"value", value}}, from_page(origin));
+  REQUIRE(done.status == 200);
+  REQUIRE(fake.requests().size() == 1);
+  CHECK(fake.requests()[0]["body"]["value"] == value);
+  // The page's listener is a page's only: no MCP there.
+  CHECK(browser.http.Post("/mcp", "{}", "application/json")->status == 404);
+
+  server.close_stdin();
+  CHECK(server.wait() == 0);
+  CHECK(server.stderr_text().find(value) == std::string::npos);
+  CHECK(text.find(value) == std::string::npos);
+  CHECK(browser.answers.find(value) == std::string::npos);
+}
+
 TEST_CASE("Entry page: without a token only a loopback peer gets the page", "[entry]") {
   std::string address = non_loopback_address();
   REQUIRE_FALSE(address.empty()); // the test needs an address other than loopback

@@ -209,8 +209,37 @@ std::string rest_prefix(const Capability &capability) {
 /// Serves MCP on stdin/stdout until EOF, then answers the calls already read;
 /// or until SIGINT or SIGTERM: then the messages being handled are answered
 /// first (each call within --deadline), and the process exits with 0.
-int serve_stdio_until_stopped(const mcp::Server &server, std::size_t tool_count) {
+///
+/// A call without a secret's value answers with a link to a value-entry page,
+/// as over HTTP: stdio has no listener, so the pages get one of their own on a
+/// loopback port the system picks, which the link names. With no inbound
+/// token on stdio, the pages serve loopback peers only (EntryPageOptions).
+int serve_stdio_until_stopped(const Options &options, const mcp::Server &server, ToolCaller &caller,
+                              std::size_t tool_count) {
+  // Before any thread starts, so that every thread inherits the mask.
   sigset_t stop_signals = block_stop_signals();
+  EntryPageOptions entry_options;
+  entry_options.ttl = std::chrono::seconds(options.entry_link_ttl_seconds);
+  EntryPages entry(caller, std::move(entry_options));
+  HttpServerOptions page_options;
+  page_options.host = "127.0.0.1";
+  page_options.port = 0;
+  page_options.threads = 2;
+  page_options.max_connections = 64;
+  page_options.page_prefixes = {kEntryPrefix};
+  ListeningServer pages(std::move(page_options),
+                        [](int, const std::string &reason) { return reason; }, {});
+  entry.route(pages.http());
+  Result<int> page_port = pages.bind();
+  if (!page_port)
+    return config_error("the value-entry pages' loopback listener: " + page_port.error());
+  entry.set_origin(default_origin("127.0.0.1", page_port.value()));
+  caller.ask_values_with(
+      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
+        return entry.open(tool, arguments, origin);
+      });
+  std::thread page_server([&pages] { pages.serve(); });
+
   StdioTransport transport(server, std::cin, std::cout);
   std::atomic<bool> input_ended{false};
   std::thread signal_waiter([&] {
@@ -229,6 +258,8 @@ int serve_stdio_until_stopped(const mcp::Server &server, std::size_t tool_count)
   input_ended = true;
   kill(getpid(), SIGTERM); // wakes the waiter
   signal_waiter.join();
+  pages.stop();
+  page_server.join();
   return 0;
 }
 
@@ -458,7 +489,7 @@ int run(const Options &options) {
     return config_error("--stateless is for HTTP replicas behind a load balancer; with --stdio "
                         "the one client's session lives in the process it started");
   if (options.stdio)
-    return serve_stdio_until_stopped(server, tool_count);
+    return serve_stdio_until_stopped(options, server, caller, tool_count);
   return serve_http(options, capability.value(), server, caller, tool_count);
 }
 
@@ -658,9 +689,10 @@ int main(int argc, char **argv) {
                  "Seconds a value-entry link works: a call of add-secret-job, "
                  "edit-secret-belonging-job or create-secret-override-job-level without "
                  "body.value sends nothing and answers with a link to a page of this server "
-                 "(/entry/<id>, over HTTP), where the person types the value; each link works "
-                 "once. With --auth-token-file the page first asks for that token; without "
-                 "it, the page is served only to loopback peers")
+                 "(/entry/<id> on the MCP port; with --stdio, on a loopback port of its own), "
+                 "where the person types the value; each link works once. With "
+                 "--auth-token-file the page first asks for that token; without it, the page "
+                 "is served only to loopback peers")
       ->envname("QOVERY_MCP_ENTRY_LINK_TTL")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
