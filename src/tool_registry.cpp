@@ -1,6 +1,6 @@
 #include "qovery_mcp/tool_registry.hpp"
 
-#include "qovery_mcp/input_schema.hpp"
+#include "qovery_mcp/derived_schemas.hpp"
 #include "qovery_mcp/json_text.hpp"
 
 #include <algorithm>
@@ -88,18 +88,16 @@ json tool_definition(const ToolSpec &spec, const Schema &input,
 }
 
 /// The tool's input schema: `<tool>.input.json` when `schemas` has it,
-/// checked against the capability and for portability, else derived from the
-/// capability.
+/// checked against the capability and for portability, else the derived one.
 Result<Schema> input_schema(const ToolSpec &spec, const ToolRegistry::SchemaSource &schemas,
-                            SchemaCache &cache) {
+                            const ToolSchemas &derived, SchemaCache &cache) {
   const std::string file = spec.name + ".input.json";
   std::optional<std::string_view> text = schemas(file);
   if (!text) {
-    Result<Schema> derived = Schema::compile(derive_input_schema(spec));
-    if (!derived)
-      return Result<Schema>::failure("the input schema derived from the capability: " +
-                                     derived.error());
-    return derived;
+    Result<Schema> compiled = Schema::compile(derived.input);
+    if (!compiled)
+      return Result<Schema>::failure("the derived input schema: " + compiled.error());
+    return compiled;
   }
   Result<Schema> input = compile_file(file, *text, cache);
   if (!input)
@@ -111,16 +109,23 @@ Result<Schema> input_schema(const ToolSpec &spec, const ToolRegistry::SchemaSour
   return input;
 }
 
-/// The tool's output schema: `<tool>.output.json`, or none when `schemas` lacks it.
-Result<std::optional<Schema>>
-output_schema(const ToolSpec &spec, const ToolRegistry::SchemaSource &schemas, SchemaCache &cache) {
+/// The tool's output schema: `<tool>.output.json`, else the derived one, or none.
+Result<std::optional<Schema>> output_schema(const ToolSpec &spec,
+                                            const ToolRegistry::SchemaSource &schemas,
+                                            const ToolSchemas &derived, SchemaCache &cache) {
+  using Output = Result<std::optional<Schema>>;
   const std::string file = spec.name + ".output.json";
-  std::optional<std::string_view> text = schemas(file);
-  if (!text)
+  if (std::optional<std::string_view> text = schemas(file)) {
+    Result<Schema> output = compile_file(file, *text, cache);
+    if (!output)
+      return Output::failure(output.error());
+    return std::optional<Schema>(std::move(output.value()));
+  }
+  if (!derived.output)
     return std::optional<Schema>();
-  Result<Schema> output = compile_file(file, *text, cache);
+  Result<Schema> output = Schema::compile(*derived.output);
   if (!output)
-    return Result<std::optional<Schema>>::failure(output.error());
+    return Output::failure("the derived output schema: " + output.error());
   return std::optional<Schema>(std::move(output.value()));
 }
 
@@ -172,7 +177,7 @@ std::string expand_path(std::string_view path, const json &arguments, const Fixe
 }
 
 Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const SchemaSource &schemas,
-                                          const ToolSelection &selection) {
+                                          const ToolSelection &selection, const OpenApi *openapi) {
   for (const auto &name : selection.names) {
     if (capability.find_tool(name) != nullptr)
       continue;
@@ -184,10 +189,18 @@ Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const Sc
   ToolRegistry registry;
   SchemaCache cache;
   for (const auto &spec : capability.tools) {
-    Result<Schema> input = input_schema(spec, schemas, cache);
+    // Derived only for a tool that lacks a file: the built-in tools have both.
+    ToolSchemas derived;
+    if (!schemas(spec.name + ".input.json") || !schemas(spec.name + ".output.json")) {
+      Result<ToolSchemas> schemas_derived = derive_tool_schemas(capability, spec, openapi);
+      if (!schemas_derived)
+        return Result<ToolRegistry>::failure("tool " + spec.name + ": " + schemas_derived.error());
+      derived = std::move(schemas_derived.value());
+    }
+    Result<Schema> input = input_schema(spec, schemas, derived, cache);
     if (!input)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + input.error());
-    Result<std::optional<Schema>> output = output_schema(spec, schemas, cache);
+    Result<std::optional<Schema>> output = output_schema(spec, schemas, derived, cache);
     if (!output)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + output.error());
     registry.tools_.push_back(Tool{&spec, std::move(input.value()), std::move(output.value()),
