@@ -2,6 +2,7 @@
 
 #include "qovery_mcp/derived_schemas.hpp"
 #include "qovery_mcp/input_schema.hpp"
+#include "qovery_mcp/resources.hpp"
 #include "qovery_mcp/schema.hpp"
 #include "qovery_mcp/tool_registry.hpp"
 
@@ -188,6 +189,10 @@ const OpenApi &qovery_openapi() {
   return whole;
 }
 
+std::string schema_file(const std::string &name) {
+  return read_text(QMCP_SOURCE_DIR "/schemas/" + name);
+}
+
 } // namespace
 
 TEST_CASE("OpenAPI: the answer becomes a lenient output schema", "[openapi]") {
@@ -354,4 +359,32 @@ TEST_CASE("OpenAPI: every catalog tool derived from Qovery's whole OpenAPI compi
   }
   CHECK(refined == 52);
   CHECK(with_output > 30);
+}
+
+TEST_CASE("OpenAPI: schemas/ is the derivation from Qovery's job-secret OpenAPI and the overlays",
+          "[openapi][snapshot]") {
+  Result<Capability> capability = parse_capability(*resource("capability.naftiko.yaml"));
+  REQUIRE(capability);
+  const std::string openapi_file = QMCP_SOURCE_DIR "/schemas/qovery-job-secret.openapi.yml";
+  Result<OpenApi> openapi = OpenApi::parse(read_text(openapi_file), openapi_file);
+  REQUIRE(openapi);
+  const auto overlays = [](const std::string &name) -> std::optional<std::string> {
+    std::string text = read_text(QMCP_SOURCE_DIR "/schemas/overlay/" + name);
+    return text.empty() ? std::nullopt : std::optional<std::string>(text);
+  };
+  Result<std::vector<SchemaFile>> files =
+      derive_schema_files(capability.value(), openapi.value(), overlays);
+  REQUIRE(files);
+  std::set<std::string> names;
+  for (const SchemaFile &file : files.value()) {
+    INFO("schemas/" << file.name
+                    << " differs from its derivation; after a deliberate change to the "
+                       "OpenAPI, an overlay or the derivation, regenerate schemas/ with: "
+                       "./build/qovery-job-secret-mcp schemas --openapi "
+                       "schemas/qovery-job-secret.openapi.yml --overlay schemas/overlay --out "
+                       "schemas");
+    CHECK(schema_file(file.name) == file.text);
+    names.insert(file.name);
+  }
+  CHECK(names.size() == 12); // an input and an output per tool
 }
