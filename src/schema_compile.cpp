@@ -21,8 +21,8 @@ using Node = Schema::Node;
 constexpr std::size_t kMaxPatternInputLength = 1024;
 
 /// How many subschemas validation may apply to one value in place (the node
-/// itself, its $ref's and its allOf branches', counted as often as they are
-/// reached). Sharing through $ref makes that grow exponentially with the
+/// itself, its $ref's and its allOf, anyOf and oneOf branches', counted as
+/// often as they are reached). Sharing through $ref makes that grow exponentially with the
 /// document (n definitions, each applying the next one twice: 2^n), so a
 /// schema past this is refused at compile time rather than validating for ever.
 constexpr std::size_t kMaxInPlaceSubschemas = 1000;
@@ -165,7 +165,11 @@ private:
     if (keyword == "additionalProperties")
       return compile_additional_properties(node, value, at);
     if (keyword == "allOf")
-      return compile_all_of(node, value, at);
+      return compile_combinator(node.all_of, node, keyword, value, at);
+    if (keyword == "anyOf")
+      return compile_combinator(node.any_of, node, keyword, value, at);
+    if (keyword == "oneOf")
+      return compile_combinator(node.one_of, node, keyword, value, at);
     if (keyword == "items") {
       node.items = compile_new(value, at);
       return;
@@ -190,6 +194,22 @@ private:
       node.min_properties = non_negative_integer(value, keyword, at);
       return;
     }
+    if (keyword == "minItems") {
+      node.min_items = non_negative_integer(value, keyword, at);
+      return;
+    }
+    if (keyword == "maxItems") {
+      node.max_items = non_negative_integer(value, keyword, at);
+      return;
+    }
+    if (keyword == "minimum")
+      return compile_bound(node.minimum, keyword, value, at);
+    if (keyword == "maximum")
+      return compile_bound(node.maximum, keyword, value, at);
+    if (keyword == "exclusiveMinimum")
+      return compile_bound(node.exclusive_minimum, keyword, value, at);
+    if (keyword == "exclusiveMaximum")
+      return compile_bound(node.exclusive_maximum, keyword, value, at);
     if (keyword == "pattern")
       return compile_pattern(node, value, at);
     if (keyword == "x-pattern-rule") {
@@ -211,7 +231,7 @@ private:
         fail_keyword(keyword, at, "is only supported at the root");
       return;
     }
-    if (keyword == "readOnly" || keyword == "writeOnly") {
+    if (keyword == "readOnly" || keyword == "writeOnly" || keyword == "deprecated") {
       if (!value.is_boolean())
         fail_keyword(keyword, at, "must be a boolean");
       if (keyword == "writeOnly")
@@ -261,12 +281,22 @@ private:
     update_not_allowed_message(node);
   }
 
-  void compile_all_of(Node &node, const json &value, const std::string &at) {
+  /// allOf, anyOf or oneOf into `branches`, one of `node`'s.
+  void compile_combinator(std::vector<const Node *> &branches, Node &node, std::string_view keyword,
+                          const json &value, const std::string &at) {
     if (!value.is_array() || value.empty())
-      fail_keyword("allOf", at, "must be a non-empty array of schemas");
-    node.all_of_pointer = at;
+      fail_keyword(keyword, at, "must be a non-empty array of schemas");
+    if (node.combinator_pointer.empty())
+      node.combinator_pointer = at;
     for (std::size_t i = 0; i < value.size(); ++i)
-      node.all_of.push_back(compile_new(value[i], child_pointer(at, std::to_string(i))));
+      branches.push_back(compile_new(value[i], child_pointer(at, std::to_string(i))));
+  }
+
+  static void compile_bound(std::optional<json> &bound, std::string_view keyword, const json &value,
+                            const std::string &at) {
+    if (!value.is_number())
+      fail_keyword(keyword, at, "must be a number");
+    bound = value;
   }
 
   static void compile_required(Node &node, const json &value, const std::string &at) {
@@ -369,7 +399,19 @@ private:
       node.format = Format::kDateTime;
       return;
     }
-    fail_keyword("format", at, "unsupported format \"" + name + "\" (supported: uuid, date-time)");
+    if (name == "date") {
+      node.format = Format::kDate;
+      return;
+    }
+    // Annotations only, as 2020-12 makes every format by default (JSON Schema
+    // Validation, 7.2.1): they tell the model, and the API checks them.
+    for (std::string_view annotation : {"email", "uri", "binary", "int32", "int64"})
+      if (name == annotation)
+        return;
+    fail_keyword("format", at,
+                 "unsupported format \"" + name +
+                     "\" (asserted: uuid, date-time, date; annotations only: email, uri, binary, "
+                     "int32, int64)");
   }
 
   void compile_ref(Node &node, const json &value, const std::string &at) {
@@ -387,20 +429,34 @@ private:
     node.ref_pointer = at;
   }
 
+  /// Which subschemas for_each_in_place follows.
+  enum class Links {
+    kAll,        ///< $ref, allOf, anyOf, oneOf: all that validation may apply
+    kConjunctive ///< $ref and allOf: those that must all hold
+  };
+
   /// Calls `visit` on `node` and on every subschema that applies to the same
-  /// instance ($ref, allOf, at any depth), each once, in the order: the node,
-  /// its $ref's, then its allOf branches'.
-  template <typename Visit> static void for_each_in_place(const Node &node, Visit visit) {
+  /// instance through `links`, at any depth, each once, in the order: the
+  /// node, its $ref's, then its allOf, anyOf and oneOf branches'.
+  template <typename Visit>
+  static void for_each_in_place(const Node &node, Visit visit, Links links = Links::kAll) {
     std::set<const Node *> seen;
     std::vector<const Node *> pending{&node};
+    const auto push = [&pending](const std::vector<const Node *> &branches) {
+      for (auto branch = branches.rbegin(); branch != branches.rend(); ++branch)
+        pending.push_back(*branch);
+    };
     while (!pending.empty()) {
       const Node *current = pending.back();
       pending.pop_back();
       if (!seen.insert(current).second)
         continue;
       visit(*current);
-      for (auto branch = current->all_of.rbegin(); branch != current->all_of.rend(); ++branch)
-        pending.push_back(*branch);
+      if (links == Links::kAll) {
+        push(current->one_of);
+        push(current->any_of);
+      }
+      push(current->all_of);
       if (current->ref != nullptr)
         pending.push_back(current->ref);
     }
@@ -420,16 +476,18 @@ private:
     }
   }
 
-  /// Refuses an allOf through which validation would apply more than
-  /// kMaxInPlaceSubschemas subschemas to one value. Runs after
-  /// check_in_place_cycles, so every count ends.
+  /// Refuses a combinator (allOf, anyOf, oneOf) through which validation
+  /// would apply more than kMaxInPlaceSubschemas subschemas to one value.
+  /// Runs after check_in_place_cycles, so every count ends.
   void check_in_place_sizes() const {
     std::map<const Node *, std::size_t> sizes;
     for (const Node &node : nodes_)
-      if (!node.all_of.empty() && in_place_size(node, sizes) > kMaxInPlaceSubschemas)
-        fail_keyword("allOf", node.all_of_pointer,
+      if (!node.combinator_pointer.empty() && in_place_size(node, sizes) > kMaxInPlaceSubschemas) {
+        const std::string &at = node.combinator_pointer;
+        fail_keyword(std::string_view(at).substr(at.rfind('/') + 1), at,
                      "applies more than " + std::to_string(kMaxInPlaceSubschemas) +
                          " subschemas to one value (through $ref)");
+      }
   }
 
   /// The number kMaxInPlaceSubschemas bounds, for `node`, or one more than
@@ -440,8 +498,9 @@ private:
     std::size_t size = 1;
     if (node.ref != nullptr)
       size += in_place_size(*node.ref, sizes);
-    for (const Node *branch : node.all_of)
-      size += in_place_size(*branch, sizes);
+    for (const auto *branches : {&node.all_of, &node.any_of, &node.one_of})
+      for (const Node *branch : *branches)
+        size += in_place_size(*branch, sizes);
     size = std::min(size, kMaxInPlaceSubschemas + 1);
     sizes.emplace(&node, size);
     return size;
@@ -455,11 +514,17 @@ private:
         continue;
       for_each_in_place(node, [&node](const Node &link) {
         node.write_only = node.write_only || link.write_only;
-        node.chain_rejects_everything = node.chain_rejects_everything || link.rejects_everything;
         node.chain_properties.insert(link.properties.begin(), link.properties.end());
         if (node.chain_items == nullptr)
           node.chain_items = link.items;
       });
+      for_each_in_place(
+          node,
+          [&node](const Node &link) {
+            node.chain_rejects_everything =
+                node.chain_rejects_everything || link.rejects_everything;
+          },
+          Links::kConjunctive);
     }
   }
 
@@ -468,7 +533,8 @@ private:
 };
 
 /// `schema` without the server-side `x-` keywords, at every depth (through
-/// properties, $defs, items and allOf: the keywords that hold schemas here).
+/// properties, $defs, items, allOf, anyOf and oneOf: the keywords that hold
+/// schemas here).
 json without_extensions(const json &schema) {
   if (!schema.is_object())
     return schema;
@@ -477,7 +543,7 @@ json without_extensions(const json &schema) {
     const std::string &keyword = it.key();
     if (keyword.starts_with("x-"))
       continue;
-    if (keyword == "allOf") {
+    if (keyword == "allOf" || keyword == "anyOf" || keyword == "oneOf") {
       json branches = json::array();
       for (const json &branch : *it)
         branches.push_back(without_extensions(branch));

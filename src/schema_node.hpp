@@ -55,7 +55,8 @@ constexpr std::array<TypeName, 7> kTypeNames{{
     {"array", kArray, "an array"},
 }};
 
-enum class Format { kNone, kUuid, kDateTime };
+/// The formats validation asserts; the annotation-only ones compile to kNone.
+enum class Format { kNone, kUuid, kDateTime, kDate };
 
 /// `value` as compact JSON text, invalid UTF-8 replaced: how messages quote.
 inline std::string dump(const json &value) {
@@ -75,7 +76,13 @@ struct Schema::Node {
   std::string ref_pointer; ///< where the $ref is, for the cycle check's message
   /// `allOf`: subschemas that apply to the same instance, as `ref` does.
   std::vector<const Node *> all_of;
-  std::string all_of_pointer; ///< where the allOf is, for the size check's message
+  /// `anyOf` and `oneOf`: alternatives for the same instance, of which at
+  /// least one (anyOf) or exactly one (oneOf) must hold.
+  std::vector<const Node *> any_of;
+  std::vector<const Node *> one_of;
+  /// Where the node's first combinator (allOf, anyOf, oneOf) is, for the
+  /// size check's message.
+  std::string combinator_pointer;
 
   unsigned types = 0; ///< 0: any type
   std::string type_message;
@@ -100,20 +107,34 @@ struct Schema::Node {
   std::string not_allowed_message;
   std::optional<std::size_t> min_properties;
 
-  const Node *items = nullptr;
+  /// minimum, maximum, exclusiveMinimum, exclusiveMaximum: numbers as the
+  /// document gives them (integers stay exact past 2^53).
+  std::optional<nlohmann::json> minimum;
+  std::optional<nlohmann::json> maximum;
+  std::optional<nlohmann::json> exclusive_minimum;
+  std::optional<nlohmann::json> exclusive_maximum;
 
-  /// With a $ref or allOf (in_place()): the properties declared here and in
-  /// every subschema that applies in place, at any depth (the first
-  /// declaration of a name wins, in the order: here, the $ref, the allOf
-  /// branches), the first `items` in that order, and whether one of them is
-  /// the schema `false`, merged once at compile time for project(). Without
-  /// one, project() reads `properties`, `items` and `rejects_everything`.
+  const Node *items = nullptr;
+  std::optional<std::size_t> min_items;
+  std::optional<std::size_t> max_items;
+
+  /// With a $ref or a combinator (in_place()): the properties declared here
+  /// and in every subschema that applies in place, at any depth (the first
+  /// declaration of a name wins, in the order: here, the $ref, the allOf,
+  /// anyOf and oneOf branches), the first `items` in that order, and whether
+  /// the node or one reached through $ref and allOf only is the schema
+  /// `false`, merged once at compile time for project(). An anyOf or oneOf
+  /// branch adds what it declares whether or not the instance matches it, so
+  /// project() keeps what any alternative promises. Without one, project()
+  /// reads `properties`, `items` and `rejects_everything`.
   std::map<std::string, const Node *, std::less<>> chain_properties;
   const Node *chain_items = nullptr;
   bool chain_rejects_everything = false;
 
   /// Whether other subschemas apply to the same instance as this one.
-  bool in_place() const { return ref != nullptr || !all_of.empty(); }
+  bool in_place() const {
+    return ref != nullptr || !all_of.empty() || !any_of.empty() || !one_of.empty();
+  }
 };
 
 } // namespace qovery_mcp

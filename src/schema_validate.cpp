@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <utility>
 
 namespace qovery_mcp {
@@ -113,17 +114,23 @@ int days_in_month(int year, int month) {
   return month == 2 && leap ? 29 : kDays[static_cast<std::size_t>(month - 1)];
 }
 
+/// Whether `text` starts with an RFC 3339 section 5.6 `full-date`: 2026-11-26.
+bool starts_with_full_date(std::string_view text) {
+  int year = 0, month = 0, day = 0;
+  return digits(text, 0, 4, year) && text.size() >= 10 && text[4] == '-' &&
+         digits(text, 5, 2, month) && text[7] == '-' && digits(text, 8, 2, day) && month >= 1 &&
+         month <= 12 && day >= 1 && day <= days_in_month(year, month);
+}
+
 /// RFC 3339 section 5.6 `date-time`: 2026-11-26T22:40:00Z, with optional
 /// fractional seconds and a Z or +hh:mm/-hh:mm offset.
 bool is_date_time(std::string_view text) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
-      !digits(text, 5, 2, month) || text[7] != '-' || !digits(text, 8, 2, day) ||
-      (text[10] != 'T' && text[10] != 't') || !digits(text, 11, 2, hour) || text[13] != ':' ||
-      !digits(text, 14, 2, minute) || text[16] != ':' || !digits(text, 17, 2, second))
+  int hour = 0, minute = 0, second = 0;
+  if (!starts_with_full_date(text) || text.size() < 20 || (text[10] != 'T' && text[10] != 't') ||
+      !digits(text, 11, 2, hour) || text[13] != ':' || !digits(text, 14, 2, minute) ||
+      text[16] != ':' || !digits(text, 17, 2, second))
     return false;
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
-      minute > 59 || second > 60)
+  if (hour > 23 || minute > 59 || second > 60)
     return false;
   std::size_t position = 19;
   if (text[position] == '.') {
@@ -161,6 +168,8 @@ std::optional<ValidationError> check_string(const Node &node, const std::string 
     return fail(path, "must be a UUID" + got_string(text, hidden));
   if (node.format == Format::kDateTime && !is_date_time(text))
     return fail(path, "must be an RFC 3339 date-time" + got_string(text, hidden));
+  if (node.format == Format::kDate && (text.size() != 10 || !starts_with_full_date(text)))
+    return fail(path, "must be an RFC 3339 full-date (YYYY-MM-DD)" + got_string(text, hidden));
   if (node.pattern && !std::regex_search(text, *node.pattern))
     return fail(path, node.pattern_rule + got_string(text, hidden));
   if (!node.forbidden_prefix.empty() && text.starts_with(node.forbidden_prefix))
@@ -194,8 +203,49 @@ std::optional<ValidationError> check_object(const Node &node, const json &instan
   return std::nullopt;
 }
 
+/// -1, 0 or 1 as `x` is less than, equal to or greater than `y`.
+template <typename T> int three_way(T x, T y) { return x < y ? -1 : x > y ? 1 : 0; }
+
+/// How `a` compares with `b` (three_way): exactly when both are integers
+/// (64-bit, signed or not), else as doubles.
+int compare_numbers(const json &a, const json &b) {
+  if (a.is_number_float() || b.is_number_float())
+    return three_way(a.get<double>(), b.get<double>());
+  if (a.is_number_unsigned() && b.is_number_unsigned())
+    return three_way(a.get<std::uint64_t>(), b.get<std::uint64_t>());
+  // At least one is signed: a negative one is below every unsigned one, and a
+  // non-negative one compares as unsigned.
+  if (a.is_number_unsigned() || b.is_number_unsigned()) {
+    const json &signed_one = a.is_number_unsigned() ? b : a;
+    if (signed_one.get<std::int64_t>() < 0)
+      return a.is_number_unsigned() ? 1 : -1;
+    return three_way(a.get<std::uint64_t>(), b.get<std::uint64_t>());
+  }
+  return three_way(a.get<std::int64_t>(), b.get<std::int64_t>());
+}
+
+std::optional<ValidationError> check_number(const Node &node, const json &instance,
+                                            const PathFrame *path, bool hidden) {
+  const std::string got = hidden ? "" : ", got " + dump(instance);
+  if (node.minimum && compare_numbers(instance, *node.minimum) < 0)
+    return fail(path, "must be at least " + dump(*node.minimum) + got);
+  if (node.maximum && compare_numbers(instance, *node.maximum) > 0)
+    return fail(path, "must be at most " + dump(*node.maximum) + got);
+  if (node.exclusive_minimum && compare_numbers(instance, *node.exclusive_minimum) <= 0)
+    return fail(path, "must be greater than " + dump(*node.exclusive_minimum) + got);
+  if (node.exclusive_maximum && compare_numbers(instance, *node.exclusive_maximum) >= 0)
+    return fail(path, "must be less than " + dump(*node.exclusive_maximum) + got);
+  return std::nullopt;
+}
+
 std::optional<ValidationError> check_array(const Node &node, const json &instance,
                                            const PathFrame *path, bool hidden) {
+  if (node.min_items && instance.size() < *node.min_items)
+    return fail(path, "must have at least " + plural(*node.min_items, "item", "items") + ", got " +
+                          std::to_string(instance.size()));
+  if (node.max_items && instance.size() > *node.max_items)
+    return fail(path, "must have at most " + plural(*node.max_items, "item", "items") + ", got " +
+                          std::to_string(instance.size()));
   if (!node.items)
     return std::nullopt;
   for (std::size_t i = 0; i < instance.size(); ++i) {
@@ -203,6 +253,41 @@ std::optional<ValidationError> check_array(const Node &node, const json &instanc
     if (auto error = check(*node.items, instance[i], &element, hidden))
       return error;
   }
+  return std::nullopt;
+}
+
+/// anyOf (`exactly_one` false) or oneOf: nullopt when at least one, or
+/// exactly one, of `branches` holds. Otherwise the error names how many
+/// alternatives there are and, when none holds, why the first one fails.
+std::optional<ValidationError> check_alternatives(const std::vector<const Node *> &branches,
+                                                  bool exactly_one, const json &instance,
+                                                  const PathFrame *path, bool hidden) {
+  const std::string alternatives =
+      "must match " + std::string(exactly_one ? "exactly" : "at least") + " one of its " +
+      std::to_string(branches.size()) + " alternatives";
+  std::optional<ValidationError> first_error;
+  std::vector<std::size_t> matches;
+  for (std::size_t i = 0; i < branches.size(); ++i) {
+    auto error = check(*branches[i], instance, path, hidden);
+    if (!error) {
+      matches.push_back(i + 1);
+      if (!exactly_one || matches.size() == 2)
+        break;
+    } else if (!first_error) {
+      first_error = std::move(error);
+    }
+  }
+  if (matches.empty()) {
+    const std::string here = render_path(path);
+    const std::string where =
+        first_error->path == here
+            ? ""
+            : first_error->path.substr(here.empty() ? 0 : here.size() + 1) + " ";
+    return fail(path, alternatives + " (the first: " + where + first_error->message + ")");
+  }
+  if (matches.size() > 1)
+    return fail(path, alternatives + ", but matches alternatives " + std::to_string(matches[0]) +
+                          " and " + std::to_string(matches[1]));
   return std::nullopt;
 }
 
@@ -218,6 +303,12 @@ std::optional<ValidationError> check(const Node &node, const json &instance, con
   for (const Node *branch : node.all_of)
     if (auto error = check(*branch, instance, path, hidden))
       return error;
+  if (!node.any_of.empty())
+    if (auto error = check_alternatives(node.any_of, false, instance, path, hidden))
+      return error;
+  if (!node.one_of.empty())
+    if (auto error = check_alternatives(node.one_of, true, instance, path, hidden))
+      return error;
   if (node.types && !(node.types & type_bits(instance)))
     return fail(path, type_mismatch(node, instance, hidden));
   if (!node.enum_values.empty() && std::find(node.enum_values.begin(), node.enum_values.end(),
@@ -231,6 +322,8 @@ std::optional<ValidationError> check(const Node &node, const json &instance, con
     return check_object(node, instance, path, hidden);
   if (instance.is_array())
     return check_array(node, instance, path, hidden);
+  if (instance.is_number())
+    return check_number(node, instance, path, hidden);
   return std::nullopt;
 }
 

@@ -17,7 +17,7 @@ struct ValidationError {
   std::string path;
   /// What was wrong, without the path, lower-case: "must be a UUID, got \"abc\"".
   /// Never quotes the instance when its schema, or one that applies to it in
-  /// place ($ref, allOf), says `"writeOnly": true`, nor any string longer than
+  /// place ($ref, allOf, anyOf, oneOf), says `"writeOnly": true`, nor any string longer than
   /// 64 characters.
   std::string message;
 };
@@ -27,15 +27,21 @@ struct ValidationError {
 ///
 /// Supported keywords: type (a name or a list, so "null" makes a field
 /// nullable), properties, required, additionalProperties (boolean), items
-/// (one schema), enum, const, minLength, maxLength (in Unicode code points),
-/// pattern (ECMAScript), format "uuid" and "date-time", minProperties, $ref to
-/// "#/$defs/<name>" (its siblings apply too, as in 2020-12), allOf (the error
-/// is the first failing branch's), and the annotations title, description,
-/// default, examples, readOnly, writeOnly, $schema, $id, $comment (ignored).
-/// These are what schemas derived from Qovery's OpenAPI for the job-secret
-/// operations use. Any other keyword is refused at compile time, so a schema
-/// never silently means less than it says. The official JSON-Schema-Test-Suite
-/// (draft 7 files) checks each of them (tests/unit/schema_suite_test.cpp).
+/// (one schema), minItems, maxItems, enum, const, minLength, maxLength (in
+/// Unicode code points), pattern (ECMAScript), minimum, maximum,
+/// exclusiveMinimum, exclusiveMaximum (integers compared exactly, other
+/// numbers as doubles), minProperties, $ref to "#/$defs/<name>" (its siblings
+/// apply too, as in 2020-12), allOf (the error is the first failing
+/// branch's), anyOf and oneOf (the error names the number of alternatives and
+/// why the first fails, or which two match), format "uuid", "date-time" and
+/// "date" (asserted: RFC 4122's text form, RFC 3339's date-time and
+/// full-date), format "email", "uri", "binary", "int32" and "int64"
+/// (annotations only, as 2020-12 makes every format by default: JSON Schema
+/// Validation, 7.2.1), and the annotations title, description, default,
+/// examples, readOnly, writeOnly, deprecated, $schema, $id, $comment
+/// (ignored). These are what schemas derived from Qovery's OpenAPI use. Any other keyword is
+/// refused at compile time, so a schema never silently means less than it says. The official
+/// JSON-Schema-Test-Suite (draft 7 files) checks each of them (tests/unit/schema_suite_test.cpp).
 ///
 /// Three server-side keywords (an `x-` prefix, as OpenAPI names extensions)
 /// let a schema stay inside what every model vendor accepts (see
@@ -62,7 +68,8 @@ public:
   std::optional<ValidationError> validate(const nlohmann::json &instance) const;
 
   /// `instance` projected onto the schema: every object member it does not
-  /// declare under `properties` (here, through `items`, `$ref` and `allOf`) is removed
+  /// declare under `properties` (here, through `items`, `$ref`, `allOf`, and
+  /// any `anyOf` or `oneOf` alternative, matched or not) is removed
   /// at any depth, whatever `additionalProperties` says, and so is a member
   /// declared with the schema `false`; scalars are kept as they are. This is
   /// how an answer never passes a member the output schema does not promise

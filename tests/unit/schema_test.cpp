@@ -541,6 +541,141 @@ TEST_CASE("Schema: allOf applies every branch, and reports the first failing one
   require_valid(compile({{"allOf", {true, json::object()}}}), 1);
 }
 
+TEST_CASE("Schema: minimum, maximum and their exclusive forms", "[schema]") {
+  const Schema port =
+      compile(json::parse(R"({"type": "integer", "minimum": 1, "maximum": 65535})"));
+  require_valid(port, 1);
+  require_valid(port, 65535);
+  require_error(port, 0, "", "must be at least 1, got 0");
+  require_error(port, -3, "", "must be at least 1, got -3");
+  require_error(port, 65536, "", "must be at most 65535, got 65536");
+  const Schema ratio = compile(json::parse(R"({"exclusiveMinimum": 0, "exclusiveMaximum": 1.5})"));
+  require_valid(ratio, 0.25);
+  require_valid(ratio, 1);
+  require_error(ratio, 0, "", "must be greater than 0, got 0");
+  require_error(ratio, -0.5, "", "must be greater than 0, got -0.5");
+  require_error(ratio, 1.5, "", "must be less than 1.5, got 1.5");
+  require_valid(ratio, "not a number"); // bounds apply to numbers only
+  // Integers compare exactly past 2^53, across signed and unsigned.
+  const Schema big = compile({{"maximum", std::uint64_t{18446744073709551614U}}});
+  require_valid(big, std::uint64_t{18446744073709551614U});
+  require_error(big, std::uint64_t{18446744073709551615U}, "",
+                "must be at most 18446744073709551614, got 18446744073709551615");
+  require_valid(big, std::int64_t{-9223372036854775807});
+  const Schema negative = compile({{"minimum", std::int64_t{-2}}});
+  require_valid(negative, std::uint64_t{18446744073709551615U});
+  require_error(negative, std::int64_t{-3}, "", "must be at least -2, got -3");
+  const Schema exact = compile({{"maximum", std::int64_t{9007199254740993}}}); // 2^53 + 1
+  require_valid(exact, std::int64_t{9007199254740993});
+  require_error(exact, std::int64_t{9007199254740994}, "",
+                "must be at most 9007199254740993, got 9007199254740994");
+  // A write-only number is not quoted.
+  require_error(compile(json::parse(R"({"writeOnly": true, "maximum": 10})")), 4242, "",
+                "must be at most 10");
+}
+
+TEST_CASE("Schema: minItems and maxItems", "[schema]") {
+  const Schema schema = compile(json::parse(R"({"minItems": 1, "maxItems": 2})"));
+  require_valid(schema, {1});
+  require_valid(schema, {1, 2});
+  require_error(schema, json::array(), "", "must have at least 1 item, got 0");
+  require_error(schema, {1, 2, 3}, "", "must have at most 2 items, got 3");
+  require_valid(schema, "abc");
+}
+
+TEST_CASE("Schema: anyOf and oneOf say how many alternatives and why", "[schema]") {
+  // As Qovery's OpenAPI writes a choice of shapes (a oneOf of objects).
+  const Schema storage = compile(json::parse(R"({
+    "type": "object", "properties": {"storage": {"oneOf": [
+      {"type": "object", "required": ["size"], "properties": {"size": {"type": "integer", "minimum": 1}}},
+      {"type": "object", "required": ["volume_id"], "properties": {"volume_id": {"format": "uuid"}}}
+    ]}}
+  })"));
+  require_valid(storage, {{"storage", {{"size", 4}}}});
+  require_valid(storage, {{"storage", {{"volume_id", kJobId}}}});
+  require_error(storage, {{"storage", {{"size", 0}}}}, "storage",
+                "must match exactly one of its 2 alternatives (the first: size must be at least "
+                "1, got 0)");
+  require_error(storage, {{"storage", "big"}}, "storage",
+                "must match exactly one of its 2 alternatives (the first: must be an object, got "
+                "string)");
+  require_error(storage, {{"storage", {{"size", 4}, {"volume_id", kJobId}}}}, "storage",
+                "must match exactly one of its 2 alternatives, but matches alternatives 1 and 2");
+
+  const Schema either = compile(
+      json::parse(R"({"anyOf": [{"type": "integer"}, {"type": "string", "format": "uuid"}]})"));
+  require_valid(either, 3);
+  require_valid(either, kJobId);
+  require_error(either, 2.5, "",
+                "must match at least one of its 2 alternatives (the first: must be an integer, "
+                "got 2.5)");
+  require_error(either, "abc", "",
+                "must match at least one of its 2 alternatives (the first: must be an integer, "
+                "got string)");
+  require_valid(compile(json::parse(R"({"anyOf": [true, true]})")), 1); // several may match
+
+  // Beside other keywords: both apply. Nested inside a property path.
+  const Schema beside =
+      compile(json::parse(R"({"type": "string", "anyOf": [{"maxLength": 2}, {"minLength": 4}]})"));
+  require_valid(beside, "ab");
+  require_error(beside, 3, "", "must be a string, got number");
+  require_error(beside, "abc", "",
+                "must match at least one of its 2 alternatives (the first: must "
+                "be at most 2 characters, got 3)");
+}
+
+TEST_CASE("Schema: anyOf and oneOf never quote a write-only value", "[schema]") {
+  const Schema schema = compile(json::parse(R"({
+    "properties": {
+      "inside": {"oneOf": [{"type": "string", "writeOnly": true, "format": "uuid"}, {"type": "integer"}]},
+      "beside": {"writeOnly": true, "anyOf": [{"format": "uuid"}, {"type": "integer"}]}
+    }
+  })"));
+  for (const char *member : {"inside", "beside"}) {
+    const auto error = schema.validate({{member, "hunter2-hunter2"}});
+    REQUIRE(error);
+    CHECK(error->message.find("hunter2") == std::string::npos);
+  }
+}
+
+TEST_CASE("Schema: anyOf and oneOf count toward the in-place bound and the cycle check",
+          "[schema]") {
+  const auto doubling = [](const char *keyword, int definitions) {
+    json document = {{"$ref", "#/$defs/d0"}, {"$defs", json::object()}};
+    for (int i = 0; i + 1 < definitions; ++i) {
+      const json next = {{"$ref", "#/$defs/d" + std::to_string(i + 1)}};
+      document["$defs"]["d" + std::to_string(i)] = {{keyword, {next, next}}};
+    }
+    document["$defs"]["d" + std::to_string(definitions - 1)] = {{"type", "integer"}};
+    return document;
+  };
+  for (const char *keyword : {"anyOf", "oneOf"}) {
+    INFO(keyword);
+    CHECK(compile_error(doubling(keyword, 9)) ==
+          "keyword \"" + std::string(keyword) + "\" at /$defs/d0/" + keyword +
+              ": applies more than 1000 subschemas to one value (through $ref)");
+    compile(doubling(keyword, 8));
+  }
+  CHECK(compile_error(json::parse(R"({"$defs": {"S": {"oneOf": [{"$ref": "#/$defs/S"}]}}})")) ==
+        "keyword \"$ref\" at /$defs/S/oneOf/0/$ref: closes a cycle of $refs back to \"#/$defs/S\"");
+}
+
+TEST_CASE("Schema: date format; email, uri, binary, int32, int64 are annotations", "[schema]") {
+  const Schema date = compile({{"format", "date"}});
+  require_valid(date, "2024-02-29");
+  require_error(date, "2023-02-29", "",
+                "must be an RFC 3339 full-date (YYYY-MM-DD), got \"2023-02-29\"");
+  require_error(date, "2024-02-29T00:00:00Z", "",
+                "must be an RFC 3339 full-date (YYYY-MM-DD), got \"2024-02-29T00:00:00Z\"");
+  require_error(date, "24-2-9", "", "must be an RFC 3339 full-date (YYYY-MM-DD), got \"24-2-9\"");
+  for (const char *annotation : {"email", "uri", "binary", "int32", "int64"}) {
+    INFO(annotation);
+    const Schema schema = compile({{"format", annotation}, {"deprecated", true}});
+    require_valid(schema, "not checked");
+    CHECK(schema.document().at("format") == annotation); // listed for the model
+  }
+}
+
 TEST_CASE("Schema: Qovery's SecretResponseList, as its OpenAPI writes it, validates and projects",
           "[schema]") {
   // qovery-openapi.yaml's components for GET /job/{jobId}/secret, in JSON
@@ -625,8 +760,8 @@ TEST_CASE("Schema: allOf is well-formed and cannot close a cycle", "[schema]") {
         "keyword \"allOf\" at /allOf: must be a non-empty array of schemas");
   CHECK(compile_error({{"allOf", {json::object(), 1}}}) ==
         "schema at /allOf/1 must be an object or a boolean");
-  CHECK(compile_error({{"allOf", {{{"minimum", 1}}}}}) ==
-        "unsupported keyword \"minimum\" at /allOf/0/minimum");
+  CHECK(compile_error({{"allOf", {{{"multipleOf", 1}}}}}) ==
+        "unsupported keyword \"multipleOf\" at /allOf/0/multipleOf");
   CHECK(compile_error(json::parse(R"({"$ref": "#/$defs/A", "$defs": {
           "A": {"allOf": [{"type": "object"}, {"$ref": "#/$defs/B"}]},
           "B": {"allOf": [{"$ref": "#/$defs/A"}]}}})")) ==
@@ -673,12 +808,14 @@ TEST_CASE("Schema: unsupported keywords are refused with their location", "[sche
   CHECK(compile_error(json::parse(R"({"properties": {"body": {"properties": {"key": {
           "type": "string", "nullable": true}}}}})")) ==
         "unsupported keyword \"nullable\" at /properties/body/properties/key/nullable");
-  CHECK(compile_error(json::parse(R"({"items": {"minimum": 1}})")) ==
-        "unsupported keyword \"minimum\" at /items/minimum");
-  CHECK(compile_error(json::parse(R"({"properties": {"a/b": {"oneOf": []}}})")) ==
-        "unsupported keyword \"oneOf\" at /properties/a~1b/oneOf");
-  CHECK(compile_error(json::parse(R"({"$defs": {"S": {"anyOf": []}}})")) ==
-        "unsupported keyword \"anyOf\" at /$defs/S/anyOf");
+  CHECK(compile_error(json::parse(R"({"items": {"multipleOf": 1}})")) ==
+        "unsupported keyword \"multipleOf\" at /items/multipleOf");
+  CHECK(compile_error(json::parse(R"({"properties": {"a/b": {"uniqueItems": true}}})")) ==
+        "unsupported keyword \"uniqueItems\" at /properties/a~1b/uniqueItems");
+  CHECK(compile_error(json::parse(R"({"$defs": {"S": {"discriminator": {}}}})")) ==
+        "unsupported keyword \"discriminator\" at /$defs/S/discriminator");
+  CHECK(compile_error(json::parse(R"({"oneOf": [{"maxProperties": 1}]})")) ==
+        "unsupported keyword \"maxProperties\" at /oneOf/0/maxProperties");
 }
 
 TEST_CASE("Schema: malformed keywords are refused", "[schema]") {
@@ -691,8 +828,18 @@ TEST_CASE("Schema: malformed keywords are refused", "[schema]") {
         "keyword \"maxLength\" at /maxLength: must be a non-negative integer");
   CHECK(compile_error({{"minProperties", 1.5}}) ==
         "keyword \"minProperties\" at /minProperties: must be a non-negative integer");
-  CHECK(compile_error({{"format", "email"}}) ==
-        "keyword \"format\" at /format: unsupported format \"email\" (supported: uuid, date-time)");
+  CHECK(compile_error({{"format", "hostname"}}) ==
+        "keyword \"format\" at /format: unsupported format \"hostname\" (asserted: uuid, "
+        "date-time, date; annotations only: email, uri, binary, int32, int64)");
+  CHECK(compile_error({{"minimum", "1"}}) == "keyword \"minimum\" at /minimum: must be a number");
+  CHECK(compile_error({{"exclusiveMaximum", true}}) ==
+        "keyword \"exclusiveMaximum\" at /exclusiveMaximum: must be a number");
+  CHECK(compile_error({{"minItems", -1}}) ==
+        "keyword \"minItems\" at /minItems: must be a non-negative integer");
+  CHECK(compile_error({{"oneOf", json::array()}}) ==
+        "keyword \"oneOf\" at /oneOf: must be a non-empty array of schemas");
+  CHECK(compile_error({{"anyOf", {{"type", "string"}}}}) ==
+        "keyword \"anyOf\" at /anyOf: must be a non-empty array of schemas");
   CHECK(compile_error({{"properties", json::array()}}) ==
         "keyword \"properties\" at /properties: must be an object");
   CHECK(compile_error({{"properties", {{"a", 5}}}}) ==
@@ -1051,6 +1198,22 @@ TEST_CASE("Schema: project follows allOf, as Qovery's Secret needs", "[schema]")
   const Schema none = compile(json::parse(R"({"properties": {"list": {"allOf": [
     {"items": {"allOf": [true, false]}}]}}})"));
   CHECK(none.project({{"list", {1, 2}}}) == json{{"list", json::array()}});
+}
+
+TEST_CASE("Schema: project keeps what any anyOf or oneOf alternative declares", "[schema]") {
+  const Schema schema = compile(json::parse(R"({
+    "type": "object", "properties": {"storage": {"oneOf": [
+      {"properties": {"size": {"type": "integer"}}},
+      {"anyOf": [{"properties": {"volume_id": {}, "token": false}}]}
+    ]}}
+  })"));
+  CHECK(schema.project(
+            json::parse(R"({"storage": {"size": 1, "volume_id": "v", "token": "t", "x": 2}})")) ==
+        json::parse(R"({"storage": {"size": 1, "volume_id": "v"}})"));
+  // A `false` alternative rejects nothing by itself, unlike a `false` in allOf.
+  const Schema alternatives =
+      compile(json::parse(R"({"properties": {"a": {"anyOf": [false, {}]}}})"));
+  CHECK(alternatives.project({{"a", 1}}) == json{{"a", 1}});
 }
 
 TEST_CASE("Schema: project onto every output schema drops values and undeclared members",
