@@ -16,16 +16,37 @@ using Pointer = json::json_pointer;
 /// conversion writes goes through this list, and a keyword of the OpenAPI
 /// that maps to none listed is left out, so that the derived schema always
 /// compiles (Schema::compile refuses what it does not know). Add a keyword
-/// here when the validator learns it (minimum, maximum, exclusiveMinimum,
-/// exclusiveMaximum, oneOf, anyOf, minItems, maxItems... are converted, and
-/// left out until then).
-constexpr std::array<std::string_view, 17> kKeptKeywords{
-    "type",      "x-nullable",   "properties", "required", "additionalProperties",
-    "items",     "allOf",        "$ref",       "$defs",    "enum",
-    "format",    "minLength",    "maxLength",  "default",  "description",
-    "writeOnly", "minProperties"};
-/// The values of `format` the validator checks; any other format is left out.
-constexpr std::array<std::string_view, 2> kKeptFormats{"uuid", "date-time"};
+/// here when the validator learns it (uniqueItems and multipleOf are
+/// converted, and left out until then).
+constexpr std::array<std::string_view, 25> kKeptKeywords{"type",
+                                                         "x-nullable",
+                                                         "properties",
+                                                         "required",
+                                                         "additionalProperties",
+                                                         "items",
+                                                         "allOf",
+                                                         "anyOf",
+                                                         "oneOf",
+                                                         "$ref",
+                                                         "$defs",
+                                                         "enum",
+                                                         "format",
+                                                         "minLength",
+                                                         "maxLength",
+                                                         "minimum",
+                                                         "maximum",
+                                                         "exclusiveMinimum",
+                                                         "exclusiveMaximum",
+                                                         "minItems",
+                                                         "maxItems",
+                                                         "minProperties",
+                                                         "default",
+                                                         "description",
+                                                         "writeOnly"};
+/// The values of `format` the validator accepts (uuid, date-time and date
+/// checked, the others annotations); any other format is left out.
+constexpr std::array<std::string_view, 8> kKeptFormats{"uuid", "date-time", "date",  "email",
+                                                       "uri",  "binary",    "int32", "int64"};
 /// Keywords copied as they are when kept.
 constexpr std::array<std::string_view, 8> kCopied{"minLength",  "maxLength", "minProperties",
                                                   "minItems",   "maxItems",  "uniqueItems",
@@ -308,6 +329,10 @@ public:
       json converted = json::array();
       for (std::size_t i = 0; i < branches->size(); ++i)
         converted.push_back(convert(branches->at(i), where / keyword / i, false));
+      // An output's alternatives without a type of their own: null is one more.
+      if (form_ == Form::kOutput && (nullable || may_be_null) && !schema.contains("type") &&
+          std::string_view(keyword) != "allOf")
+        converted.push_back({{"type", "null"}});
       emit(out, keyword, std::move(converted));
     }
     if (form_ == Form::kInput && flag(schema, "writeOnly", where))

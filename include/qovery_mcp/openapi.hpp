@@ -64,7 +64,9 @@ struct OpenApiOperation {
 /// - the keywords Schema::compile does not accept are left out (one list in
 ///   openapi.cpp): `example`, `x-*` extensions, `discriminator`, `title`
 ///   (Qovery's are class names), `pattern` (the validator wants an
-///   `x-pattern-rule` beside it), formats other than uuid and date-time;
+///   `x-pattern-rule` beside it), `uniqueItems`, formats the validator does
+///   not know ("UUID", "cron", "duration"...); OpenAPI 3.0's boolean
+///   exclusiveMinimum/exclusiveMaximum become 2020-12's numbers;
 ///   `deprecated: true` starts the description with "Deprecated.";
 /// - an input leaves out the properties marked `readOnly`, keeps enums,
 ///   closes every object that declares properties (`additionalProperties:
