@@ -81,8 +81,9 @@ struct OpenApiOperation {
 ///   against the outputSchema.
 class OpenApi {
 public:
-  /// Reads `text`, named `file` in every error message. Fails when it is not
-  /// YAML, not an OpenAPI 3.x document, or has no `paths` object.
+  /// Reads `text`, named `file` in every error message: JSON when it starts
+  /// with '{' (read many times faster), else YAML. Fails when it is neither,
+  /// not an OpenAPI 3.x document, or has no `paths` object.
   static Result<OpenApi> parse(std::string_view text, std::string file);
 
   /// The file name given to parse.

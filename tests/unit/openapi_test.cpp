@@ -236,6 +236,52 @@ TEST_CASE("OpenAPI: the answer becomes a lenient output schema", "[openapi]") {
   CHECK(output["$schema"] == kJsonSchemaDialect);
 }
 
+TEST_CASE("OpenAPI: a JSON document reads as its YAML form does", "[openapi]") {
+  Result<Capability> capability = parse_capability(example_capability(R"(    - name: a
+      path: /a/{id}
+      operations:
+      - name: geta
+        method: GET
+)",
+                                                                      R"(  - type: mcp
+    tools:
+    - name: get-a
+      description: Get an a
+      call: api.geta
+)"));
+  REQUIRE(capability);
+  Result<OpenApi> yaml = OpenApi::parse(R"(openapi: 3.0.3
+paths:
+  /a/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: integer, minimum: 1}}]
+      responses:
+        '200':
+          content:
+            application/json:
+              schema: {type: object, properties: {n: {type: number, nullable: true}, s: {enum: [x, 'y', 1]}}}
+)",
+                                        "a.yaml");
+  Result<OpenApi> json_form = OpenApi::parse(R"( {"openapi": "3.0.3", "paths": {"/a/{id}": {"get": {
+    "parameters": [{"name": "id", "in": "path", "required": true,
+                    "schema": {"type": "integer", "minimum": 1}}],
+    "responses": {"200": {"content": {"application/json": {"schema": {"type": "object",
+      "properties": {"n": {"type": "number", "nullable": true}, "s": {"enum": ["x", "y", 1]}}}}}}}}}}})",
+                                             "a.json");
+  REQUIRE(yaml);
+  REQUIRE(json_form);
+  const ToolSpec &tool = capability->tools.at(0);
+  Result<ToolSchemas> from_yaml = derive_tool_schemas(capability.value(), tool, &yaml.value());
+  Result<ToolSchemas> from_json = derive_tool_schemas(capability.value(), tool, &json_form.value());
+  REQUIRE(from_yaml);
+  REQUIRE(from_json);
+  CHECK(from_yaml->input == from_json->input);
+  CHECK(from_yaml->output == from_json->output);
+  CHECK(from_yaml->input["properties"]["id"]["minimum"] == 1);
+  CHECK(from_yaml->output.value()["properties"]["s"]["description"] ==
+        "Known values: x, y, 1; example.test may add others.");
+}
+
 TEST_CASE("OpenAPI: parameters refine the arguments", "[openapi]") {
   Fixture f;
   const json input = f.derived("get-thing").input;
@@ -304,6 +350,7 @@ TEST_CASE("OpenAPI: a malformed document names the file and what is wrong", "[op
   CHECK(error_of("swagger: '2.0'\npaths: {}\n") ==
         "bad.yaml: not an OpenAPI 3 document (no \"openapi: 3.x\" at the top)");
   CHECK(error_of("openapi: 3.0.0\n") == "bad.yaml: no \"paths\" mapping");
+  CHECK(error_of(" {\"openapi\": \"3.0.0\", \"paths\": {}").starts_with("bad.yaml: not JSON: "));
 
   // A reference that goes nowhere, found when the operation is read.
   Fixture f;

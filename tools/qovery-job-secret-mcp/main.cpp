@@ -722,8 +722,8 @@ int main(int argc, char **argv) {
                  "OpenAPI 3.0 document (YAML or JSON) of the API a --capability consumes: each "
                  "tool's operation found in it (same method and path) gets its parameters' "
                  "types, enums and descriptions, its request body's schema and its answer's "
-                 "schema as outputSchema; read at start (Qovery's whole OpenAPI takes about a "
-                 "second)")
+                 "schema as outputSchema; read at start (Qovery's whole OpenAPI: about 0.4 s as "
+                 "YAML, 0.07 s as JSON)")
       ->envname("QOVERY_MCP_OPENAPI")
       ->check(CLI::ExistingFile);
   app.add_option("--log-level", options.log_level,
