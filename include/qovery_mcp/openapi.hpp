@@ -62,7 +62,7 @@ struct OpenApiOperation {
 ///   followed too; a definition that refers back to itself inside an input
 ///   becomes `{}`;
 /// - the keywords Schema::compile does not accept are left out (one list in
-///   openapi.cpp): `example`, `x-*` extensions, `discriminator`, `title`
+///   src/openapi_schema.cpp): `example`, `x-*` extensions, `discriminator`, `title`
 ///   (Qovery's are class names), `pattern` (the validator wants an
 ///   `x-pattern-rule` beside it), `uniqueItems`, formats the validator does
 ///   not know ("UUID", "cron", "duration"...); OpenAPI 3.0's boolean
