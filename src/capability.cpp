@@ -158,6 +158,35 @@ std::string bound_variable(const YAML::Node &root, const std::string &token,
   fail(where, "refers to '" + reference + "', which no bind declares");
 }
 
+/// Why a header parameter cannot be named `name`, or "" when it can: a
+/// field name is a token (RFC 9110, 5.1), and the fields the Upstream sets
+/// itself (credentials, body, encodings) or that frame or route the message
+/// (RFC 9110, 7.6.1's connection-specific ones) are never taken from a caller.
+std::string header_name_problem(const std::string &name) {
+  if (!is_token(name))
+    return "is not an HTTP field name (RFC 9110, 5.1: letters, digits and !#$%&'*+-.^_`|~)";
+  static constexpr std::string_view kReserved[]{"accept-encoding",
+                                                "authorization",
+                                                "connection",
+                                                "content-encoding",
+                                                "content-length",
+                                                "content-type",
+                                                "cookie",
+                                                "expect",
+                                                "host",
+                                                "keep-alive",
+                                                "proxy-authorization",
+                                                "proxy-connection",
+                                                "te",
+                                                "trailer",
+                                                "transfer-encoding",
+                                                "upgrade"};
+  const std::string lower = to_lower(name);
+  if (std::find(std::begin(kReserved), std::end(kReserved), lower) != std::end(kReserved))
+    return "is a field the server sets itself or that frames the message, not an argument";
+  return {};
+}
+
 bool is_parameter_type(const std::string &type) {
   for (const char *known : {"string", "boolean", "number", "integer", "object", "array"})
     if (type == known)
@@ -212,9 +241,15 @@ void parse_operation(const YAML::Node &node, const std::string &path, const std:
       operation.body_required = parameter.required;
     } else if (parameter.in == "query") {
       operation.query_params.push_back(parameter.name);
+    } else if (parameter.in == "header") {
+      if (std::string problem = header_name_problem(parameter.name); !problem.empty())
+        fail(at + ".name", "header parameter '" + parameter.name + "' " + problem);
+      if (parameter.type == "object" || parameter.type == "array")
+        fail(at + ".type", "a header parameter must be a string, integer, number or boolean");
+      operation.header_params.push_back(parameter.name);
     } else {
-      fail(at + ".in", "unsupported parameter location '" + parameter.in +
-                           "' (body, query or path; header parameters are not served yet)");
+      fail(at + ".in",
+           "unsupported parameter location '" + parameter.in + "' (body, query, header or path)");
     }
     operation.parameters.push_back(std::move(parameter));
   }

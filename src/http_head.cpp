@@ -14,16 +14,6 @@ constexpr std::size_t kMaxChunkLineBytes = 4 * 1024;
 /// Trailer fields after the last chunk, all together, beyond this are refused.
 constexpr std::size_t kMaxTrailerBytes = 8 * 1024;
 
-/// RFC 9110, 5.6.2: tchar.
-bool is_tchar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), is_tchar);
-}
-
 /// A line of the head without its CRLF or LF.
 std::string_view chomp(std::string_view line) {
   if (!line.empty() && line.back() == '\n')

@@ -20,7 +20,7 @@ std::string first_of(std::initializer_list<std::string> texts) {
 
 std::string description_of(const json &schema) { return schema.value("description", ""); }
 
-/// The schema of one path or query parameter, refined by the OpenAPI's when given.
+/// The schema of one path, query or header parameter, refined by the OpenAPI's when given.
 json parameter_schema(const Parameter &parameter, const Operation &operation,
                       const OpenApiParameter *refined) {
   json schema = refined != nullptr ? refined->schema : json::object();
@@ -29,11 +29,13 @@ json parameter_schema(const Parameter &parameter, const Operation &operation,
   if (parameter.in == "path" && schema["type"] == "string" && !schema.contains("format") &&
       !schema.contains("enum") && names_an_id(parameter.name))
     schema["format"] = "uuid";
-  schema["description"] =
-      first_of({refined != nullptr ? refined->description : "", description_of(schema),
-                parameter.description,
-                (parameter.in == "path" ? "Path" : "Query") + std::string(" parameter ") +
-                    parameter.name + " of " + operation.method + " " + operation.path});
+  schema["description"] = first_of({refined != nullptr ? refined->description : "",
+                                    description_of(schema), parameter.description,
+                                    (parameter.in == "path"    ? "Path"
+                                     : parameter.in == "query" ? "Query"
+                                                               : "Header") +
+                                        std::string(" parameter ") + parameter.name + " of " +
+                                        operation.method + " " + operation.path});
   return schema;
 }
 

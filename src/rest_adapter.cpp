@@ -64,11 +64,11 @@ RestReply not_found(const std::vector<RestRoute> &routes) {
   return rest_error(404, "no route for this path; the routes are " + join(paths, ", "));
 }
 
-/// A query parameter's text as the argument of `parameter`'s declared type.
-Result<json> query_argument(const Parameter &parameter, const std::string &text) {
+/// A query or header parameter's text as the argument of `parameter`'s declared type.
+Result<json> text_argument(const Parameter &parameter, const std::string &text) {
   auto wrong = [&](const std::string &wanted) {
-    return Result<json>::failure("query parameter '" + parameter.name + "' must be " + wanted +
-                                 ", got " + name_for_message(text));
+    return Result<json>::failure(parameter.in + " parameter '" + parameter.name + "' must be " +
+                                 wanted + ", got " + name_for_message(text));
   };
   if (parameter.type == "string")
     return json(text);
@@ -91,11 +91,13 @@ Result<json> query_argument(const Parameter &parameter, const std::string &text)
 
 /// The tool's arguments for a request: each path segment under the name of
 /// the operation's parameter at the same position (the REST path spells them
-/// its own way: {jobid} for {jobId}), each query parameter under its name and
-/// of its declared type, and the JSON body as `body` when the route sends
-/// one. A missing body is left to the tool's schema to refuse.
+/// its own way: {jobid} for {jobId}), each query parameter and each header
+/// parameter the request has a field for under its name and of its declared
+/// type, and the JSON body as `body` when the route sends one. A missing body
+/// is left to the tool's schema to refuse.
 Result<json> route_arguments(const RestRoute &route, const std::vector<std::string> &segments,
-                             const QueryParameters &query, const std::string &body) {
+                             const QueryParameters &query, const HeaderLookup &header,
+                             const std::string &body) {
   json arguments = json::object();
   const Operation &operation = *route.operation;
   const std::vector<std::string> &names = operation.path_params;
@@ -115,7 +117,16 @@ Result<json> route_arguments(const RestRoute &route, const std::vector<std::stri
     }
     if (query.count(name) > 1)
       return Result<json>::failure("query parameter '" + name + "' is given more than once");
-    Result<json> value = query_argument(*parameter, text);
+    Result<json> value = text_argument(*parameter, text);
+    if (!value)
+      return Result<json>::failure(value.error());
+    arguments[name] = std::move(value.value());
+  }
+  for (const std::string &name : operation.header_params) {
+    std::optional<std::string> text = header ? header(name) : std::nullopt;
+    if (!text || route.fixed.count(name) != 0)
+      continue;
+    Result<json> value = text_argument(*operation.find_parameter(name), *text);
     if (!value)
       return Result<json>::failure(value.error());
     arguments[name] = std::move(value.value());
@@ -279,7 +290,7 @@ RestRouter::RestRouter(const Capability &capability, const ToolCaller &caller)
 
 RestReply RestRouter::handle(std::string_view method, std::string_view path,
                              const std::string &body, std::string_view content_type,
-                             const QueryParameters &query) const {
+                             const QueryParameters &query, const HeaderLookup &header) const {
   RouteMatch match = match_route(capability_.rest_routes, method, path);
   if (match.route == nullptr && match.allowed_methods.empty())
     return not_found(capability_.rest_routes);
@@ -301,7 +312,7 @@ RestReply RestRouter::handle(std::string_view method, std::string_view path,
   if (route.sends_body && !body.empty() && media_type(content_type) != "application/json")
     return rest_error(415, route_name + " takes a JSON body: Content-Type must be "
                                         "application/json");
-  Result<json> arguments = route_arguments(route, match.segments, query, body);
+  Result<json> arguments = route_arguments(route, match.segments, query, header, body);
   if (!arguments)
     return rest_error(400, arguments.error());
   return reply_for(*tool, arguments.value(), caller_.send(*tool, arguments.value(), {"rest", {}}),
@@ -326,8 +337,13 @@ RestAdapter::RestAdapter(const Capability &capability, const ToolCaller &caller,
   // Every method goes to the router, which knows the 404s and 405s.
   auto dispatch_body = [&impl](const httplib::Request &req, const std::string &body,
                                httplib::Response &res) {
-    write_reply(res, impl.router.handle(req.method, req.path, body,
-                                        req.get_header_value("Content-Type"), req.params));
+    write_reply(res, impl.router.handle(
+                         req.method, req.path, body, req.get_header_value("Content-Type"),
+                         req.params, [&req](const std::string &name) -> std::optional<std::string> {
+                           if (!req.has_header(name.c_str()))
+                             return std::nullopt;
+                           return req.get_header_value(name.c_str());
+                         }));
   };
   auto dispatch = [dispatch_body](const httplib::Request &req, httplib::Response &res) {
     dispatch_body(req, req.body, res);

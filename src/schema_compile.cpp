@@ -27,6 +27,21 @@ constexpr std::size_t kMaxPatternInputLength = 1024;
 /// schema past this is refused at compile time rather than validating for ever.
 constexpr std::size_t kMaxInPlaceSubschemas = 1000;
 
+/// The keywords whose value is a count (of characters, properties or items).
+constexpr std::pair<std::string_view, std::optional<std::size_t> Node::*> kCounts[]{
+    {"minLength", &Node::min_length},
+    {"maxLength", &Node::max_length},
+    {"minProperties", &Node::min_properties},
+    {"minItems", &Node::min_items},
+    {"maxItems", &Node::max_items}};
+
+/// The keywords whose value is a number that bounds a numeric instance.
+constexpr std::pair<std::string_view, std::optional<json> Node::*> kBounds[]{
+    {"minimum", &Node::minimum},
+    {"maximum", &Node::maximum},
+    {"exclusiveMinimum", &Node::exclusive_minimum},
+    {"exclusiveMaximum", &Node::exclusive_maximum}};
+
 /// Thrown inside the compiler only; Schema::compile turns it into a Result.
 struct CompileError {
   std::string message;
@@ -182,34 +197,18 @@ private:
       node.const_message = "must be " + dump(value);
       return;
     }
-    if (keyword == "minLength") {
-      node.min_length = non_negative_integer(value, keyword, at);
-      return;
-    }
-    if (keyword == "maxLength") {
-      node.max_length = non_negative_integer(value, keyword, at);
-      return;
-    }
-    if (keyword == "minProperties") {
-      node.min_properties = non_negative_integer(value, keyword, at);
-      return;
-    }
-    if (keyword == "minItems") {
-      node.min_items = non_negative_integer(value, keyword, at);
-      return;
-    }
-    if (keyword == "maxItems") {
-      node.max_items = non_negative_integer(value, keyword, at);
-      return;
-    }
-    if (keyword == "minimum")
-      return compile_bound(node.minimum, keyword, value, at);
-    if (keyword == "maximum")
-      return compile_bound(node.maximum, keyword, value, at);
-    if (keyword == "exclusiveMinimum")
-      return compile_bound(node.exclusive_minimum, keyword, value, at);
-    if (keyword == "exclusiveMaximum")
-      return compile_bound(node.exclusive_maximum, keyword, value, at);
+    for (const auto &[name, member] : kCounts)
+      if (keyword == name) {
+        node.*member = non_negative_integer(value, keyword, at);
+        return;
+      }
+    for (const auto &[name, member] : kBounds)
+      if (keyword == name) {
+        if (!value.is_number())
+          fail_keyword(keyword, at, "must be a number");
+        node.*member = value;
+        return;
+      }
     if (keyword == "pattern")
       return compile_pattern(node, value, at);
     if (keyword == "x-pattern-rule") {
@@ -290,13 +289,6 @@ private:
       node.combinator_pointer = at;
     for (std::size_t i = 0; i < value.size(); ++i)
       branches.push_back(compile_new(value[i], child_pointer(at, std::to_string(i))));
-  }
-
-  static void compile_bound(std::optional<json> &bound, std::string_view keyword, const json &value,
-                            const std::string &at) {
-    if (!value.is_number())
-      fail_keyword(keyword, at, "must be a number");
-    bound = value;
   }
 
   static void compile_required(Node &node, const json &value, const std::string &at) {

@@ -2,9 +2,11 @@
 
 #include "qovery_mcp/derived_schemas.hpp"
 #include "qovery_mcp/json_text.hpp"
+#include "qovery_mcp/text.hpp"
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 namespace qovery_mcp {
 namespace {
@@ -34,7 +36,7 @@ bool contains(const json &list, const std::string &name) {
 }
 
 /// The input schema must take exactly the arguments the operation uses: every
-/// path parameter (required), its query parameters, and `body` when the tool
+/// path parameter (required), its query and header parameters, and `body` when the tool
 /// sends one. Checked once at start so the capability and the schemas cannot drift.
 std::string check_input_schema(const ToolSpec &tool, const json &schema) {
   const json &properties = schema.value("properties", json::object());
@@ -55,7 +57,8 @@ std::string check_input_schema(const ToolSpec &tool, const json &schema) {
     const std::string &name = property.key();
     bool used = name == "body" ||
                 std::count(operation.path_params.begin(), operation.path_params.end(), name) ||
-                std::count(operation.query_params.begin(), operation.query_params.end(), name);
+                std::count(operation.query_params.begin(), operation.query_params.end(), name) ||
+                std::count(operation.header_params.begin(), operation.header_params.end(), name);
     if (!used)
       return "declares '" + name + "', which the operation does not use";
     if (tool.fixed.count(name) != 0)
@@ -249,19 +252,33 @@ Result<UpstreamRequest> ToolRegistry::prepare(const Tool &tool, const json &argu
   request.method = operation.method;
   const FixedValues &fixed = tool.spec->fixed;
   request.path = expand_path(operation.path, arguments, fixed);
+  // The text of a query or header parameter: fixed, given, or nullopt.
+  const auto text_of = [&](const std::string &name) -> std::optional<std::string> {
+    if (auto given = fixed.find(name); given != fixed.end())
+      return given->second;
+    auto value = arguments.find(name);
+    if (value == arguments.end() || value->is_null())
+      return std::nullopt;
+    return argument_text(*value);
+  };
   char separator = '?';
   for (const auto &name : operation.query_params) {
-    std::string text;
-    if (auto given = fixed.find(name); given != fixed.end()) {
-      text = given->second;
-    } else {
-      auto value = arguments.find(name);
-      if (value == arguments.end() || value->is_null())
-        continue;
-      text = argument_text(*value);
+    if (std::optional<std::string> text = text_of(name)) {
+      request.path += separator + percent_encode(name) + "=" + percent_encode(*text);
+      separator = '&';
     }
-    request.path += separator + percent_encode(name) + "=" + percent_encode(text);
-    separator = '&';
+  }
+  for (const auto &name : operation.header_params) {
+    std::optional<std::string> text = text_of(name);
+    if (!text)
+      continue;
+    if (!is_field_value(*text))
+      return Result<UpstreamRequest>::failure(
+          "argument '" + name +
+          "' must hold no control characters (line breaks, NUL...): it is "
+          "sent as the HTTP header field " +
+          name);
+    request.headers.emplace_back(name, std::move(*text));
   }
   if (tool.spec->sends_body) {
     auto body = arguments.find("body");

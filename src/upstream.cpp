@@ -400,10 +400,17 @@ UpstreamResponse HttpUpstream::Impl::send(const UpstreamRequest &request) {
     return failure(UpstreamError::Other, "invalid request path: it must start with '/' and hold "
                                          "no spaces or control characters");
 
+  for (const auto &[name, value] : request.headers)
+    if (!is_token(name) || !is_field_value(value))
+      return failure(UpstreamError::Other, "invalid header field \"" + name.substr(0, 64) +
+                                               "\": a field name is a token, and its value holds "
+                                               "no control characters");
+
   httplib::Request req;
   req.method = request.method;
   req.path = url.prefix + request.path;
   req.headers = headers;
+  req.headers.insert(request.headers.begin(), request.headers.end());
   if (!request.body.empty()) {
     req.headers.emplace("Content-Type", "application/json");
     req.body = request.body;

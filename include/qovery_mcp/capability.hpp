@@ -15,7 +15,7 @@ namespace qovery_mcp {
 /// NOTES.md section 1).
 struct Parameter {
   std::string name;
-  std::string in;          ///< "path", "query" or "body"
+  std::string in;          ///< "path", "query", "header" or "body"
   std::string type;        ///< as declared ("string", "boolean", "number", "integer", "object",
                            ///< "array"); "string" for an undeclared placeholder
   std::string description; ///< as declared; empty when none
@@ -32,10 +32,15 @@ struct Operation {
   std::vector<std::string> path_params;
   /// Parameters declared `in: query`, sent as the query string when given.
   std::vector<std::string> query_params;
+  /// Parameters declared `in: header`, each sent as the header field of its
+  /// name when given (RFC 9110, 5): a token, and none of the fields the
+  /// server sets itself or that frame the message (Authorization, Host,
+  /// Content-Length...), which the capability refuses.
+  std::vector<std::string> header_params;
   bool has_body = false;      ///< an `in: body` parameter is declared
   bool body_required = false; ///< ... and declared `required: true`
   /// Every input: the path's placeholders in order (declared or not), then
-  /// the query and body parameters in the order declared.
+  /// the query, header and body parameters in the order declared.
   std::vector<Parameter> parameters;
   int line = 0; ///< where the document declares it, 1-based
 
@@ -44,7 +49,7 @@ struct Operation {
 
 /// `with:` entries of a tool or route whose value names no argument (`tools.p`
 /// or `rest.p`): parameter name -> the text sent as it is, for a path or
-/// query parameter. Such a parameter is not an argument of the tool.
+/// query or header parameter. Such a parameter is not an argument of the tool.
 using FixedValues = std::map<std::string, std::string, std::less<>>;
 
 /// MCP tool annotations, from the capability's `hints`.

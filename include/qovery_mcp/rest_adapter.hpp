@@ -5,8 +5,10 @@
 #include "qovery_mcp/result.hpp"
 #include "qovery_mcp/tool_caller.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +63,8 @@ RestReply reply_for(const ToolRegistry::Tool &tool, const nlohmann::json &argume
 /// as MCP).
 /// A request's query parameters, decoded, in the order sent (httplib::Params).
 using QueryParameters = std::multimap<std::string, std::string>;
+/// A request's header field of a name (any case), or nullopt when it has none.
+using HeaderLookup = std::function<std::optional<std::string>(const std::string &name)>;
 
 class RestRouter {
 public:
@@ -73,11 +77,13 @@ public:
   /// A query parameter must be one the operation declares and the capability
   /// does not fix, given once, and of its declared type ("true"/"false" for a
   /// boolean, a JSON number, object or array for those types): else 400
-  /// naming it. A body must be JSON and say so in `content_type` (else 415).
+  /// naming it. A header parameter of the operation is read from the request's
+  /// field of the same name (`header`), as text, converted like a query
+  /// parameter. A body must be JSON and say so in `content_type` (else 415).
   /// A change whose audit line cannot be written gets 503 and is not sent.
   RestReply handle(std::string_view method, std::string_view path, const std::string &body,
                    std::string_view content_type = "application/json",
-                   const QueryParameters &query = {}) const;
+                   const QueryParameters &query = {}, const HeaderLookup &header = {}) const;
 
 private:
   const Capability &capability_;

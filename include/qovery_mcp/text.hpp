@@ -21,6 +21,13 @@ bool is_uuid(std::string_view text);
 /// `text` without the spaces and tabs around it (RFC 9110, 5.6.3: optional
 /// whitespace, which is not part of a field value or a list member).
 std::string_view trim_ows(std::string_view text);
+/// Whether `text` is an HTTP token (RFC 9110, 5.6.2): one or more letters,
+/// digits and !#$%&'*+-.^_`|~ (field names, methods).
+bool is_token(std::string_view text);
+/// Whether `text` may be sent as an HTTP field value (RFC 9110, 5.5): no
+/// control character but tab, and no DEL, so that it cannot end the field or
+/// start another.
+bool is_field_value(std::string_view text);
 /// `bytes` as lower-case hexadecimal, two digits a byte (random ids, digests).
 std::string to_hex(std::string_view bytes);
 /// Whether `host` (a --host value, or a URL's host) is a loopback address:

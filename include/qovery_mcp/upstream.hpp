@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace qovery_mcp {
 
@@ -16,6 +18,10 @@ struct UpstreamRequest {
   std::string method; ///< "GET", "POST", "PUT", "DELETE"
   std::string path;   ///< "/job/<uuid>/secret", already percent-encoded, with any query string
   std::string body;   ///< JSON text; empty when no body is sent
+  /// Header fields of the operation's header parameters (name, value), sent
+  /// beside the Upstream's own (Authorization, User-Agent...); each a token
+  /// and a field value (text.hpp), or the request is refused unsent.
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 /// Why no HTTP response came back.

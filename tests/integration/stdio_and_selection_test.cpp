@@ -169,7 +169,7 @@ TEST_CASE("CLI: check reports how a capability reads, and each construct it cann
         method: GET
         inputParameters:
         - name: trace
-          in: header
+          in: cookie
       - name: listthings
         method: GET
   exposes:
@@ -188,7 +188,7 @@ TEST_CASE("CLI: check reports how a capability reads, and each construct it cann
   CHECK(check.wait() == 1);
   CHECK(text.find("line 13: cannot serve "
                   "capability.consumes[0].resources[0].operations[0].inputParameters[0].in: "
-                  "unsupported parameter location 'header'") != std::string::npos);
+                  "unsupported parameter location 'cookie'") != std::string::npos);
   CHECK(text.find("line 20: cannot serve capability.exposes[0].tools[0].call: calls "
                   "'api.getthing', which cannot be served") != std::string::npos);
   CHECK(text.find("line 24: cannot serve capability.exposes[0].tools[1].with.limit: operation "

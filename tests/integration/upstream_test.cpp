@@ -480,7 +480,8 @@ TEST_CASE("Upstream: each method reaches the server with path prefix, headers an
        {Case{"GET", "", 200}, Case{"POST", R"({"key":"A"})", 201},
         Case{"PUT", R"({"key":"B"})", 200}, Case{"DELETE", "", 200}}) {
     INFO(method);
-    auto response = upstream->send({method, "/job/42/secret?x=1", body});
+    auto response = upstream->send(
+        {method, "/job/42/secret?x=1", body, {{"X-Request-Id", "r 1"}, {"If-Match", "7"}}});
     REQUIRE(response.error == UpstreamError::None);
     CHECK(response.status == status);
     CHECK(response.body == std::string(method) + " /api/v1/job/42/secret " + body);
@@ -493,6 +494,8 @@ TEST_CASE("Upstream: each method reaches the server with path prefix, headers an
     CHECK(request.get_header_value("Accept") == "application/json");
     CHECK(request.get_header_value("User-Agent") == "qovery-job-secret-mcp");
     CHECK(request.get_header_value("Host") == "127.0.0.1:" + std::to_string(port));
+    CHECK(request.get_header_value("X-Request-Id") == "r 1"); // a header parameter
+    CHECK(request.get_header_value("If-Match") == "7");
     CHECK(request.body == body);
     if (*body) {
       CHECK(request.get_header_value("Content-Type") == "application/json");

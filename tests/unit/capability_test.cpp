@@ -44,6 +44,13 @@ const std::string kTool = R"(    - name: get-thing
       call: api.getthing
 )";
 
+/// Why `text` cannot be served, as parse_capability says.
+std::string error_of(const std::string &text) {
+  auto capability = parse_capability(text);
+  REQUIRE_FALSE(capability);
+  return capability.error();
+}
+
 } // namespace
 
 TEST_CASE("Capability: the embedded document declares the six job-secret operations",
@@ -179,11 +186,6 @@ TEST_CASE("Capability: typed parameters, arguments and fixed values from with", 
 }
 
 TEST_CASE("Capability: errors name the field that is wrong", "[capability]") {
-  auto error_of = [](const std::string &text) {
-    auto capability = parse_capability(text);
-    REQUIRE_FALSE(capability);
-    return capability.error();
-  };
   CHECK(error_of("capability: [unclosed").find("not valid YAML") != std::string::npos);
   CHECK(error_of("info: {}") == "document: missing 'capability'");
   CHECK(error_of(document(kGet, "    - name: get-thing\n      call: api.nothing\n")) ==
@@ -220,7 +222,7 @@ TEST_CASE("Capability: errors name the field that is wrong", "[capability]") {
                                  "cookie\n",
                           kTool)) ==
         "capability.consumes[0].resources[0].operations[0].inputParameters[0].in: unsupported "
-        "parameter location 'cookie' (body, query or path; header parameters are not served yet)");
+        "parameter location 'cookie' (body, query, header or path)");
   std::string route = document(kGet, kTool + "      with:\n        thingId: fixed\n");
   route += R"(  - type: rest
     resources:
@@ -239,6 +241,46 @@ TEST_CASE("Capability: errors name the field that is wrong", "[capability]") {
                              "'env.OTHER', which no bind declares");
 }
 
+TEST_CASE("Capability: header parameters, and the fields that cannot be one", "[capability]") {
+  auto capability = parse_capability(document(kGet + R"(        inputParameters:
+        - name: X-Request-Id
+          in: header
+        - name: If-Match
+          in: header
+          type: integer
+          required: true
+)",
+                                              kTool));
+  REQUIRE(capability);
+  const auto &operation = capability->operations.at(0);
+  CHECK(operation.header_params == std::vector<std::string>{"X-Request-Id", "If-Match"});
+  CHECK(operation.query_params.empty());
+  CHECK(operation.find_parameter("If-Match")->type == "integer");
+  CHECK(operation.find_parameter("If-Match")->required);
+
+  const std::string at = "capability.consumes[0].resources[0].operations[0].inputParameters[0]";
+  const auto refused = [&](const std::string &name, const std::string &type = "string") {
+    return error_of(document(kGet + "        inputParameters:\n        - name: '" + name +
+                                 "'\n          in: header\n          type: " + type + "\n",
+                             kTool));
+  };
+  for (const char *name : {"Authorization", "authorization", "HOST", "Content-Length",
+                           "Transfer-Encoding", "Cookie", "Connection", "Accept-Encoding"}) {
+    INFO(name);
+    CHECK(refused(name) == at + ".name: header parameter '" + name +
+                               "' is a field the server sets itself or that frames the message, "
+                               "not an argument");
+  }
+  for (const char *name : {"X Id", "X-Id:", "X(Id)", "é"}) {
+    INFO(name);
+    CHECK(refused(name) ==
+          at + ".name: header parameter '" + name +
+              "' is not an HTTP field name (RFC 9110, 5.1: letters, digits and !#$%&'*+-.^_`|~)");
+  }
+  CHECK(refused("X-Filter", "object") ==
+        at + ".type: a header parameter must be a string, integer, number or boolean");
+}
+
 TEST_CASE("Capability: path placeholders in order", "[capability]") {
   CHECK(qovery_mcp::path_placeholders("/a/{x}/b/{y}/c") == std::vector<std::string>{"x", "y"});
   CHECK(qovery_mcp::path_placeholders("/plain").empty());
@@ -251,7 +293,7 @@ TEST_CASE(
         method: GET
         inputParameters:
         - name: trace
-          in: header
+          in: cookie
 )",
                                     kTool + R"(    - name: list-thing
       call: api.listthing

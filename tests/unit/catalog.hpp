@@ -82,6 +82,13 @@ inline const std::string kFixedValuesCapability = example_capability(R"(    - na
         - name: mode
           in: query
           type: string
+        - name: X-Request-Id
+          in: header
+        - name: If-Match
+          in: header
+          type: integer
+        - name: X-Tenant
+          in: header
         - name: body
           in: body
           type: object
@@ -95,6 +102,7 @@ inline const std::string kFixedValuesCapability = example_capability(R"(    - na
       with:
         region: eu west/1
         mode: a b&c
+        X-Tenant: acme corp
         body: tools.body
 )");
 

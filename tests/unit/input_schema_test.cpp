@@ -99,6 +99,10 @@ TEST_CASE("Derived input schema: fixed values are no arguments; declared types a
       "ratio":{"type":"number","description":
         "Query parameter ratio of PUT /region/{region}/zone/{zoneId}/page/{page}"},
       "limit":{"type":"integer","description":"at most this many"},
+      "X-Request-Id":{"type":"string","description":
+        "Header parameter X-Request-Id of PUT /region/{region}/zone/{zoneId}/page/{page}"},
+      "If-Match":{"type":"integer","description":
+        "Header parameter If-Match of PUT /region/{region}/zone/{zoneId}/page/{page}"},
       "body":{"type":"object","description":
         "Request body of PUT /region/{region}/zone/{zoneId}/page/{page} (a JSON object)"}},
     "required":["zoneId","page","limit","body"],"additionalProperties":false})json"));

@@ -1,8 +1,10 @@
 #include "qovery_mcp/rest_adapter.hpp"
 
 #include "qovery_mcp/resources.hpp"
+#include "qovery_mcp/text.hpp"
 
 #include "catalog.hpp"
+#include "recording_upstream.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,21 +16,17 @@ namespace {
 const std::string kJob = "11111111-1111-4111-8111-111111111111";
 const std::string kSecret = "22222222-2222-4222-8222-222222222222";
 
-/// Records what it is asked to send and answers with a canned response.
-class RecordingUpstream : public Upstream {
-public:
-  UpstreamResponse send(const UpstreamRequest &request) override {
-    sent.push_back(request);
-    return answer;
-  }
-  std::vector<UpstreamRequest> sent;
-  UpstreamResponse answer{200, R"({"results":[]})", UpstreamError::None, ""};
-};
+using test::RecordingUpstream;
 
+/// A REST router over `document` (the built-in capability by default) with a
+/// recording upstream.
 struct Rest {
-  explicit Rest(ToolSelection selection = {})
-      : registry(std::move(ToolRegistry::create(capability, resource, selection).value())) {}
-  Capability capability = std::move(parse_capability(*resource("capability.naftiko.yaml")).value());
+  explicit Rest(ToolSelection selection = {},
+                std::string_view document = *resource("capability.naftiko.yaml"))
+      : capability(std::move(parse_capability(document).value())),
+        registry(std::move(ToolRegistry::create(capability, resource, selection).value())) {}
+  explicit Rest(const std::string &document) : Rest(ToolSelection{}, document) {}
+  Capability capability;
   ToolRegistry registry;
   RecordingUpstream upstream;
   ToolCaller caller{capability, registry, upstream};
@@ -199,7 +197,7 @@ TEST_CASE("Router: each route sends its operation's request", "[rest]") {
   r.router.handle("POST", "/v1/job/" + kJob + "/secret/" + kSecret + "/alias", R"({"key":"C"})");
   r.router.handle("POST", "/v1/job/" + kJob + "/secret/" + kSecret + "/override",
                   R"({"value":"x"})");
-  REQUIRE(r.upstream.sent.size() == 6);
+  REQUIRE(r.upstream.requests.size() == 6);
   std::string base = "/job/" + kJob + "/secret";
   std::vector<std::tuple<std::string, std::string, std::string>> expected = {
       {"GET", base, ""},
@@ -211,9 +209,9 @@ TEST_CASE("Router: each route sends its operation's request", "[rest]") {
   };
   for (std::size_t i = 0; i < expected.size(); ++i) {
     INFO(i);
-    CHECK(r.upstream.sent[i].method == std::get<0>(expected[i]));
-    CHECK(r.upstream.sent[i].path == std::get<1>(expected[i]));
-    CHECK(r.upstream.sent[i].body == std::get<2>(expected[i]));
+    CHECK(r.upstream.requests[i].method == std::get<0>(expected[i]));
+    CHECK(r.upstream.requests[i].path == std::get<1>(expected[i]));
+    CHECK(r.upstream.requests[i].body == std::get<2>(expected[i]));
   }
 }
 
@@ -246,10 +244,10 @@ TEST_CASE("Router: a change whose audit line cannot be written gets 503, sends n
         "the audit log could not be written (No space left on device), so the change was not "
         "sent to Qovery and nothing changed."));
   }
-  CHECK(r.upstream.sent.empty());
+  CHECK(r.upstream.requests.empty());
   // Reads are not audited: they keep working.
   CHECK(router.handle("GET", secrets, "").status == 200);
-  CHECK(r.upstream.sent.size() == 1);
+  CHECK(r.upstream.requests.size() == 1);
 }
 
 TEST_CASE("Router: invalid requests get 400 naming the problem, and send nothing", "[rest]") {
@@ -275,7 +273,7 @@ TEST_CASE("Router: invalid requests get 400 naming the problem, and send nothing
   CHECK(no_key.status == 400);
   CHECK(error_of(no_key) == "argument 'body.key' is required");
 
-  CHECK(r.upstream.sent.empty());
+  CHECK(r.upstream.requests.empty());
 }
 
 TEST_CASE("Router: errors never echo a secret's value", "[rest]") {
@@ -284,7 +282,7 @@ TEST_CASE("Router: errors never echo a secret's value", "[rest]") {
       r.router.handle("POST", "/v1/job/" + kJob + "/secret", R"({"key":"A","value":12345678})");
   CHECK(reply.status == 400);
   CHECK(reply.body.find("12345678") == std::string::npos);
-  CHECK(r.upstream.sent.empty());
+  CHECK(r.upstream.requests.empty());
 }
 
 TEST_CASE("Router: unknown paths get 404, other methods 405 with Allow", "[rest]") {
@@ -297,7 +295,7 @@ TEST_CASE("Router: unknown paths get 404, other methods 405 with Allow", "[rest]
   CHECK(wrong.status == 405);
   CHECK(wrong.allow == "DELETE, PUT");
   CHECK(error_of(wrong) == "GET is not allowed on this path; use DELETE or PUT");
-  CHECK(r.upstream.sent.empty());
+  CHECK(r.upstream.requests.empty());
 }
 
 TEST_CASE("Router: routes of unselected tools answer 403 and send nothing", "[rest]") {
@@ -308,9 +306,9 @@ TEST_CASE("Router: routes of unselected tools answer 403 and send nothing", "[re
   CHECK(error_of(create) == "POST /v1/job/{jobid}/secret calls add-secret-job, which is "
                             "disabled on this server (--read-only or --tools)");
   CHECK(read_only.router.handle("DELETE", secrets + "/" + kSecret, "").status == 403);
-  CHECK(read_only.upstream.sent.empty());
+  CHECK(read_only.upstream.requests.empty());
   CHECK(read_only.router.handle("GET", secrets, "").status == 200);
-  CHECK(read_only.upstream.sent.size() == 1);
+  CHECK(read_only.upstream.requests.size() == 1);
 
   Rest named(ToolSelection{false, {"delete-secret-job"}});
   CHECK(named.router.handle("GET", secrets, "").status == 403);
@@ -325,7 +323,7 @@ TEST_CASE("Router: a body must say it is JSON, once per member name", "[rest]") 
   CHECK(error_of(plain) ==
         "POST /v1/job/{jobid}/secret takes a JSON body: Content-Type must be application/json");
   CHECK(r.router.handle("PUT", secrets + "/" + kSecret, R"({"key":"A"})", "").status == 415);
-  CHECK(r.upstream.sent.empty());
+  CHECK(r.upstream.requests.empty());
   // Parameters and case do not matter; a route without a body ignores the type.
   CHECK(r.router.handle("POST", secrets, R"({"key":"A"})", "Application/JSON; charset=utf-8")
             .status == 200);
@@ -335,7 +333,7 @@ TEST_CASE("Router: a body must say it is JSON, once per member name", "[rest]") 
   CHECK(twice.status == 400);
   CHECK(error_of(twice) ==
         R"(the request body is ambiguous: the member "key" appears twice in one object)");
-  CHECK(r.upstream.sent.size() == 2);
+  CHECK(r.upstream.requests.size() == 2);
 }
 
 TEST_CASE("REST: a query parameter the route does not take is refused, naming it", "[rest]") {
@@ -344,28 +342,27 @@ TEST_CASE("REST: a query parameter the route does not take is refused, naming it
       r.router.handle("GET", "/v1/job/" + kJob + "/secret", "", "", {{"limit", "5"}});
   CHECK(unknown.status == 400);
   CHECK(error_of(unknown) == "unknown query parameter \"limit\" (this route takes none)");
-  CHECK(r.upstream.sent.empty());
+  CHECK(r.upstream.requests.empty());
 }
 
-TEST_CASE("REST: query parameters become arguments of their declared types", "[rest]") {
-  const std::string capability_text = test::example_capability(R"(    - name: things
+/// One resource with a GET that takes query parameters and a PUT that takes
+/// header parameters, one of each fixed; the tools' input schemas are derived.
+const std::string kThingsCapability = test::example_capability(R"(    - name: things
       path: /thing/{thingId}
       operations:
       - name: getthing
         method: GET
         inputParameters:
-        - name: verbose
-          in: query
-          type: boolean
-        - name: count
-          in: query
-          type: integer
-        - name: name
-          in: query
-          type: string
-        - name: region
-          in: query
-          type: string
+        - {name: verbose, in: query, type: boolean}
+        - {name: count, in: query, type: integer}
+        - {name: name, in: query, type: string}
+        - {name: region, in: query, type: string}
+      - name: putthing
+        method: PUT
+        inputParameters:
+        - {name: If-Match, in: header, type: integer}
+        - {name: X-Tenant, in: header}
+        - {name: body, in: body}
 )",
                                                                R"(  - type: rest
     resources:
@@ -375,26 +372,33 @@ TEST_CASE("REST: query parameters become arguments of their declared types", "[r
         call: api.getthing
         with:
           region: eu
+      - method: PUT
+        call: api.putthing
+        with:
+          X-Tenant: acme corp
+          body: rest.body
   - type: mcp
     tools:
     - name: get-thing
       call: api.getthing
       with:
         region: eu
+    - name: put-thing
+      call: api.putthing
+      with:
+        X-Tenant: acme corp
+        body: tools.body
 )");
-  // The tool's input schema is derived from the capability.
-  Capability capability = std::move(parse_capability(capability_text).value());
-  ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
-  RecordingUpstream upstream;
-  upstream.answer = answered(200, R"({"ok":true})");
-  ToolCaller caller{capability, registry, upstream};
-  RestRouter router{capability, caller};
 
-  RestReply reply = router.handle("GET", "/v1/thing/" + kJob, "", "",
-                                  {{"verbose", "true"}, {"count", "12"}, {"name", "a b&c"}});
+TEST_CASE("REST: query parameters become arguments of their declared types", "[rest]") {
+  Rest r(kThingsCapability);
+  r.upstream.answer = answered(200, R"({"ok":true})");
+
+  RestReply reply = r.router.handle("GET", "/v1/thing/" + kJob, "", "",
+                                    {{"verbose", "true"}, {"count", "12"}, {"name", "a b&c"}});
   CHECK(reply.status == 200);
-  REQUIRE(upstream.sent.size() == 1);
-  CHECK(upstream.sent[0].path ==
+  REQUIRE(r.upstream.requests.size() == 1);
+  CHECK(r.upstream.requests[0].path ==
         "/thing/" + kJob + "?verbose=true&count=12&name=a%20b%26c&region=eu");
 
   struct Refused {
@@ -409,12 +413,44 @@ TEST_CASE("REST: query parameters become arguments of their declared types", "[r
                 "query parameter 'count' is given more than once"},
         Refused{{{"region", "us"}},
                 "unknown query parameter \"region\" (this route takes verbose, count, name)"}}) {
-    RestReply refused = router.handle("GET", "/v1/thing/" + kJob, "", "", query);
+    RestReply refused = r.router.handle("GET", "/v1/thing/" + kJob, "", "", query);
     INFO(refused.body);
     CHECK(refused.status == 400);
     CHECK(error_of(refused) == error);
   }
-  CHECK(upstream.sent.size() == 1);
+  CHECK(r.upstream.requests.size() == 1);
+}
+
+TEST_CASE("REST: header parameters come from the request's fields of the same name", "[rest]") {
+  Rest r(kThingsCapability);
+  r.upstream.answer = answered(200, R"({"ok":true})");
+  const std::map<std::string, std::string> fields{{"if-match", "12"}, {"X-Tenant", "not me"}};
+  const HeaderLookup header = [&fields](const std::string &name) -> std::optional<std::string> {
+    for (const auto &[field, value] : fields)
+      if (to_lower(field) == to_lower(name))
+        return value;
+    return std::nullopt;
+  };
+  const std::string path = "/v1/thing/" + kJob;
+  RestReply reply = r.router.handle("PUT", path, "{}", "application/json", {}, header);
+  INFO(reply.body);
+  CHECK(reply.status == 200);
+  REQUIRE(r.upstream.requests.size() == 1);
+  // Declared order; the fixed X-Tenant is the capability's, not the request's.
+  CHECK(r.upstream.requests[0].headers == std::vector<std::pair<std::string, std::string>>{
+                                              {"If-Match", "12"}, {"X-Tenant", "acme corp"}});
+
+  const HeaderLookup wrong_type = [](const std::string &name) -> std::optional<std::string> {
+    return name == "If-Match" ? std::optional<std::string>("soon") : std::nullopt;
+  };
+  RestReply refused = r.router.handle("PUT", path, "{}", "application/json", {}, wrong_type);
+  CHECK(refused.status == 400);
+  CHECK(error_of(refused) == "header parameter 'If-Match' must be an integer, got \"soon\"");
+  // Without the fields: no header sent.
+  CHECK(r.router.handle("PUT", path, "{}", "application/json", {}).status == 200);
+  REQUIRE(r.upstream.requests.size() == 2);
+  CHECK(r.upstream.requests[1].headers ==
+        std::vector<std::pair<std::string, std::string>>{{"X-Tenant", "acme corp"}});
 }
 
 TEST_CASE("Reply: a tool without an output schema passes the JSON through", "[rest]") {

@@ -458,7 +458,8 @@ std::string encoded(const std::string &raw) {
 /// Calls every tool of `capability` twice, with every argument and with the
 /// required ones only, and checks the request the upstream got: the
 /// operation's method, its path with each placeholder filled and encoded,
-/// the given and fixed query parameters in the declared order, and the body.
+/// the given and fixed query parameters in the declared order, the given and
+/// fixed header fields, not encoded, in the declared order, and the body.
 void check_routes(const Capability &capability) {
   auto registry = ToolRegistry::create(
       capability, [](std::string_view) { return std::optional<std::string_view>(); });
@@ -498,6 +499,15 @@ void check_routes(const Capability &capability) {
         query += (query.empty() ? "?" : "&") + name + "=" + encoded(raw);
       }
       CHECK(sent.path == path + query);
+      std::vector<std::pair<std::string, std::string>> headers;
+      for (const std::string &name : operation.header_params) {
+        auto fixed = tool.spec->fixed.find(name);
+        if (fixed != tool.spec->fixed.end())
+          headers.emplace_back(name, fixed->second);
+        else if (arguments.contains(name))
+          headers.emplace_back(name, raw_text(arguments.at(name)));
+      }
+      CHECK(sent.headers == headers);
       CHECK(sent.body == (arguments.contains("body") ? arguments["body"].dump() : ""));
       // No output schema: the answer as it came, as text only.
       CHECK(result == json{{"content", {{{"type", "text"}, {"text", R"({"results":[]})"}}}}});

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <string>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 using namespace qovery_mcp;
 
@@ -322,6 +324,24 @@ TEST_CASE("Upstream: send refuses a malformed request without sending it", "[ups
   auto bad_method = upstream.send({"GET /x HTTP/1.1\r\n", "/job", ""});
   CHECK(bad_method.error == UpstreamError::Other);
   CHECK(bad_method.error_message.rfind("invalid request method", 0) == 0);
+  // A header field whose name is no token, or whose value would end the
+  // field or the head.
+  for (const auto &[name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"X-Id", "a\r\nX-Injected: 1"},
+                                                        {"X-Id", "a\nb"},
+                                                        {"X-Id", std::string("a\0b", 3)},
+                                                        {"X-Id", "a\x7f"},
+                                                        {"X Id", "a"},
+                                                        {"X-Id:", "a"},
+                                                        {"", "a"}}) {
+    auto bad_header = upstream.send({"GET", "/job", "", {{name, value}}});
+    INFO(name);
+    CHECK(bad_header.error == UpstreamError::Other);
+    CHECK(bad_header.error_message.rfind("invalid header field", 0) == 0);
+  }
+  // A tab and UTF-8 are field content: sent (and refused by the closed port).
+  CHECK(upstream.send({"GET", "/job", "", {{"X-Id", "a\tb \xc3\xa9"}}}).error ==
+        UpstreamError::Connection);
 }
 
 namespace {

@@ -738,9 +738,10 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   app.add_option("--audit-log", options.audit_log,
-                 "Append one JSON line per call that changes a secret to this file (time, "
-                 "session, adapter, tool, jobId, secretId, key, outcome, upstream status; "
-                 "never the value), on disk before the call is answered")
+                 "Append one JSON line per call that can change something (any method but "
+                 "GET) to this file (time, session, adapter, tool, the operation's path "
+                 "parameters such as jobId and secretId, the body's key, outcome, upstream "
+                 "status; never a value), on disk before the call is answered")
       ->envname("QOVERY_MCP_AUDIT_LOG");
   std::string check_file;
   CLI::App *check = app.add_subcommand(
