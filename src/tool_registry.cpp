@@ -1,6 +1,6 @@
 #include "qovery_mcp/tool_registry.hpp"
 
-#include "qovery_mcp/input_schema.hpp"
+#include "qovery_mcp/derived_schemas.hpp"
 #include "qovery_mcp/json_text.hpp"
 #include "qovery_mcp/text.hpp"
 
@@ -96,18 +96,16 @@ json tool_definition(const ToolSpec &spec, const Schema &input,
 }
 
 /// The tool's input schema: `<tool>.input.json` when `schemas` has it,
-/// checked against the capability and for portability, else derived from the
-/// capability.
+/// checked against the capability and for portability, else the derived one.
 Result<Schema> input_schema(const ToolSpec &spec, const ToolRegistry::SchemaSource &schemas,
-                            SchemaCache &cache) {
+                            const ToolSchemas &derived, SchemaCache &cache) {
   const std::string file = spec.name + ".input.json";
   std::optional<std::string_view> text = schemas(file);
   if (!text) {
-    Result<Schema> derived = Schema::compile(derive_input_schema(spec));
-    if (!derived)
-      return Result<Schema>::failure("the input schema derived from the capability: " +
-                                     derived.error());
-    return derived;
+    Result<Schema> compiled = Schema::compile(derived.input);
+    if (!compiled)
+      return Result<Schema>::failure("the derived input schema: " + compiled.error());
+    return compiled;
   }
   Result<Schema> input = compile_file(file, *text, cache);
   if (!input)
@@ -119,19 +117,27 @@ Result<Schema> input_schema(const ToolSpec &spec, const ToolRegistry::SchemaSour
   return input;
 }
 
-/// The tool's output schema: `<tool>.output.json`, or none when `schemas`
-/// lacks it; for a tool whose input schema takes a secret's value, with the
+/// The tool's output schema: `<tool>.output.json`, else the derived one, or
+/// none; for a tool whose input schema takes a secret's value, with the
 /// answer of a call that left it out as an alternative (with_awaiting_value).
 Result<std::optional<Schema>> output_schema(const ToolSpec &spec, const Schema &input,
                                             const ToolRegistry::SchemaSource &schemas,
-                                            SchemaCache &cache) {
+                                            const ToolSchemas &derived, SchemaCache &cache) {
+  using Output = Result<std::optional<Schema>>;
+  const bool awaiting_value = takes_secret_value(input.document());
   const std::string file = spec.name + ".output.json";
-  std::optional<std::string_view> text = schemas(file);
-  if (!text)
+  if (std::optional<std::string_view> text = schemas(file)) {
+    Result<Schema> output = compile_file(file, *text, cache, awaiting_value);
+    if (!output)
+      return Output::failure(output.error());
+    return std::optional<Schema>(std::move(output.value()));
+  }
+  if (!derived.output)
     return std::optional<Schema>();
-  Result<Schema> output = compile_file(file, *text, cache, takes_secret_value(input.document()));
+  Result<Schema> output =
+      Schema::compile(awaiting_value ? with_awaiting_value(*derived.output) : *derived.output);
   if (!output)
-    return Result<std::optional<Schema>>::failure(output.error());
+    return Output::failure("the derived output schema: " + output.error());
   return std::optional<Schema>(std::move(output.value()));
 }
 
@@ -228,7 +234,7 @@ nlohmann::json with_awaiting_value(nlohmann::json output_schema) {
 }
 
 Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const SchemaSource &schemas,
-                                          const ToolSelection &selection) {
+                                          const ToolSelection &selection, const OpenApi *openapi) {
   for (const auto &name : selection.names) {
     if (capability.find_tool(name) != nullptr)
       continue;
@@ -240,10 +246,19 @@ Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const Sc
   ToolRegistry registry;
   SchemaCache cache;
   for (const auto &spec : capability.tools) {
-    Result<Schema> input = input_schema(spec, schemas, cache);
+    // Derived only for a tool that lacks a file: the built-in tools have both.
+    ToolSchemas derived;
+    if (!schemas(spec.name + ".input.json") || !schemas(spec.name + ".output.json")) {
+      Result<ToolSchemas> schemas_derived = derive_tool_schemas(capability, spec, openapi);
+      if (!schemas_derived)
+        return Result<ToolRegistry>::failure("tool " + spec.name + ": " + schemas_derived.error());
+      derived = std::move(schemas_derived.value());
+    }
+    Result<Schema> input = input_schema(spec, schemas, derived, cache);
     if (!input)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + input.error());
-    Result<std::optional<Schema>> output = output_schema(spec, input.value(), schemas, cache);
+    Result<std::optional<Schema>> output =
+        output_schema(spec, input.value(), schemas, derived, cache);
     if (!output)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + output.error());
     registry.tools_.push_back(Tool{&spec, std::move(input.value()), std::move(output.value()),

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "qovery_mcp/capability.hpp"
+#include "qovery_mcp/openapi.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -8,10 +9,14 @@
 
 namespace qovery_mcp {
 
-/// The input schema of `tool` derived from the capability alone, for a tool
-/// that has no `<tool>.input.json` (issue 12): a JSON Schema 2020-12 object in
-/// the subset Schema::compile accepts, with `"additionalProperties": false`.
-/// Its arguments, in the order of `required`:
+/// The JSON Schema dialect the schemas refined from an OpenAPI name in `$schema`.
+inline constexpr const char *kJsonSchemaDialect = "https://json-schema.org/draft/2020-12/schema";
+
+/// The input schema of `tool` derived from the capability, refined by what
+/// `openapi` (the OpenAPI's operation of the same method and path; nullptr:
+/// none) says, for a tool that has no `<tool>.input.json` (issue 12): a JSON Schema 2020-12 object
+/// in the subset Schema::compile accepts, with `"additionalProperties": false`. Its arguments, in
+/// the order of `required`:
 /// - every `{name}` of the operation's path that `with:` does not fix: a
 ///   required string, with `"format": "uuid"` when names_an_id says the name
 ///   holds an id; a placeholder declared `in: path` with type integer or
@@ -25,7 +30,15 @@ namespace qovery_mcp {
 /// nothing the document does not say. The body's members are not declared (the
 /// document does not know them), so it is the one part of the schema that
 /// portability_problems flags: OpenAI's strict mode wants every object closed.
-nlohmann::json derive_input_schema(const ToolSpec &tool);
+///
+/// With `openapi`, each argument takes the OpenAPI parameter's schema (type,
+/// format, enum, ...: see OpenApi), its description before the capability's,
+/// and is required when either document says so; `body` takes the request
+/// body's schema (its members closed: portable) and is required when either
+/// document says so or when that schema requires members; the schema names
+/// its dialect (`$schema`) and carries the operation's description, which
+/// tools/list adds to the tool's.
+nlohmann::json derive_input_schema(const ToolSpec &tool, const OpenApiOperation *openapi = nullptr);
 
 /// Whether a parameter's name says it holds an id: it is "id", or ends in "id"
 /// as a word of its own: "jobId", "organizationID", "job_id", "JOB-ID", but

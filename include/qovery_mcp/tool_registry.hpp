@@ -1,6 +1,7 @@
 #pragma once
 
 #include "qovery_mcp/capability.hpp"
+#include "qovery_mcp/openapi.hpp"
 #include "qovery_mcp/result.hpp"
 #include "qovery_mcp/schema.hpp"
 #include "qovery_mcp/upstream.hpp"
@@ -32,9 +33,10 @@ public:
   struct Tool {
     const ToolSpec *spec;
     Schema input;
-    /// `<tool>.output.json`; none when there is no such file: tools/list then
-    /// shows no outputSchema, and a success is the upstream's JSON as it came,
-    /// with no projection (there is no declared shape to project onto).
+    /// `<tool>.output.json`, else derive_output_schema's from the OpenAPI;
+    /// none when neither gives one: tools/list then shows no outputSchema,
+    /// and a success is the upstream's JSON as it came, with no projection
+    /// (there is no declared shape to project onto).
     std::optional<Schema> output;
     bool selected; ///< offered under the ToolSelection
   };
@@ -44,11 +46,15 @@ public:
   /// operation's arguments (every path parameter, required; its query
   /// parameters; `body` when the tool sends one) and to be portable
   /// (portability_problems: every model vendor accepts it); else it is
-  /// derive_input_schema's. The output schema is `<tool>.output.json`, or none.
-  /// Fails naming the tool and the file, or an unknown name in `selection`
-  /// (with the valid ones). `capability` must outlive the registry.
+  /// derive_input_schema's, refined by `openapi` when given. The output
+  /// schema is `<tool>.output.json`, else the one derived from `openapi`, or
+  /// none (derive_tool_schemas). Fails naming the tool and the file (or the
+  /// OpenAPI's problem), or an unknown name in `selection` (with the valid
+  /// ones). `capability` must outlive the registry; `openapi` is only read
+  /// here.
   static Result<ToolRegistry> create(const Capability &capability, const SchemaSource &schemas,
-                                     const ToolSelection &selection = {});
+                                     const ToolSelection &selection = {},
+                                     const OpenApi *openapi = nullptr);
 
   /// `{"tools": [...]}` of the selected tools, built on each call (the MCP
   /// server serializes it once and keeps only the text).

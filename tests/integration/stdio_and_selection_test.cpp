@@ -195,9 +195,80 @@ TEST_CASE("CLI: check reports how a capability reads, and each construct it cann
                   "'listthings' has no parameter 'limit'") != std::string::npos);
   CHECK(text.find("3 constructs cannot be served") != std::string::npos);
 
+  // With the OpenAPI: which of its operations refines each one.
+  Process typed({QMCP_SERVER_BIN, "check",
+                 QMCP_SOURCE_DIR "/tests/unit/data/qovery-members.naftiko.yaml", "--openapi",
+                 QMCP_SOURCE_DIR "/tests/unit/data/qovery-openapi.yaml"});
+  text = output_of(typed);
+  CHECK(typed.wait() == 0);
+  CHECK(text.find("line 99: operation deletemember: DELETE /organization/{organizationId}/member; "
+                  "parameters: organizationId (path, string, required), body (body, object); "
+                  "OpenAPI: /organization/{organizationId}/member (deleteMember), a JSON body, "
+                  "answer 204 with no body\n") != std::string::npos);
+  const std::string elsewhere = kOutputDir + "/elsewhere.naftiko.yaml";
+  std::ofstream(elsewhere) << R"(capability:
+  consumes:
+  - type: http
+    namespace: api
+    baseUri: https://example.test
+    resources:
+    - path: /nowhere
+      operations:
+      - name: getnothing
+        method: GET
+  exposes:
+  - type: mcp
+    tools:
+    - name: get-nothing
+      call: api.getnothing
+)";
+  Process untyped({QMCP_SERVER_BIN, "check", elsewhere, "--openapi",
+                   QMCP_SOURCE_DIR "/tests/unit/data/qovery-openapi.yaml"});
+  text = output_of(untyped);
+  CHECK(untyped.wait() == 0);
+  CHECK(text.find("operation getnothing: GET /nowhere; not in the OpenAPI (schemas from the "
+                  "capability alone)\n") != std::string::npos);
+
   Process missing({QMCP_SERVER_BIN, "check", kOutputDir + "/no-such-file.yaml"});
   CHECK(missing.wait() == 2);
   CHECK(missing.stderr_text().find("cannot read") != std::string::npos);
+}
+
+TEST_CASE("Catalog: --openapi types a sibling's tools; without --capability it is refused",
+          "[catalog]") {
+  Process server({QMCP_SERVER_BIN, "--capability",
+                  QMCP_SOURCE_DIR "/tests/unit/data/qovery-members.naftiko.yaml", "--openapi",
+                  QMCP_SOURCE_DIR "/tests/unit/data/qovery-openapi.yaml", "--stdio", "--sandbox"});
+  server.write_stdin(initialize_line());
+  server.write_stdin(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+                     "\n");
+  server.write_stdin(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})"
+                     "\n");
+  REQUIRE(server.read_stdout_line());
+  auto listed = server.read_stdout_line();
+  REQUIRE(listed);
+  const json tools = json::parse(*listed)["result"]["tools"];
+  REQUIRE(tools.size() == 9);
+  for (const json &tool : tools) {
+    INFO(tool.dump());
+    CHECK(tool["inputSchema"]["$schema"] == "https://json-schema.org/draft/2020-12/schema");
+  }
+  // remove-member: the body's members come from the OpenAPI, closed; its
+  // 204 answer is described as the ToolCaller makes it.
+  const json &remove = tools[7];
+  // Qovery's OpenAPI names the member user_id (the capability alone takes any).
+  CHECK(remove["inputSchema"]["properties"]["body"]["required"] == json{"user_id"});
+  CHECK(remove["inputSchema"]["properties"]["body"]["additionalProperties"] == false);
+  CHECK(remove["outputSchema"]["required"] == json{"deleted", "organizationId"});
+  CHECK(tools[5]["outputSchema"]["type"] == "object"); // get-organization-members
+  server.close_stdin();
+  CHECK(server.wait() == 0);
+
+  Process builtin({QMCP_SERVER_BIN, "--openapi",
+                   QMCP_SOURCE_DIR "/tests/unit/data/qovery-openapi.yaml", "--stdio", "--sandbox"});
+  CHECK(builtin.wait() == 2);
+  CHECK(builtin.stderr_text().find("--openapi refines the schemas of a capability given with "
+                                   "--capability") != std::string::npos);
 }
 
 TEST_CASE("Catalog: --capability serves a sibling's tools over stdio and routes a call",

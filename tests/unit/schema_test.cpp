@@ -1025,13 +1025,22 @@ TEST_CASE("Schema: input schemas follow the project's rules", "[schema]") {
 }
 
 TEST_CASE("Schema: output schemas stay open and never carry a value", "[schema]") {
-  const json secret_defs = schema_file("list-job-secrets.output.json").at("$defs");
+  // A tool that answers a secret has the list's Secret as its root, and
+  // the list's other definitions.
+  json secret_defs = schema_file("list-job-secrets.output.json").at("$defs");
+  const json secret = secret_defs.at("Secret");
+  secret_defs.erase("Secret");
   for (const auto tool : kTools) {
     INFO(tool);
     const json document = schema_file(std::string(tool) + ".output.json");
     CHECK(document.at("type") == "object");
-    if (tool != "delete-secret-job")
-      CHECK(document.at("$defs") == secret_defs);
+    if (tool != "delete-secret-job" && tool != "list-job-secrets") {
+      json root = document;
+      CHECK(root.at("$defs") == secret_defs);
+      root.erase("$defs");
+      root.erase("$schema");
+      CHECK(root == secret);
+    }
     for_each_schema(document, "", [](const json &schema, const std::string &pointer) {
       INFO(pointer);
       CHECK_FALSE(schema.contains("enum"));
