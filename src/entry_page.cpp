@@ -5,11 +5,9 @@
 
 #include <httplib.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <stdexcept>
 
 namespace qovery_mcp {
 namespace {
@@ -32,14 +30,6 @@ constexpr std::string_view kStyle =
     "line-height:1.5}input,button{font-size:1rem;width:100%;box-sizing:border-box;padding:.6rem;"
     "margin:.3rem 0 1rem}dt{font-weight:bold}dd{margin:0 0 .6rem;overflow-wrap:anywhere}"
     ".refused{color:#a00000}";
-
-/// `bytes` random bytes from OpenSSL's CSPRNG, in hex.
-std::string random_hex(std::size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char *>(raw.data()), static_cast<int>(bytes)) != 1)
-    throw std::runtime_error("the random generator failed");
-  return to_hex(raw);
-}
 
 /// The CSP source of kStyle: 'sha256-<base64 of its digest>'.
 std::string style_source() {

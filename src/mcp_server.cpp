@@ -4,10 +4,7 @@
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/text.hpp"
 
-#include <sys/random.h>
-
 #include <algorithm>
-#include <stdexcept>
 #include <utility>
 
 namespace qovery_mcp::mcp {
@@ -77,18 +74,6 @@ json with_caching_hints(json result) {
 }
 
 } // namespace
-
-std::string random_hex(std::size_t bytes) {
-  std::string raw(bytes, '\0');
-  std::size_t filled = 0;
-  while (filled < bytes) {
-    ssize_t n = getrandom(raw.data() + filled, bytes - filled, 0);
-    if (n <= 0)
-      throw std::runtime_error("the system random number generator failed");
-    filled += static_cast<std::size_t>(n);
-  }
-  return to_hex(raw);
-}
 
 bool is_supported_protocol_version(std::string_view version) {
   return std::find(kSupportedProtocolVersions.begin(), kSupportedProtocolVersions.end(), version) !=

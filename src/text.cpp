@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <cctype>
 #include <netinet/in.h>
+#include <stdexcept>
+#include <sys/random.h>
 
 namespace qovery_mcp {
 
@@ -98,6 +100,18 @@ bool is_loopback_host(std::string_view host) {
 
 std::string url_host(const std::string &host) {
   return host.find(':') == std::string::npos ? host : "[" + host + "]";
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  std::size_t filled = 0;
+  while (filled < bytes) {
+    ssize_t n = getrandom(raw.data() + filled, bytes - filled, 0);
+    if (n <= 0)
+      throw std::runtime_error("the system random number generator failed");
+    filled += static_cast<std::size_t>(n);
+  }
+  return to_hex(raw);
 }
 
 } // namespace qovery_mcp

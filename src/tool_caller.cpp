@@ -173,7 +173,8 @@ json ToolCaller::answer_result(const ToolRegistry::Tool &tool, const json &argum
     if (operation.method == "DELETE")
       structured["deleted"] = true;
     for (const auto &param : operation.path_params)
-      structured[param] = arguments.at(param);
+      if (auto given = arguments.find(param); given != arguments.end()) // not one `with:` fixes
+        structured[param] = *given;
     return success(tool, std::move(structured));
   }
   Result<json> answer = parse_answer(response.body);

@@ -29,10 +29,6 @@ inline constexpr std::array<std::string_view, 4> kSupportedProtocolVersions = {
 /// Whether `version` is one of kSupportedProtocolVersions.
 bool is_supported_protocol_version(std::string_view version);
 
-/// `bytes` random bytes from the OS CSPRNG (getrandom), hex-encoded: session
-/// ids. Throws std::runtime_error when the generator fails.
-std::string random_hex(std::size_t bytes);
-
 /// The protocol version of the stateless era ("modern"): no initialize and no
 /// session; every request carries its version and the client's capabilities
 /// in params._meta (2026-07-28, basic/versioning). One endpoint serves both

@@ -30,6 +30,10 @@ bool is_token(std::string_view text);
 bool is_field_value(std::string_view text);
 /// `bytes` as lower-case hexadecimal, two digits a byte (random ids, digests).
 std::string to_hex(std::string_view bytes);
+/// `bytes` random bytes from the OS CSPRNG (getrandom), hex-encoded: session
+/// ids, value-entry links and their tokens. Throws std::runtime_error when the
+/// generator fails.
+std::string random_hex(std::size_t bytes);
 /// Whether `host` (a --host value, or a URL's host) is a loopback address:
 /// 127.0.0.0/8, ::1 (bracketed or not, or IPv4-mapped) or "localhost".
 /// Anything else, names included, may be reachable from elsewhere.

@@ -1,4 +1,5 @@
 #include "qovery_mcp/session_token.hpp"
+#include "qovery_mcp/text.hpp"
 
 #include "qovery_mcp/mcp_server.hpp"
 
@@ -88,7 +89,7 @@ TEST_CASE("Session tokens: any byte changed makes the id unknown", "[session-tok
   CHECK_FALSE(signer.verify(id.substr(0, id.size() - 1), kNow));
   CHECK_FALSE(signer.verify(id + "0", kNow));
   CHECK_FALSE(signer.verify("", kNow));
-  CHECK_FALSE(signer.verify(mcp::random_hex(32), kNow));
+  CHECK_FALSE(signer.verify(random_hex(32), kNow));
 }
 
 TEST_CASE("Session tokens: an id is unknown from its expiry on", "[session-token]") {

@@ -459,7 +459,8 @@ std::string encoded(const std::string &raw) {
 /// required ones only, and checks the request the upstream got: the
 /// operation's method, its path with each placeholder filled and encoded,
 /// the given and fixed query parameters in the declared order, the given and
-/// fixed header fields, not encoded, in the declared order, and the body.
+/// fixed header fields, not encoded, in the declared order, and the body;
+/// then an empty success answer, which names the path arguments given.
 void check_routes(const Capability &capability) {
   auto registry = ToolRegistry::create(
       capability, [](std::string_view) { return std::optional<std::string_view>(); });
@@ -511,6 +512,17 @@ void check_routes(const Capability &capability) {
       CHECK(sent.body == (arguments.contains("body") ? arguments["body"].dump() : ""));
       // No output schema: the answer as it came, as text only.
       CHECK(result == json{{"content", {{{"type", "text"}, {"text", R"({"results":[]})"}}}}});
+      // An empty success (204) names the path arguments given; a fixed one is no argument.
+      const UpstreamResponse answer = upstream.answer;
+      upstream.answer = {204, "", UpstreamError::None, ""};
+      json empty = caller.call(tool, arguments, {"mcp", "s"});
+      upstream.answer = answer;
+      CHECK_FALSE(empty.value("isError", false));
+      const std::string text = empty["content"][0]["text"];
+      for (const std::string &name : operation.path_params) {
+        INFO(name);
+        CHECK((text.find('"' + name + '"') != std::string::npos) == arguments.contains(name));
+      }
     }
   }
 }
