@@ -479,7 +479,10 @@ void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
   json arguments = entry->arguments;
   if (!value.empty())
     arguments["body"]["value"] = std::move(value);
-  json result = caller_.call(*entry->tool, arguments, {"entry-page", entry->session});
+  // send(), not call(): the value comes from the person, not the model.
+  const CallOrigin origin{"entry-page", entry->session};
+  json result =
+      caller_.result(*entry->tool, arguments, caller_.send(*entry->tool, arguments, origin));
   if (result.value("isError", false)) {
     std::string text = result["content"][0].value("text", "");
     answer(res, 502, "Not done",

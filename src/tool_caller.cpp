@@ -56,15 +56,19 @@ ToolCaller::ToolCaller(const Capability &capability, const ToolRegistry &registr
     audit_fields_.push_back(audit_fields(capability, *tool.spec));
 }
 
-bool ToolCaller::takes_value(const ToolRegistry::Tool &tool) {
-  return takes_secret_value(tool.input.document());
-}
+bool ToolCaller::takes_value(const ToolRegistry::Tool &tool) { return tool.takes_value; }
 
 json ToolCaller::call(const ToolRegistry::Tool &tool, const json &arguments, CallOrigin origin,
                       const Cancelled &cancelled) const {
   auto body = arguments.find("body");
   bool value_given = body != arguments.end() && body->is_object() && body->contains("value");
-  if (!value_entry_ || value_given || !takes_value(tool))
+  if (value_given && tool.takes_value && !registry_.values_from_model())
+    return tool_error("this server takes no secret value from the conversation "
+                      "(--no-values-from-model), so nothing was sent. Call " +
+                      tool.spec->name +
+                      " again without body.value: the result gives a link where the user types "
+                      "the value themselves. Tell the user not to paste secrets in the chat.");
+  if (!value_entry_ || value_given || !tool.takes_value)
     return result(tool, arguments, send(tool, arguments, origin, cancelled));
   Result<UpstreamRequest> request = registry_.prepare(tool, arguments);
   if (!request)

@@ -72,17 +72,15 @@ std::string check_input_schema(const ToolSpec &tool, const json &schema) {
   return {};
 }
 
-json tool_definition(const ToolSpec &spec, const Schema &input,
-                     const std::optional<Schema> &output) {
+json tool_definition(const ToolSpec &spec, const json &input, const std::optional<Schema> &output) {
   std::string description = spec.description;
-  if (auto guidance = input.document().find("description");
-      guidance != input.document().end() && guidance->is_string())
+  if (auto guidance = input.find("description"); guidance != input.end() && guidance->is_string())
     description += "\n\n" + guidance->get<std::string>();
   json definition = {
       {"name", spec.name},
       {"title", spec.description},
       {"description", description},
-      {"inputSchema", input.document()},
+      {"inputSchema", input},
       {"annotations",
        {{"title", spec.description},
         {"readOnlyHint", spec.hints.read_only},
@@ -199,6 +197,19 @@ bool takes_secret_value(const nlohmann::json &input_schema) {
   return members != body->end() && members->is_object() && members->contains("value");
 }
 
+nlohmann::json without_value(nlohmann::json input_schema) {
+  json &body = input_schema["properties"]["body"];
+  body["properties"].erase("value");
+  if (auto required = body.find("required"); required != body.end() && required->is_array())
+    required->erase(std::remove(required->begin(), required->end(), "value"), required->end());
+  std::string description = body.value("description", "");
+  body["description"] =
+      description + (description.empty() ? "" : " ") +
+      "This server takes no secret value from the conversation: the result links to a page "
+      "where the user types it.";
+  return input_schema;
+}
+
 nlohmann::json with_awaiting_value(nlohmann::json output_schema) {
   json wrapped = json::object();
   for (const char *moved : {"$schema", "$defs"}) {
@@ -261,9 +272,11 @@ Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const Sc
         output_schema(spec, input.value(), schemas, derived, cache);
     if (!output)
       return Result<ToolRegistry>::failure("tool " + spec.name + ": " + output.error());
+    const bool takes_value = takes_secret_value(input->document());
     registry.tools_.push_back(Tool{&spec, std::move(input.value()), std::move(output.value()),
-                                   selected(spec, selection)});
+                                   selected(spec, selection), takes_value});
   }
+  registry.values_from_model_ = selection.values_from_model;
   return registry;
 }
 
@@ -271,7 +284,11 @@ json ToolRegistry::tools_list() const {
   json tools = json::array();
   for (const auto &tool : tools_)
     if (tool.selected)
-      tools.push_back(tool_definition(*tool.spec, tool.input, tool.output));
+      tools.push_back(tool_definition(*tool.spec,
+                                      tool.takes_value && !values_from_model_
+                                          ? without_value(tool.input.document())
+                                          : tool.input.document(),
+                                      tool.output));
   return {{"tools", std::move(tools)}};
 }
 

@@ -79,9 +79,12 @@ public:
   nlohmann::json result(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
                         const CallOutcome &outcome) const;
 
-  /// send(), then result(): the whole of a tools/call. With a ValueEntry set
-  /// (ask_values_with), a valid call of a tool that takes a secret's value
-  /// (takes_value) but was given none is not sent: its answer is the entry's.
+  /// send(), then result(): the whole of a model's tools/call. With a
+  /// ValueEntry set (ask_values_with), a valid call of a tool that takes a
+  /// secret's value (takes_value) but was given none is not sent: its answer
+  /// is the entry's. A call that gives one to a registry without
+  /// values_from_model() is refused (a tool error) and not sent: the value
+  /// pages, which add the person's value, use send() and result() instead.
   nlohmann::json call(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
                       CallOrigin origin, const Cancelled &cancelled = nullptr) const;
 

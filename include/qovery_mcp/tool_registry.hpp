@@ -20,6 +20,10 @@ namespace qovery_mcp {
 struct ToolSelection {
   bool read_only = false;         ///< only tools whose hints say readOnly
   std::vector<std::string> names; ///< only these (empty: all)
+  /// false (--no-values-from-model): tools/list offers no `body.value`, so
+  /// that a model is not even told it could send one (ToolCaller refuses
+  /// one an MCP call sends anyway).
+  bool values_from_model = true;
 };
 
 /// The MCP tools of a capability, with their schemas: the tools/list payload,
@@ -39,6 +43,9 @@ public:
     /// (there is no declared shape to project onto).
     std::optional<Schema> output;
     bool selected; ///< offered under the ToolSelection
+    /// Its input schema declares `body.value` (takes_secret_value): a call
+    /// without it can be answered with a value-entry link.
+    bool takes_value;
   };
 
   /// Attaches schemas to every tool of `capability`. The input schema is
@@ -57,10 +64,14 @@ public:
                                      const OpenApi *openapi = nullptr);
 
   /// `{"tools": [...]}` of the selected tools, built on each call (the MCP
-  /// server serializes it once and keeps only the text).
+  /// server serializes it once and keeps only the text); without
+  /// ToolSelection::values_from_model, their input schemas lack `body.value`
+  /// (without_value).
   nlohmann::json tools_list() const;
   /// Every tool of the capability, selected or not, in the capability's order.
   const std::vector<Tool> &tools() const { return tools_; }
+  /// Whether a model may send `body.value` (ToolSelection::values_from_model).
+  bool values_from_model() const { return values_from_model_; }
   /// The selected tool of that name, or nullptr.
   const Tool *find(std::string_view name) const;
   /// The tool (selected or not) that calls `operation`, or nullptr.
@@ -75,12 +86,18 @@ public:
 private:
   ToolRegistry() = default;
   std::vector<Tool> tools_;
+  bool values_from_model_ = true;
 };
 
 /// Whether a tool with `input_schema` takes a secret's value: it declares
 /// `body.value` (add, edit and override do). Such a call made without the
 /// value can be answered with a value-entry link instead (EntryPages).
 bool takes_secret_value(const nlohmann::json &input_schema);
+
+/// `input_schema` (a tool's, taking a secret's value) without `body.value`:
+/// the property, its place in `body.required`, and a sentence in `body`'s
+/// description saying that the person types the value on a page.
+nlohmann::json without_value(nlohmann::json input_schema);
 
 /// `status` of the structuredContent of a call answered with a value-entry link.
 inline constexpr const char *kAwaitingValue = "awaiting_value";

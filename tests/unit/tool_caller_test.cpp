@@ -587,3 +587,69 @@ TEST_CASE("Caller: a call without a secret's value goes to the value entry and n
   CHECK(c.upstream.sent == 3);
   CHECK(asked.size() == 2);
 }
+
+TEST_CASE("Caller: without values from the model, no tool offers a value and none takes one",
+          "[caller][entry]") {
+  Caller c;
+  ToolSelection closed;
+  closed.values_from_model = false;
+  ToolRegistry registry = std::move(ToolRegistry::create(c.capability, resource, closed).value());
+  ToolCaller caller{c.capability, registry, c.upstream};
+  CHECK_FALSE(registry.values_from_model());
+
+  // tools/list: every tool that takes a value lost it, and nothing else changed.
+  const json open_list = c.registry.tools_list()["tools"];
+  const json closed_list = registry.tools_list()["tools"];
+  REQUIRE(open_list.size() == closed_list.size());
+  std::vector<std::string> changed;
+  for (std::size_t i = 0; i < open_list.size(); ++i) {
+    const json &before = open_list[i];
+    const json &after = closed_list[i];
+    INFO(before["name"]);
+    if (before == after)
+      continue;
+    changed.push_back(before["name"]);
+    const json &body = after["inputSchema"]["properties"]["body"];
+    CHECK_FALSE(body["properties"].contains("value"));
+    const json required = body.value("required", json::array());
+    CHECK(std::count(required.begin(), required.end(), "value") == 0);
+    CHECK(body["description"].get<std::string>().find("types it") != std::string::npos);
+    json restored = after;
+    restored["inputSchema"] = before["inputSchema"];
+    CHECK(restored == before); // only the input schema differs
+  }
+  CHECK(changed == std::vector<std::string>{"add-secret-job", "edit-secret-belonging-job",
+                                            "create-secret-override-job-level"});
+
+  // A model's call with a value is refused, and nothing is sent.
+  int asked = 0;
+  caller.ask_values_with([&](const ToolRegistry::Tool &, const json &, CallOrigin) {
+    ++asked;
+    return json{{"content", json::array({{{"type", "text"}, {"text", "a link"}}})}};
+  });
+  const json calls[] = {
+      {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", kValue}}}},
+      {{"jobId", kJob}, {"secretId", kSecret}, {"body", {{"key", "K"}, {"value", kValue}}}},
+      {{"jobId", kJob}, {"secretId", kSecret}, {"body", {{"value", kValue}}}},
+  };
+  for (std::size_t i = 0; i < changed.size(); ++i) {
+    INFO(changed[i]);
+    const ToolRegistry::Tool &tool = *registry.find(changed[i]);
+    json refused = caller.call(tool, calls[i], {"mcp", "s"});
+    CHECK(refused["isError"] == true);
+    const std::string text = refused["content"][0]["text"];
+    CHECK(text.find("--no-values-from-model") != std::string::npos);
+    CHECK(text.find("without body.value") != std::string::npos);
+    CHECK(text.find(kValue) == std::string::npos);
+    // Without the value, the call goes to the value entry as usual.
+    json without = calls[i];
+    without["body"].erase("value");
+    CHECK(caller.call(tool, without, {"mcp", "s"})["content"][0]["text"] == "a link");
+  }
+  CHECK(c.upstream.sent == 0);
+  CHECK(asked == 3);
+  // The value page adds the person's value and sends it (send(), not call()).
+  CallOutcome sent = caller.send(*registry.find("add-secret-job"), calls[0], {"entry-page", "s"});
+  CHECK(sent.refusal == CallRefusal::None);
+  CHECK(c.upstream.sent == 1);
+}

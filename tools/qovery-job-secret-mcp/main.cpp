@@ -45,6 +45,7 @@ struct Options {
   bool sandbox = false;
   bool stdio = false;
   bool read_only = false;
+  bool no_values_from_model = false;
   std::vector<std::string> tools;
   std::string host = "127.0.0.1";
   int mcp_port = -1;  // -1: the capability's port
@@ -540,7 +541,8 @@ int run(const Options &options) {
     openapi.emplace(std::move(read.value()));
   }
   Result<ToolRegistry> registry =
-      ToolRegistry::create(capability.value(), resource, {options.read_only, options.tools},
+      ToolRegistry::create(capability.value(), resource,
+                           {options.read_only, options.tools, !options.no_values_from_model},
                            openapi ? &*openapi : nullptr);
   openapi.reset();
   if (!registry)
@@ -649,6 +651,13 @@ int main(int argc, char **argv) {
   app.add_flag("--read-only", options.read_only,
                "Offer only the read-only tools (list-job-secrets): nothing can change")
       ->envname("QOVERY_MCP_READ_ONLY");
+  app.add_flag("--no-values-from-model", options.no_values_from_model,
+               "Take no secret value from the model: tools/list offers no body.value, and an "
+               "MCP call that sends one is refused (nothing is sent to Qovery), so a value "
+               "pasted into a chat cannot be forwarded; the person types each value on the "
+               "value-entry page (--entry-link-ttl). The REST API, for scripts, still takes "
+               "values: set --rest-port 0 to close it")
+      ->envname("QOVERY_MCP_NO_VALUES_FROM_MODEL");
   app.add_option("--tools", options.tools,
                  "Offer only these tools (comma-separated names); an unknown name is an error")
       ->envname("QOVERY_MCP_TOOLS")
