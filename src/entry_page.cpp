@@ -111,7 +111,7 @@ void refuse(httplib::Response &res, int status, const std::string &title, const 
              "want to make this change.</p>");
 }
 
-/// The refusal of a link already used (or revoked).
+/// The refusal of a link already used.
 void refuse_used(httplib::Response &res) {
   refuse(res, 410, "Link already used", "This link was already used: a link works once.");
 }
@@ -217,7 +217,8 @@ void EntryPages::forget_ended(bool all) {
   Clock::time_point now = Clock::now();
   std::erase_if(entries_, [&](const auto &item) {
     const Entry &entry = item.second;
-    bool ended = entry.used || now >= entry.expires;
+    bool ended = entry.stage == Stage::Submitted || entry.stage == Stage::Revoked ||
+                 (entry.stage == Stage::Pending && now >= entry.expires);
     return ended && (all || now >= entry.expires + kEndedKept);
   });
 }
@@ -236,7 +237,8 @@ std::string EntryPages::key_of_secret(const json &arguments, CallOrigin origin) 
   return {};
 }
 
-json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, CallOrigin origin) {
+Result<OpenedEntry> EntryPages::open_entry(const ToolRegistry::Tool &tool, const json &arguments,
+                                           CallOrigin origin) {
   std::string id = random_hex(16);
   std::string named = key_of_secret(arguments, origin);
   {
@@ -245,7 +247,7 @@ json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, Cal
     if (entries_.size() >= options_.max_entries)
       forget_ended(true);
     if (entries_.size() >= options_.max_entries)
-      return tool_error(
+      return Result<OpenedEntry>::failure(
           "nothing was changed in " + caller_.texts().api_name() + ": " +
           std::to_string(options_.max_entries) +
           " links for typing a secret's value are open and none has been used or has expired "
@@ -259,7 +261,20 @@ json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, Cal
                                {},
                                Clock::now() + options_.ttl});
   }
-  std::string link = options_.origin + kEntryPrefix + id;
+  std::string key = argument(arguments, "key", true);
+  if (key.empty())
+    key = named;
+  std::string message = action_of(tool) + ":" + (key.empty() ? "" : " key " + key + ",") + " job " +
+                        argument(arguments, "jobId");
+  std::string url = options_.origin + kEntryPrefix + id;
+  return OpenedEntry{std::move(id), std::move(url), std::move(message)};
+}
+
+json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, CallOrigin origin) {
+  Result<OpenedEntry> opened = open_entry(tool, arguments, origin);
+  if (!opened)
+    return tool_error(opened.error());
+  const std::string &link = opened->url;
   const ToolRegistry::Tool *list = list_tool(caller_.registry());
   std::string check = list != nullptr ? "call " + list->spec->name + " to check the result"
                                       : "check the result in the Qovery console";
@@ -280,6 +295,84 @@ json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, Cal
     result["structuredContent"] = {
         {"status", kAwaitingValue}, {"link", link}, {"expiresInSeconds", options_.ttl.count()}};
   return result;
+}
+
+EntryOutcome EntryPages::await(const std::string &id, Clock::time_point deadline,
+                               const AwaitHooks &hooks) {
+  if (hooks.cancelled && hooks.cancelled())
+    return {EntryState::Cancelled, {}, {}};
+  Clock::time_point next_tick = Clock::now() + hooks.tick_every;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    auto it = entries_.find(id);
+    if (it == entries_.end())
+      return {EntryState::Unknown, {}, {}};
+    const Entry &entry = it->second;
+    Clock::time_point now = Clock::now();
+    if (entry.stage == Stage::Submitted)
+      return {EntryState::Submitted, entry.result, {}};
+    if (entry.stage == Stage::Revoked)
+      return {EntryState::Revoked, {}, entry.reason};
+    bool pending = entry.stage == Stage::Pending;
+    if (pending && now >= entry.expires)
+      return {EntryState::Expired, {}, {}};
+    if (pending && now >= deadline)
+      return {EntryState::Pending, {}, {}};
+    if (hooks.on_tick && now >= next_tick) {
+      next_tick = now + hooks.tick_every;
+      lock.unlock();
+      hooks.on_tick();
+      lock.lock();
+      continue; // the map may have changed meanwhile
+    }
+    std::optional<Clock::time_point> wake;
+    if (pending)
+      wake = std::min(deadline, entry.expires);
+    if (hooks.on_tick)
+      wake = std::min(wake.value_or(next_tick), next_tick);
+    if (hooks.cancelled)
+      wake = std::min(wake.value_or(now + kCancelPoll), now + kCancelPoll);
+    if (wake)
+      ended_.wait_until(lock, *wake);
+    else
+      ended_.wait(lock);
+    if (hooks.cancelled) {
+      lock.unlock();
+      bool cancelled = hooks.cancelled();
+      lock.lock();
+      if (cancelled)
+        return {EntryState::Cancelled, {}, {}};
+    }
+  }
+}
+
+bool EntryPages::revoke_entry(Entry &entry, const std::string &reason) {
+  if (entry.stage != Stage::Pending || Clock::now() >= entry.expires)
+    return false;
+  entry.stage = Stage::Revoked;
+  entry.reason = reason;
+  return true;
+}
+
+bool EntryPages::revoke(const std::string &id, const std::string &reason) {
+  bool revoked = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(id);
+    revoked = it != entries_.end() && revoke_entry(it->second, reason);
+  }
+  if (revoked)
+    ended_.notify_all();
+  return revoked;
+}
+
+void EntryPages::revoke_all(const std::string &reason) {
+  {
+    std::lock_guard lock(mutex_);
+    for (auto &item : entries_)
+      revoke_entry(item.second, reason);
+  }
+  ended_.notify_all();
 }
 
 void EntryPages::route(HttpRoutes &http) {
@@ -312,7 +405,12 @@ std::optional<EntryPages::Entry> EntryPages::usable(const httplib::Request &req,
            "or the server restarted since.");
     return std::nullopt;
   }
-  if (entry->used) {
+  if (entry->stage == Stage::Revoked) {
+    refuse(res, 410, "This request was cancelled",
+           entry->reason.empty() ? "This link was cancelled." : entry->reason);
+    return std::nullopt;
+  }
+  if (entry->stage != Stage::Pending) {
     refuse_used(res);
     return std::nullopt;
   }
@@ -422,18 +520,22 @@ void EntryPages::sign_in(const httplib::Request &req, httplib::Response &res) {
   }
   bool right = token_matches(field(fields, "token"), options_.auth_token);
   std::string person = right ? random_hex(16) : std::string();
+  bool revoked = false;
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(id);
-    if (it == entries_.end() || it->second.used) {
+    if (it == entries_.end() || it->second.stage != Stage::Pending) {
       refuse_used(res);
       return;
     }
     if (right)
       it->second.person = person;
     else if (++it->second.failures >= kMaxSignInFailures)
-      it->second.used = true;
+      revoked = revoke_entry(it->second, "The access token was given wrong " +
+                                             std::to_string(kMaxSignInFailures) + " times.");
   }
+  if (revoked)
+    ended_.notify_all();
   if (!right) {
     log::warning("value-entry page: a wrong access token was given");
     refuse(res, 403, "Wrong access token",
@@ -470,11 +572,11 @@ void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(req.matches[1].str());
-    if (it == entries_.end() || it->second.used) {
+    if (it == entries_.end() || it->second.stage != Stage::Pending) {
       refuse_used(res);
       return;
     }
-    it->second.used = true;
+    it->second.stage = Stage::Submitting;
   }
   json arguments = entry->arguments;
   if (!value.empty())
@@ -483,6 +585,15 @@ void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
   const CallOrigin origin{"entry-page", entry->session};
   json result =
       caller_.result(*entry->tool, arguments, caller_.send(*entry->tool, arguments, origin));
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(req.matches[1].str());
+    if (it != entries_.end()) {
+      it->second.stage = Stage::Submitted;
+      it->second.result = result;
+    }
+  }
+  ended_.notify_all();
   if (result.value("isError", false)) {
     std::string text = result["content"][0].value("text", "");
     answer(res, 502, "Not done",

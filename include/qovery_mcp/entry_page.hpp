@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -54,6 +56,53 @@ struct EntryPageOptions {
   std::string auth_token;
 };
 
+/// A pending entry just opened (EntryPages::open_entry).
+struct OpenedEntry {
+  std::string id;  ///< the entry's id: 32 hex digits, unguessable
+  std::string url; ///< the link a person opens: options.origin + kEntryPrefix + id
+  /// What the person is asked, in one line of plain text naming the action,
+  /// the key (when known) and the job, e.g. "Add a secret to the job: key
+  /// DB_URL, job 0b1c...". For an elicitation's `message`; never a value.
+  std::string message;
+};
+
+/// How an awaited entry stands (EntryPages::await).
+enum class EntryState {
+  Pending,   ///< not submitted yet, and `deadline` came first
+  Submitted, ///< submitted, and the call made: EntryOutcome::result holds its answer
+  Expired,   ///< its ttl passed before a submission
+  Revoked,   ///< revoke()d (or too many wrong tokens): EntryOutcome::reason says why
+  Cancelled, ///< the awaiting side's `cancelled` said so; the entry is left as it was
+  Unknown,   ///< no such entry (never opened, or forgotten 10 minutes after it ended)
+};
+
+/// What EntryPages::await found.
+struct EntryOutcome {
+  EntryState state = EntryState::Unknown;
+  /// Submitted: the CallToolResult of the call the person's submission made
+  /// (ToolCaller::call: the secret projected onto the output schema, no
+  /// value), a tool error when Qovery refused it.
+  nlohmann::json result;
+  /// Revoked: the reason given to revoke().
+  std::string reason;
+};
+
+/// What EntryPages::await does while it waits.
+struct AwaitHooks {
+  /// Called every `tick_every` while the entry is pending (progress
+  /// notifications); not called when null.
+  std::function<void()> on_tick;
+  std::chrono::milliseconds tick_every{std::chrono::seconds(10)};
+  /// Asked every kCancelPoll and at each wake-up; when it says true, await
+  /// returns EntryState::Cancelled at once (the caller then revokes the
+  /// entry if it means to). Not asked when null.
+  std::function<bool()> cancelled;
+};
+
+/// How often EntryPages::await asks AwaitHooks::cancelled: a cancellation is
+/// a flag (mcp::InFlightRequest) that wakes nothing.
+inline constexpr std::chrono::milliseconds kCancelPoll{200};
+
 /// The value-entry pages (issue 13, the link flow): a call of a tool that
 /// takes a secret's value (ToolCaller::takes_value) made without it opens a
 /// pending entry and answers with a link; the person opens the link, types
@@ -87,15 +136,44 @@ public:
   const EntryPageOptions &options() const { return options_; }
 
   /// Opens a pending entry for `tool` with its validated `arguments` (no
-  /// value) and returns the CallToolResult that tells the model to show the
-  /// link to the person and to call the list tool once they confirm. Expired
-  /// and used entries are forgotten here, 10 minutes after they ended (until
-  /// then the page names why a link no longer works); when options.max_entries
-  /// are still held, the ended ones are forgotten at once, and if every one
-  /// is pending, the result is a tool error saying so (nothing is opened).
-  /// Writes nothing upstream; an override's key is read first (key_of_secret).
+  /// value): its id, link and message. Expired and ended entries are
+  /// forgotten here, 10 minutes after they ended (until then the page names
+  /// why a link no longer works, and await() finds the outcome); when
+  /// options.max_entries are still held, the ended ones are forgotten at
+  /// once, and if every one is pending, the failure says so, in a sentence
+  /// for the model (nothing is opened). Writes nothing upstream; an
+  /// override's key is read first (key_of_secret).
+  Result<OpenedEntry> open_entry(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                                 CallOrigin origin);
+
+  /// open_entry(), answered as the link flow does: the CallToolResult that
+  /// tells the model to show the link to the person and to call the list
+  /// tool once they confirm (structuredContent: status kAwaitingValue, link,
+  /// expiresInSeconds, for a tool with an output schema); open_entry()'s
+  /// failure as a tool error.
   nlohmann::json open(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
                       CallOrigin origin);
+
+  /// Waits until entry `id` is submitted (and its call answered), expires,
+  /// is revoked, or `deadline` passes (then Pending), whichever comes first;
+  /// calls hooks.on_tick every hooks.tick_every meanwhile and returns
+  /// Cancelled once hooks.cancelled says so. A submission under way (the
+  /// person's call is being sent) is waited for past `deadline`: the upstream
+  /// bounds it. With `deadline` now, it says how the entry stands without
+  /// waiting. Waits on a condition variable that submissions and revoke()
+  /// notify; many may await one entry.
+  EntryOutcome await(const std::string &id, std::chrono::steady_clock::time_point deadline,
+                     const AwaitHooks &hooks = {});
+
+  /// Revokes pending entry `id`: its page then says "this request was
+  /// cancelled" with `reason` (plain text shown to the person: no value),
+  /// a POST to it sends nothing, and await() returns Revoked. False when the
+  /// entry is unknown or no longer pending (submitted, being submitted,
+  /// expired or revoked already).
+  bool revoke(const std::string &id, const std::string &reason);
+  /// Revokes every pending entry with `reason` (the server stops): no
+  /// await() is left waiting on a person.
+  void revoke_all(const std::string &reason);
 
   /// Registers GET kEntryPrefix<id> (the form, or the token form first),
   /// POST kEntryPrefix<id> (the value) and POST kEntryPrefix<id>/login (the
@@ -106,6 +184,13 @@ public:
   std::size_t size() const;
 
 private:
+  /// Where an entry is in its life; expiry is not one: it is the time.
+  enum class Stage {
+    Pending,    ///< waits for the person
+    Submitting, ///< the person submitted; the call is being sent
+    Submitted,  ///< the call answered: `result` holds it
+    Revoked,    ///< revoke()d or too many wrong tokens: `reason` says why
+  };
   struct Entry {
     const ToolRegistry::Tool *tool;
     nlohmann::json arguments;
@@ -114,8 +199,10 @@ private:
     std::string csrf;    ///< the form's hidden token
     std::string person;  ///< the session cookie's value once the token was given
     std::chrono::steady_clock::time_point expires;
-    bool used = false; ///< submitted, or revoked after too many wrong tokens
-    int failures = 0;  ///< wrong tokens given
+    Stage stage = Stage::Pending;
+    int failures = 0;        ///< wrong tokens given
+    nlohmann::json result{}; ///< Submitted: the call's CallToolResult (no value)
+    std::string reason{};    ///< Revoked: why
   };
   /// A POST's form and its entry, as usable() found it.
   struct Posted {
@@ -144,10 +231,14 @@ private:
   /// Forgets ended entries: those that ended 10 minutes ago, or all of them
   /// with `all`. Call with the mutex held.
   void forget_ended(bool all);
+  /// Ends a pending `entry` as revoked with `reason`; false when it is not
+  /// pending. Call with the mutex held, then notify ended_.
+  static bool revoke_entry(Entry &entry, const std::string &reason);
 
   const ToolCaller &caller_;
   EntryPageOptions options_;
   mutable std::mutex mutex_;
+  std::condition_variable ended_; ///< notified when an entry leaves Pending or Submitting
   std::unordered_map<std::string, Entry> entries_;
 };
 

@@ -7,6 +7,9 @@
 
 #include <httplib.h>
 
+#include <atomic>
+#include <thread>
+
 using nlohmann::json;
 using namespace qovery_mcp;
 
@@ -105,4 +108,160 @@ TEST_CASE("Entry page: the links' origin", "[entry]") {
   CHECK(origin_host("https://mcp.example.com") == "mcp.example.com");
   CHECK(origin_host("http://mcp.example.com:8443") == "mcp.example.com");
   CHECK(origin_host("http://[::1]:9090") == "[::1]");
+}
+
+namespace {
+
+/// The sandbox stack a page's submission reaches, in process.
+struct PageStack {
+  Capability capability = std::move(parse_capability(*resource("capability.naftiko.yaml")).value());
+  ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
+  FakeQovery fake;
+  SandboxUpstream upstream{fake};
+  ToolCaller caller{capability, registry, upstream};
+  EntryPages pages;
+  HttpRoutes routes;
+
+  explicit PageStack(std::chrono::seconds ttl = std::chrono::seconds(600))
+      : pages(caller, {"http://127.0.0.1:9", ttl, 8, ""}) {
+    pages.route(routes);
+  }
+
+  /// A request to entry `id` from a loopback browser on the page's origin.
+  httplib::Response request(const std::string &method, const std::string &id,
+                            const std::string &body = {}) {
+    httplib::Request req;
+    req.method = method;
+    req.path = std::string(kEntryPrefix) + id;
+    req.remote_addr = "127.0.0.1";
+    req.headers.emplace("Origin", "http://127.0.0.1:9");
+    req.headers.emplace("Content-Type", "application/x-www-form-urlencoded");
+    req.body = body;
+    httplib::Response res;
+    routes.answer(req, res);
+    return res;
+  }
+
+  /// GETs the page of `id` and POSTs `value` with its CSRF token.
+  httplib::Response submit(const std::string &id, const std::string &value) {
+    httplib::Response page = request("GET", id);
+    std::size_t at = page.body.find("name=\"csrf\" value=\"");
+    REQUIRE(at != std::string::npos);
+    std::string csrf = page.body.substr(at + 19, 32);
+    return request("POST", id, "csrf=" + csrf + "&value=" + value);
+  }
+};
+
+const json kAddArguments = {{"jobId", FakeQovery::kJobId}, {"body", {{"key", "AWAITED"}}}};
+
+} // namespace
+
+TEST_CASE("Entry page: await returns the submitted call's result", "[entry][await]") {
+  PageStack stack;
+  const ToolRegistry::Tool &add = *stack.registry.find("add-secret-job");
+  Result<OpenedEntry> opened = stack.pages.open_entry(add, kAddArguments, {"mcp", "s"});
+  REQUIRE(opened);
+  CHECK(opened->id.size() == 32);
+  CHECK(opened->url == "http://127.0.0.1:9/entry/" + opened->id);
+  CHECK(opened->message.find("AWAITED") != std::string::npos);
+  CHECK(opened->message.find(FakeQovery::kJobId) != std::string::npos);
+
+  // Not submitted yet: a deadline of now says so without waiting.
+  CHECK(stack.pages.await(opened->id, std::chrono::steady_clock::now()).state ==
+        EntryState::Pending);
+  CHECK(stack.pages.await(std::string(32, '0'), std::chrono::steady_clock::now()).state ==
+        EntryState::Unknown);
+
+  std::atomic<int> ticks{0};
+  EntryOutcome outcome;
+  std::thread waiter([&] {
+    AwaitHooks hooks;
+    hooks.tick_every = std::chrono::milliseconds(20);
+    hooks.on_tick = [&] { ++ticks; };
+    outcome = stack.pages.await(opened->id,
+                                std::chrono::steady_clock::now() + std::chrono::minutes(1), hooks);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  httplib::Response done = stack.submit(opened->id, "s3cr3t-awaited");
+  waiter.join();
+  CHECK(done.status == 200);
+  REQUIRE(outcome.state == EntryState::Submitted);
+  CHECK_FALSE(outcome.result.value("isError", false));
+  CHECK(outcome.result["structuredContent"]["key"] == "AWAITED");
+  CHECK(outcome.result.dump().find("s3cr3t-awaited") == std::string::npos);
+  CHECK(ticks >= 2);
+  // The outcome stays to be found again, and the link is spent.
+  CHECK(stack.pages.await(opened->id, std::chrono::steady_clock::now()).state ==
+        EntryState::Submitted);
+  CHECK_FALSE(stack.pages.revoke(opened->id, "too late"));
+  CHECK(stack.request("GET", opened->id).status == 410);
+}
+
+TEST_CASE("Entry page: a revoked entry ends its waiters and sends nothing", "[entry][await]") {
+  PageStack stack;
+  const ToolRegistry::Tool &add = *stack.registry.find("add-secret-job");
+  Result<OpenedEntry> opened = stack.pages.open_entry(add, kAddArguments, {"mcp", "s"});
+  REQUIRE(opened);
+  httplib::Response page = stack.request("GET", opened->id); // opened before the revocation
+
+  EntryOutcome outcome;
+  auto started = std::chrono::steady_clock::now();
+  std::thread waiter(
+      [&] { outcome = stack.pages.await(opened->id, started + std::chrono::minutes(1)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(stack.pages.revoke(opened->id, "The assistant cancelled this request."));
+  waiter.join();
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+  CHECK(outcome.state == EntryState::Revoked);
+  CHECK(outcome.reason == "The assistant cancelled this request.");
+  CHECK_FALSE(stack.pages.revoke(opened->id, "twice"));
+
+  httplib::Response shown = stack.request("GET", opened->id);
+  CHECK(shown.status == 410);
+  CHECK(shown.body.find("This request was cancelled") != std::string::npos);
+  CHECK(shown.body.find("The assistant cancelled this request.") != std::string::npos);
+  std::size_t at = page.body.find("name=\"csrf\" value=\"");
+  REQUIRE(at != std::string::npos);
+  httplib::Response posted = stack.request(
+      "POST", opened->id, "csrf=" + page.body.substr(at + 19, 32) + "&value=never-sent");
+  CHECK(posted.status == 410);
+  CHECK(posted.body.find("This request was cancelled") != std::string::npos);
+  json listed = stack.caller.call(*stack.registry.find("list-job-secrets"),
+                                  {{"jobId", FakeQovery::kJobId}}, {"mcp", "s"});
+  REQUIRE_FALSE(listed.value("isError", false));
+  CHECK(listed.dump().find("AWAITED") == std::string::npos); // nothing was added
+
+  SECTION("revoke_all ends every pending entry") {
+    Result<OpenedEntry> other = stack.pages.open_entry(add, kAddArguments, {"mcp", "s"});
+    REQUIRE(other);
+    stack.pages.revoke_all("The server is stopping.");
+    EntryOutcome ended = stack.pages.await(other->id, std::chrono::steady_clock::now());
+    CHECK(ended.state == EntryState::Revoked);
+    CHECK(ended.reason == "The server is stopping.");
+  }
+}
+
+TEST_CASE("Entry page: await ends on expiry and on cancellation", "[entry][await]") {
+  PageStack stack(std::chrono::seconds(1));
+  const ToolRegistry::Tool &add = *stack.registry.find("add-secret-job");
+  Result<OpenedEntry> opened = stack.pages.open_entry(add, kAddArguments, {"mcp", "s"});
+  REQUIRE(opened);
+  auto started = std::chrono::steady_clock::now();
+  std::atomic<bool> cancelled{false};
+  AwaitHooks hooks;
+  hooks.cancelled = [&] { return cancelled.load(); };
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    cancelled = true;
+  });
+  EntryOutcome outcome = stack.pages.await(opened->id, started + std::chrono::minutes(1), hooks);
+  canceller.join();
+  CHECK(outcome.state == EntryState::Cancelled);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(900));
+
+  // Not revoked by the cancellation: the entry waits on until it expires.
+  EntryOutcome expired = stack.pages.await(opened->id, started + std::chrono::minutes(1));
+  CHECK(expired.state == EntryState::Expired);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+  CHECK_FALSE(stack.pages.revoke(opened->id, "expired already"));
 }
