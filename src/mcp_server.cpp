@@ -1,5 +1,7 @@
 #include "qovery_mcp/mcp_server.hpp"
 
+#include "qovery_mcp/input_required.hpp"
+
 #include "qovery_mcp/json_text.hpp"
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/text.hpp"
@@ -532,7 +534,8 @@ std::string Server::subscription_closed(const json &id) const {
 }
 
 json Server::completed(json result) const {
-  result["resultType"] = "complete";
+  if (!result.contains("resultType")) // an input_required result keeps its own
+    result["resultType"] = "complete";
   result["_meta"][kMetaServerInfo] = {
       {"name", info_.name}, {"title", info_.title}, {"version", info_.version}};
   return result;
@@ -606,7 +609,7 @@ std::optional<json> Server::modern(const json &message, const Notify &notify,
   log::RequestScope scope(log::trace_context(*meta), observe_from, std::move(observer));
   json answer;
   try {
-    answer = modern_answer(message, params, request, list_elided);
+    answer = modern_answer(message, params, request, notify, list_elided);
   } catch (const std::exception &e) {
     log::error(std::string("internal error handling ") + method + ": " + e.what());
     return error_response(id, kInternalError, "internal error");
@@ -617,7 +620,7 @@ std::optional<json> Server::modern(const json &message, const Notify &notify,
 }
 
 json Server::modern_answer(const json &message, const json &params, const InFlightRequest *request,
-                           bool *list_elided) const {
+                           const Notify &notify, bool *list_elided) const {
   const json &id = message["id"];
   const std::string &method = message["method"].get_ref<const std::string &>();
   if (method == "server/discover")
@@ -639,7 +642,9 @@ json Server::modern_answer(const json &message, const json &params, const InFlig
     std::optional<InFlightRequest> untracked;
     if (request == nullptr)
       request = &untracked.emplace(stateless, id);
-    json answer = call_tool(id, params, stateless, *request);
+    json answer =
+        call_tool(id, params, stateless, *request,
+                  inputs_ != nullptr ? ask_inputs(id, params, *request, notify) : BeforeCall());
     if (answer.contains("result"))
       answer["result"] = completed(std::move(answer["result"]));
     return answer;
@@ -663,8 +668,35 @@ json Server::modern_answer(const json &message, const json &params, const InFlig
                             (removed ? " (removed in 2026-07-28)" : ""));
 }
 
+Server::BeforeCall Server::ask_inputs(const json &id, const json &params,
+                                      const InFlightRequest &request, const Notify &notify) const {
+  return [this, &id, &params, &request, &notify](const ToolRegistry::Tool &tool,
+                                                 const json &arguments) -> std::optional<json> {
+    AwaitHooks hooks;
+    hooks.cancelled = [&request] { return request.cancelled(); };
+    const json &meta = params.value("_meta", json::object());
+    if (auto token = meta.find("progressToken"); token != meta.end() && notify) {
+      hooks.on_tick = [&notify, token = *token, ticks = 0]() mutable {
+        notify({{"jsonrpc", "2.0"},
+                {"method", "notifications/progress"},
+                {"params",
+                 {{"progressToken", token},
+                  {"progress", ++ticks},
+                  {"message", "waiting for the user to submit the page"}}}});
+      };
+    }
+    std::optional<Result<json>> answered =
+        inputs_->answer(tool, arguments, params, {"mcp", ""}, hooks);
+    if (!answered)
+      return std::nullopt;
+    if (!*answered)
+      return error_response(id, kInvalidParams, answered->error());
+    return result_response(id, std::move(answered->value()));
+  };
+}
+
 json Server::call_tool(const json &id, const json &params, const Session &session,
-                       const InFlightRequest &request) const {
+                       const InFlightRequest &request, const BeforeCall &before) const {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string())
     return error_response(
@@ -686,6 +718,9 @@ json Server::call_tool(const json &id, const json &params, const Session &sessio
   if (arguments != params.end() && !arguments->is_object() && !arguments->is_null())
     return error_response(id, kInvalidParams, "invalid params: params.arguments must be an object");
   const json &args = arguments == params.end() || arguments->is_null() ? kNoArguments : *arguments;
+  if (before)
+    if (std::optional<json> answered = before(*tool, args))
+      return std::move(*answered);
   return result_response(id, caller_.call(*tool, args, {"mcp", session.id()},
                                           [&request] { return request.cancelled(); }));
 }

@@ -49,13 +49,20 @@ Result<SessionTokens> SessionTokens::create(std::string key, std::chrono::second
 
 SessionTokens::~SessionTokens() { OPENSSL_cleanse(key_.data(), key_.size()); }
 
-std::string SessionTokens::mac(std::string_view claims_text) const {
+std::string hmac_sha256_hex(std::string_view key, std::string_view text) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char *>(claims_text.data()), claims_text.size(),
-       digest.data(), &length);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char *>(text.data()), text.size(), digest.data(), &length);
   return to_hex(std::string_view(reinterpret_cast<const char *>(digest.data()), length));
+}
+
+RequestStates SessionTokens::request_states() const {
+  return RequestStates(hmac_sha256_hex(key_, "qovery-mcp requestState key"));
+}
+
+std::string SessionTokens::mac(std::string_view claims_text) const {
+  return hmac_sha256_hex(key_, claims_text);
 }
 
 std::string SessionTokens::issue(std::string_view protocol_version, std::int64_t now) const {

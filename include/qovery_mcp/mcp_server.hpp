@@ -87,6 +87,7 @@ struct ParsedMessage {
 ParsedMessage parse_message(std::string_view text);
 
 class InFlightRequest;
+class InputRequired;
 
 /// One client's protocol state: negotiated version, log level, and the
 /// requests it sent that are not answered yet. Shared by the concurrent
@@ -301,6 +302,11 @@ public:
                                      const InFlightRequest *request = nullptr,
                                      const Notify &notify = nullptr) const;
 
+  /// Has 2026-07-28 tools/call requests that need the person answered by
+  /// `inputs` (input_required results: InputRequired) from now on; it must
+  /// outlive the server. Set it before serving.
+  void ask_inputs_with(InputRequired &inputs) { inputs_ = &inputs; }
+
   /// Whether answering `message` may wait on Qovery: a tools/call request.
   /// Every other message is answered from memory at once, so a transport
   /// that serves calls concurrently answers it as soon as it reads it, and a
@@ -367,8 +373,18 @@ private:
   nlohmann::json initialize(const nlohmann::json &params, Session &session) const;
   /// The result of server/discover (2026-07-28, server/discover).
   nlohmann::json discover() const;
+  /// Answers a call before ToolCaller::call does, given the tool found and
+  /// its arguments; nullopt lets the call go on.
+  using BeforeCall = std::function<std::optional<nlohmann::json>(const ToolRegistry::Tool &,
+                                                                 const nlohmann::json &arguments)>;
   nlohmann::json call_tool(const nlohmann::json &id, const nlohmann::json &params,
-                           const Session &session, const InFlightRequest &request) const;
+                           const Session &session, const InFlightRequest &request,
+                           const BeforeCall &before = nullptr) const;
+  /// The BeforeCall of a 2026-07-28 tools/call: InputRequired's answer, as a
+  /// JSON-RPC response to `id`, with notifications/progress to `notify`
+  /// while a retry waits on the person (when _meta has a progressToken).
+  BeforeCall ask_inputs(const nlohmann::json &id, const nlohmann::json &params,
+                        const InFlightRequest &request, const Notify &notify) const;
   /// handle_modern(), with the tools/list result left null when `list_elided`
   /// is given (set to true then) for respond_modern() to splice in.
   std::optional<nlohmann::json> modern(const nlohmann::json &message, const Notify &notify,
@@ -376,13 +392,15 @@ private:
   /// The answer to a valid 2026-07-28 request, before completed() adds the
   /// fields every result carries.
   nlohmann::json modern_answer(const nlohmann::json &message, const nlohmann::json &params,
-                               const InFlightRequest *request, bool *list_elided) const;
+                               const InFlightRequest *request, const Notify &notify,
+                               bool *list_elided) const;
   /// `result` with what every 2026-07-28 result carries: resultType and the
   /// server's identity in _meta.
   nlohmann::json completed(nlohmann::json result) const;
 
   const ToolCaller &caller_;
-  const ToolRegistry &registry_; ///< caller_'s
+  const ToolRegistry &registry_;    ///< caller_'s
+  InputRequired *inputs_ = nullptr; ///< ask_inputs_with()'s
   ServerInfo info_;
   std::string tools_list_text_; ///< registry_.tools_list(), serialized
   /// The whole 2026-07-28 tools/list result (caching hints, resultType,

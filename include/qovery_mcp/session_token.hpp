@@ -1,5 +1,6 @@
 #pragma once
 
+#include "qovery_mcp/request_state.hpp"
 #include "qovery_mcp/result.hpp"
 
 #include <chrono>
@@ -9,6 +10,10 @@
 #include <string_view>
 
 namespace qovery_mcp::mcp {
+
+/// HMAC-SHA256 (RFC 2104) of `text` under `key`, as 64 hex digits: what
+/// signs session ids (SessionTokens) and request states (RequestStates).
+std::string hmac_sha256_hex(std::string_view key, std::string_view text);
 
 /// What a --stateless session id carries: everything a replica needs to serve
 /// a request of the session without having seen its initialize. The server
@@ -56,6 +61,11 @@ public:
   /// The claims of `token` if it was issued under this key and has not
   /// expired at `now`; nullopt otherwise. The HMAC is compared in constant time.
   std::optional<SessionClaims> verify(std::string_view token, std::int64_t now) const;
+
+  /// The requestState sealer of these replicas (2026-07-28 input_required
+  /// results), under a key derived from this one (an HMAC of a fixed label),
+  /// so that a state and a session id can never pass for each other.
+  RequestStates request_states() const;
 
   /// The current Unix time in seconds (the replicas' clocks must agree to
   /// within what a session's lifetime can spare).

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,9 @@ bool is_token(std::string_view text);
 bool is_field_value(std::string_view text);
 /// `bytes` as lower-case hexadecimal, two digits a byte (random ids, digests).
 std::string to_hex(std::string_view bytes);
+/// The bytes of `hex` (to_hex's output, either case); nullopt for an odd
+/// length or a character that is not a hexadecimal digit.
+std::optional<std::string> from_hex(std::string_view hex);
 /// `bytes` random bytes from the OS CSPRNG (getrandom), hex-encoded: session
 /// ids, value-entry links and their tokens. Throws std::runtime_error when the
 /// generator fails.

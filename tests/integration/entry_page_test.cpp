@@ -515,3 +515,163 @@ TEST_CASE("Entry page: --public-url names the links' origin and the only one a f
     }
   }
 }
+
+namespace {
+
+/// A 2026-07-28 tools/call `message` with the client capabilities `capabilities`.
+json modern_call(int id, const std::string &tool, const json &arguments,
+                 const json &capabilities = {{"elicitation", {{"url", json::object()}}}}) {
+  return {{"jsonrpc", "2.0"},
+          {"id", id},
+          {"method", "tools/call"},
+          {"params",
+           {{"name", tool},
+            {"arguments", arguments},
+            {"_meta",
+             {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+              {"io.modelcontextprotocol/clientCapabilities", capabilities}}}}}};
+}
+
+/// `asked`'s retry: the same call, a new id, `responses` and the state echoed.
+json retry(json asked, int id, const json &responses, const std::string &state) {
+  asked["id"] = id;
+  asked["params"]["inputResponses"] = responses;
+  asked["params"]["requestState"] = state;
+  return asked;
+}
+
+const json kAccept = {{"value", {{"action", "accept"}}}};
+
+} // namespace
+
+TEST_CASE("Entry page: a 2026-07-28 client with URL elicitation gets input_required and the "
+          "retry the secret",
+          "[entry][mrtr]") {
+  const std::string value = "mrtr-value-0b7e55c1a9";
+  EntryStack s;
+  std::string mcp_answers;
+  const auto send = [&](const json &message) {
+    HttpReply reply = s.client.post(message, modern_headers(message));
+    mcp_answers += reply.body;
+    json answer = reply.json();
+    CHECK(reply.status == (answer.contains("error") ? 400 : 200));
+    return answer;
+  };
+  const json arguments = {{"jobId", kJobId}, {"body", {{"key", "MRTR_PASSWORD"}}}};
+  const json asked = modern_call(1, "add-secret-job", arguments);
+  json first = send(asked)["result"];
+  REQUIRE(first["resultType"] == "input_required");
+  const json &request = first["inputRequests"]["value"];
+  CHECK(request["method"] == "elicitation/create");
+  CHECK(request["params"]["mode"] == "url");
+  CHECK(request["params"]["message"].get<std::string>().find("MRTR_PASSWORD") != std::string::npos);
+  const std::string url = request["params"]["url"];
+  REQUIRE(url.rfind(s.origin() + "/entry/", 0) == 0);
+  const std::string path = url.substr(s.origin().size());
+  const std::string state = first["requestState"];
+  CHECK(s.writes().empty());
+
+  // No answer for the input request: the same request again (mrtr, "Error Handling").
+  json again = send(retry(asked, 2, json::object(), state))["result"];
+  CHECK(again["resultType"] == "input_required");
+  CHECK(again["inputRequests"]["value"]["params"]["url"] == url);
+
+  // A state altered anywhere, or echoed with other arguments, is refused.
+  for (std::size_t at : {std::size_t(0), std::size_t(3), state.size() / 2, state.size() - 1}) {
+    std::string altered = state;
+    altered[at] = altered[at] == '0' ? '1' : '0';
+    json refused = send(retry(asked, 3, kAccept, altered));
+    INFO(at);
+    CHECK(refused["error"]["code"] == -32602);
+  }
+  json other = modern_call(4, "add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "OTHER"}}}});
+  CHECK(send(retry(other, 4, kAccept, state))["error"]["code"] == -32602);
+  json other_tool = modern_call(
+      5, "edit-secret-belonging-job",
+      {{"jobId", kJobId}, {"secretId", kProjectSecretId}, {"body", {{"key", "MRTR_PASSWORD"}}}});
+  CHECK(send(retry(other_tool, 5, kAccept, state))["error"]["code"] == -32602);
+  CHECK(s.writes().empty());
+
+  // The retry after "accept" waits until the person has submitted the page.
+  std::thread person([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Browser browser(s.server.port);
+    HttpReply page = browser.get(path);
+    REQUIRE(page.status == 200);
+    browser.post(path, {{"csrf", csrf_in(page.body)}, {"value", value}}, from_page(s.origin()));
+    mcp_answers += browser.answers;
+  });
+  json done = send(retry(asked, 6, kAccept, state));
+  person.join();
+  const json &result = done["result"];
+  CHECK(result["resultType"] == "complete");
+  CHECK_FALSE(result.value("isError", false));
+  CHECK(result["structuredContent"]["key"] == "MRTR_PASSWORD");
+  CHECK(result["structuredContent"]["scope"] == "JOB");
+  std::vector<json> writes = s.writes();
+  REQUIRE(writes.size() == 1);
+  CHECK(writes[0]["body"]["value"] == value);
+  // Usable once.
+  CHECK(send(retry(asked, 7, kAccept, state))["error"]["code"] == -32602);
+
+  // Declined: the page is revoked, and nothing is written.
+  s.fake.clear_requests();
+  json declined_ask =
+      modern_call(8, "add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "MRTR_DECLINED"}}}});
+  json declined_first = send(declined_ask)["result"];
+  const std::string declined_url = declined_first["inputRequests"]["value"]["params"]["url"];
+  json declined = send(retry(declined_ask, 9, {{"value", {{"action", "decline"}}}},
+                             declined_first["requestState"]))["result"];
+  CHECK(declined["isError"] == true);
+  CHECK(text_of(declined).find("nothing changed") != std::string::npos);
+  Browser browser(s.server.port);
+  HttpReply closed = browser.get(declined_url.substr(s.origin().size()));
+  CHECK(closed.status == 410);
+  CHECK(s.writes().empty());
+
+  // A client that declares no URL elicitation gets the link flow.
+  json plain = send(modern_call(10, "add-secret-job", arguments, json::object()))["result"];
+  CHECK(plain["resultType"] == "complete");
+  CHECK(plain["structuredContent"]["status"] == "awaiting_value");
+
+  std::string transcript =
+      mcp_answers + s.server.process->stderr_text() + read_all(s.audit.path) + browser.answers;
+  CHECK(transcript.find(value) == std::string::npos);
+}
+
+TEST_CASE("Entry page: over --stdio a 2026-07-28 client gets input_required too", "[entry][mrtr]") {
+  const std::string value = "stdio-mrtr-value-93c1d7";
+  FakeQoveryProcess fake;
+  Process server({QMCP_SERVER_BIN, "--stdio", "--api-url", fake.url(), "--ca-file",
+                  kCertDir + "/ca.pem", "--log-level", "debug"},
+                 {{"QOVERY_API_KEY", kApiKey}});
+  std::string transcript;
+  const auto send = [&](const json &message) {
+    server.write_stdin(message.dump() + "\n");
+    std::optional<std::string> line = server.read_stdout_line();
+    REQUIRE(line);
+    transcript += *line;
+    return json::parse(*line);
+  };
+  json asked =
+      modern_call(1, "add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "STDIO_MRTR"}}}});
+  json first = send(asked)["result"];
+  REQUIRE(first["resultType"] == "input_required");
+  std::smatch match;
+  const std::string url = first["inputRequests"]["value"]["params"]["url"];
+  REQUIRE(std::regex_match(url, match,
+                           std::regex(R"(http://127\.0\.0\.1:([0-9]+)(/entry/[0-9a-f]{32}))")));
+  Browser browser(std::stoi(match[1].str()));
+  HttpReply page = browser.get(match[2].str());
+  REQUIRE(page.status == 200);
+  browser.post(match[2].str(), {{"csrf", csrf_in(page.body)}, {"value", value}},
+               from_page("http://127.0.0.1:" + match[1].str()));
+  json done = send(retry(asked, 2, kAccept, first["requestState"]))["result"];
+  CHECK(done["structuredContent"]["key"] == "STDIO_MRTR");
+  REQUIRE(fake.requests().size() == 1);
+  CHECK(fake.requests()[0]["body"]["value"] == value);
+  server.close_stdin();
+  CHECK(server.wait() == 0);
+  transcript += server.stderr_text() + browser.answers;
+  CHECK(transcript.find(value) == std::string::npos);
+}

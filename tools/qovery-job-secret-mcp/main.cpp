@@ -6,6 +6,7 @@
 #include "qovery_mcp/entry_page.hpp"
 #include "qovery_mcp/fake_qovery.hpp"
 #include "qovery_mcp/http_transport.hpp"
+#include "qovery_mcp/input_required.hpp"
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/mcp_server.hpp"
 #include "qovery_mcp/openapi.hpp"
@@ -242,7 +243,7 @@ std::string rest_prefix(const Capability &capability) {
 /// as over HTTP: stdio has no listener, so the pages get one of their own on a
 /// loopback port the system picks, which the link names. With no inbound
 /// token on stdio, the pages serve loopback peers only (EntryPageOptions).
-int serve_stdio_until_stopped(const Options &options, const mcp::Server &server, ToolCaller &caller,
+int serve_stdio_until_stopped(const Options &options, mcp::Server &server, ToolCaller &caller,
                               std::size_t tool_count) {
   // Before any thread starts, so that every thread inherits the mask.
   sigset_t stop_signals = block_stop_signals();
@@ -266,6 +267,8 @@ int serve_stdio_until_stopped(const Options &options, const mcp::Server &server,
       [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
         return entry.open(tool, arguments, origin);
       });
+  mcp::InputRequired inputs(caller, entry, mcp::RequestStates());
+  server.ask_inputs_with(inputs);
   std::thread page_server([&pages] { pages.serve(); });
 
   StdioTransport transport(server, std::cin, std::cout);
@@ -292,7 +295,7 @@ int serve_stdio_until_stopped(const Options &options, const mcp::Server &server,
 }
 
 /// Serves MCP on /mcp, and the REST API unless its port is 0, until SIGINT or SIGTERM.
-int serve_http(const Options &options, const Capability &capability, const mcp::Server &server,
+int serve_http(const Options &options, const Capability &capability, mcp::Server &server,
                ToolCaller &caller, std::size_t tool_count) {
   Result<std::string> auth_token = inbound_auth_token(options);
   if (!auth_token)
@@ -327,6 +330,12 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
       [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
         return entry.open(tool, arguments, origin);
       });
+  // With --stateless, any replica verifies any requestState (the page itself
+  // stays on the replica that opened it: README, "Several replicas").
+  mcp::InputRequired inputs(caller, entry,
+                            tokens->has_value() ? (*tokens.value()).request_states()
+                                                : mcp::RequestStates());
+  server.ask_inputs_with(inputs);
   mcp::SessionStore sessions(
       std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)),
       options.max_sessions);

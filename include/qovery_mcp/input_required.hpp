@@ -1,0 +1,83 @@
+#pragma once
+
+#include "qovery_mcp/entry_page.hpp"
+#include "qovery_mcp/request_state.hpp"
+#include "qovery_mcp/result.hpp"
+#include "qovery_mcp/tool_caller.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace qovery_mcp::mcp {
+
+/// The key, in an input_required result's inputRequests, of the URL
+/// elicitation that asks the person for a secret's value.
+inline constexpr const char *kValueInput = "value";
+
+/// Whether a 2026-07-28 request's client capabilities (params._meta's
+/// kMetaClientCapabilities) declare URL elicitation: `elicitation.url`
+/// (client/elicitation, "Capabilities").
+bool declares_url_elicitation(const nlohmann::json &capabilities);
+
+/// The 2026-07-28 era's way of asking the person during a tools/call
+/// (basic/patterns/mrtr, client/elicitation "URL Mode Flow"): a call of a
+/// tool that takes a secret's value (ToolCaller::takes_value) made without it,
+/// by a client that declares URL elicitation, is answered with an
+/// `input_required` result instead of the link flow's text: its
+/// inputRequests hold one `elicitation/create` in URL mode (kValueInput)
+/// naming a value-entry page (EntryPages::open_entry), and its requestState
+/// (RequestStates) binds the retry to this tool, these arguments, that page
+/// and the page's expiry. Nothing is sent to Qovery until the person submits
+/// the page.
+///
+/// The client opens the page with the person's consent and retries the call
+/// with the person's answer in inputResponses and the state echoed. On
+/// `accept` the retry waits until the person has submitted (the page made
+/// the call), then answers with that call's result (the secret, never the
+/// value); on decline or cancel the page is revoked and the answer is a tool
+/// error saying nothing changed; with no answer for kValueInput, the same
+/// input_required comes back (mrtr, "Error Handling"). A state that fails
+/// verification, lapsed, belongs to another call, or was used once already
+/// is refused (mrtr: "MUST reject state that fails verification"; usable
+/// once, enforced here, as the spec leaves single use to the server).
+/// Safe to use from many threads at once.
+class InputRequired {
+public:
+  /// `caller` and `pages` must outlive it.
+  InputRequired(const ToolCaller &caller, EntryPages &pages, RequestStates states);
+
+  /// The answer to a tools/call of `tool` with `arguments`, whose request's
+  /// params are `params` (`_meta`, `inputResponses`, `requestState`), when the
+  /// call needs the person: a result (input_required, or a CallToolResult),
+  /// or a failure to answer as a -32602 error (a refused requestState; the
+  /// message says what to do). Nullopt when it does not (the call goes on
+  /// as ToolCaller::call would make it): a tool that takes no value, a value
+  /// given, a client without URL elicitation, or arguments that are not
+  /// valid (the usual tool error then says why). While a retry waits on the
+  /// person, `hooks` are called as EntryPages::await does.
+  std::optional<Result<nlohmann::json>> answer(const ToolRegistry::Tool &tool,
+                                               const nlohmann::json &arguments,
+                                               const nlohmann::json &params, CallOrigin origin,
+                                               const AwaitHooks &hooks);
+
+private:
+  /// The input_required result asking for the value on page `url`.
+  nlohmann::json ask_value(const std::string &url, const std::string &message,
+                           const std::string &state) const;
+  /// Marks the state naming `subject` used; false when it was already.
+  bool use_once(const std::string &subject, std::int64_t expires_at);
+
+  const ToolCaller &caller_;
+  EntryPages &pages_;
+  RequestStates states_;
+  std::mutex mutex_;
+  /// The subjects of the states used, with their expiry (forgotten after).
+  std::unordered_map<std::string, std::int64_t> used_;
+};
+
+} // namespace qovery_mcp::mcp

@@ -1,0 +1,130 @@
+#include "qovery_mcp/input_required.hpp"
+
+#include "qovery_mcp/mcp_server.hpp"
+#include "qovery_mcp/session_token.hpp"
+
+#include <chrono>
+
+namespace qovery_mcp::mcp {
+namespace {
+
+using nlohmann::json;
+
+/// The most used states remembered at once (each a few dozen bytes): every
+/// one names a page, and EntryPages holds at most a few hundred.
+constexpr std::size_t kMaxUsed = 4096;
+
+/// The subject of an input request: the value of `inputResponses[key]`, or
+/// nullptr when the client sent none.
+const json *input_response(const json &params, const char *key) {
+  auto responses = params.find("inputResponses");
+  if (responses == params.end() || !responses->is_object())
+    return nullptr;
+  auto response = responses->find(key);
+  return response != responses->end() && response->is_object() ? &*response : nullptr;
+}
+
+} // namespace
+
+bool declares_url_elicitation(const json &capabilities) {
+  auto elicitation = capabilities.find("elicitation");
+  return elicitation != capabilities.end() && elicitation->is_object() &&
+         elicitation->contains("url");
+}
+
+InputRequired::InputRequired(const ToolCaller &caller, EntryPages &pages, RequestStates states)
+    : caller_(caller), pages_(pages), states_(std::move(states)) {}
+
+json InputRequired::ask_value(const std::string &url, const std::string &message,
+                              const std::string &state) const {
+  return {{"resultType", "input_required"},
+          {"inputRequests",
+           {{kValueInput,
+             {{"method", "elicitation/create"},
+              {"params", {{"mode", "url"}, {"message", message}, {"url", url}}}}}}},
+          {"requestState", state}};
+}
+
+bool InputRequired::use_once(const std::string &subject, std::int64_t expires_at) {
+  const std::int64_t now = SessionTokens::now();
+  std::lock_guard lock(mutex_);
+  if (used_.size() >= kMaxUsed)
+    std::erase_if(used_, [now](const auto &used) { return used.second <= now; });
+  return used_.emplace(subject, expires_at).second;
+}
+
+std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool,
+                                                  const json &arguments, const json &params,
+                                                  CallOrigin origin, const AwaitHooks &hooks) {
+  using Answer = Result<json>;
+  auto body = arguments.find("body");
+  const bool value_given = body != arguments.end() && body->is_object() && body->contains("value");
+  const json &meta = params.value("_meta", json::object());
+  if (!tool.takes_value || value_given ||
+      !declares_url_elicitation(meta.value(kMetaClientCapabilities, json::object())) ||
+      !caller_.registry().prepare(tool, arguments))
+    return std::nullopt;
+
+  auto state = params.find("requestState");
+  if (state == params.end()) {
+    Result<OpenedEntry> opened = pages_.open_entry(tool, arguments, origin);
+    if (!opened)
+      return Answer(tool_error(opened.error()));
+    return Answer(
+        ask_value(opened->url, opened->message,
+                  states_.seal({kValueInput, tool.spec->name, call_digest(arguments), opened->id,
+                                SessionTokens::now() + pages_.options().ttl.count()})));
+  }
+  if (!state->is_string())
+    return Answer::failure("invalid params: requestState must be the string this server gave");
+  const std::int64_t now = SessionTokens::now();
+  Result<RequestStateClaims> claims = states_.open(state->get_ref<const std::string &>(), now);
+  if (!claims)
+    return Answer::failure("invalid params: " + claims.error() + "; call " + tool.spec->name +
+                           " again without requestState and inputResponses");
+  if (claims->purpose != kValueInput || claims->tool != tool.spec->name ||
+      claims->arguments != call_digest(arguments))
+    return Answer::failure("invalid params: requestState belongs to another call; echo it only "
+                           "with the arguments of the call that received it");
+
+  const std::string &page = claims->subject;
+  const json *response = input_response(params, kValueInput);
+  if (response == nullptr)
+    return Answer(ask_value(pages_.options().origin + kEntryPrefix + page,
+                            "Type the secret's value on this page.", *state));
+  const std::string action = response->value("action", "");
+  if (action != "accept") {
+    pages_.revoke(page, "You declined to type the value, so nothing was changed.");
+    return Answer(tool_error("the user declined to type the value (" +
+                             (action.empty() ? std::string("no action") : "action " + action) +
+                             "), so nothing was sent to " + caller_.texts().api_name() +
+                             " and nothing changed."));
+  }
+  if (!use_once(page, claims->expires_at))
+    return Answer::failure("invalid params: requestState was used already; call " +
+                           tool.spec->name + " again without it for a new page");
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::seconds(std::max<std::int64_t>(claims->expires_at - now, 0));
+  EntryOutcome outcome = pages_.await(page, deadline, hooks);
+  const std::string again = " Nothing was changed by this call; call " + tool.spec->name +
+                            " again (without body.value) for a new page.";
+  switch (outcome.state) {
+  case EntryState::Submitted:
+    return Answer(std::move(outcome.result));
+  case EntryState::Pending:
+  case EntryState::Expired:
+    return Answer(tool_error("the page expired before the user submitted a value." + again));
+  case EntryState::Revoked:
+    return Answer(tool_error("the page was closed: " + outcome.reason + again));
+  case EntryState::Cancelled:
+    pages_.revoke(page, "The assistant's request was cancelled, so nothing was changed.");
+    return Answer(tool_error("the call was cancelled." + again));
+  case EntryState::Unknown:
+    break;
+  }
+  return Answer(tool_error("this server no longer knows the page (it restarted, or another "
+                           "replica made it), so whether the user submitted it is unknown." +
+                           caller_.texts().outcome_unknown(*tool.spec)));
+}
+
+} // namespace qovery_mcp::mcp
