@@ -12,6 +12,7 @@
 #include "qovery_mcp/process.hpp"
 #include "qovery_mcp/resources.hpp"
 #include "qovery_mcp/rest_adapter.hpp"
+#include "qovery_mcp/secret_import.hpp"
 #include "qovery_mcp/session_token.hpp"
 #include "qovery_mcp/stdio_transport.hpp"
 #include "qovery_mcp/text.hpp"
@@ -265,6 +266,10 @@ int serve_stdio_until_stopped(const Options &options, const mcp::Server &server,
       [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
         return entry.open(tool, arguments, origin);
       });
+  caller.serve_own_tools_with(
+      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
+        return entry.open_import(tool, arguments, origin);
+      });
   std::thread page_server([&pages] { pages.serve(); });
 
   StdioTransport transport(server, std::cin, std::cout);
@@ -325,6 +330,10 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
   caller.ask_values_with(
       [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
         return entry.open(tool, arguments, origin);
+      });
+  caller.serve_own_tools_with(
+      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
+        return entry.open_import(tool, arguments, origin);
       });
   mcp::SessionStore sessions(
       std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)),
@@ -545,6 +554,8 @@ int run(const Options &options) {
   openapi.reset();
   if (!registry)
     return config_error("--tools: " + registry.error());
+  // The server's own tool beside the capability's, when its tools are offered.
+  add_import_tool(registry.value());
   auto tool_count =
       static_cast<std::size_t>(std::count_if(registry->tools().begin(), registry->tools().end(),
                                              [](const auto &tool) { return tool.selected; }));
