@@ -253,22 +253,40 @@ std::string_view done_word(ImportAction action) {
   return "created";
 }
 
-/// What the model does once the person says they are done: call the list
-/// tool, or look in the console when none is offered.
-std::string how_to_check(const ToolRegistry &registry) {
-  const ToolRegistry::Tool *list = list_tool(registry);
-  return list != nullptr ? "call " + list->spec->name + " to check the result"
-                         : "check the result in the Qovery console";
-}
+/// What a link's result tells the model, between "Nothing was changed yet:"
+/// and the link's life.
+struct LinkWording {
+  const char *why;   ///< "the user types the value themselves, so that ..."
+  const char *steps; ///< what the person does on the page: "type the value and submit it"
+  const char *never; ///< what the model must never ask for: "the value"
+  const char *done;  ///< what the person says they did: "submitted it"
+};
 
-/// `ttl` in whole minutes, rounded up, as text.
-std::string ttl_minutes(std::chrono::seconds ttl) {
-  return std::to_string((ttl.count() + 59) / 60);
-}
-
-/// The structuredContent of a result answered with `link` (awaiting_value_schema).
-json awaiting(const std::string &link, std::chrono::seconds ttl) {
-  return {{"status", kAwaitingValue}, {"link", link}, {"expiresInSeconds", ttl.count()}};
+/// The CallToolResult of a call answered with `link`, which works for `ttl`:
+/// a text telling the model to show it and, once the person is done, to call
+/// the list tool (the first selected read-only one; else the console); with
+/// `structured`, the awaiting_value structuredContent (awaiting_value_schema).
+json link_result(const ToolCaller &caller, std::chrono::seconds ttl, bool structured,
+                 const std::string &link, const LinkWording &wording) {
+  const ToolRegistry::Tool *list = list_tool(caller.registry());
+  std::string check = list != nullptr ? "call " + list->spec->name + " to check the result"
+                                      : "check the result in the Qovery console";
+  json result = {
+      {"content",
+       json::array(
+           {{{"type", "text"},
+             {"text",
+              "Nothing was changed in " + caller.texts().api_name() + " yet: " + wording.why +
+                  ". Show the user this link and ask them to open it in their "
+                  "browser, " +
+                  wording.steps + ": " + link + " . It works once, within " +
+                  std::to_string((ttl.count() + 59) / 60) + " minute(s). Never ask the user for " +
+                  wording.never + " in the chat. When the user says they have " + wording.done +
+                  ", " + check + "."}}})}};
+  if (structured)
+    result["structuredContent"] = {
+        {"status", kAwaitingValue}, {"link", link}, {"expiresInSeconds", ttl.count()}};
+  return result;
 }
 
 } // namespace
@@ -335,8 +353,9 @@ Result<std::string> EntryPages::hold(Entry entry) {
     return Result<std::string>::failure(
         "nothing was changed in " + caller_.texts().api_name() + ": " +
         std::to_string(options_.max_entries) +
-        " links for typing a secret's value are open and none has been used or has expired "
-        "yet. Ask the user to use or abandon the links they have (each expires " +
+        " links for typing a secret's value or importing a .env file are open and none has "
+        "been used or has expired yet. Ask the user to use or abandon the links they have (each "
+        "expires " +
         std::to_string(options_.ttl.count()) + " s after it was given), then call again.");
   entries_.emplace(id, std::move(entry));
   return options_.origin + kEntryPrefix + id;
@@ -353,22 +372,10 @@ json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, Cal
                                         Clock::now() + options_.ttl});
   if (!link)
     return tool_error(link.error());
-  json result = {
-      {"content",
-       json::array(
-           {{{"type", "text"},
-             {"text", "Nothing was changed in " + caller_.texts().api_name() +
-                          " yet: the user types the value themselves, so that it "
-                          "never passes through this conversation. Show the user "
-                          "this link and ask them to open it in their browser, type "
-                          "the value and submit it: " +
-                          link.value() + " . It works once, within " + ttl_minutes(options_.ttl) +
-                          " minute(s). Never ask the user for the value in the "
-                          "chat. When the user says they have submitted it, " +
-                          how_to_check(caller_.registry()) + "."}}})}};
-  if (tool.output)
-    result["structuredContent"] = awaiting(link.value(), options_.ttl);
-  return result;
+  return link_result(caller_, options_.ttl, tool.output.has_value(), link.value(),
+                     {"the user types the value themselves, so that it never passes through this "
+                      "conversation",
+                      "type the value and submit it", "the value", "submitted it"});
 }
 
 void EntryPages::route(HttpRoutes &http) {
@@ -612,23 +619,11 @@ json EntryPages::open_import(const ToolRegistry::Tool &tool, const json &argumen
                                         std::make_shared<Import>()});
   if (!link)
     return tool_error(link.error());
-  json result = {
-      {"content",
-       json::array(
-           {{{"type", "text"},
-             {"text", "Nothing was changed in " + caller_.texts().api_name() +
-                          " yet: the user gives the .env file on a page of this "
-                          "server, so that its values never pass through this "
-                          "conversation. Show the user this link and ask them to open "
-                          "it in their browser, paste or upload the file, review the "
-                          "plan (keys only) and confirm it: " +
-                          link.value() + " . It works once, within " + ttl_minutes(options_.ttl) +
-                          " minute(s). Never ask the user for the file or its values "
-                          "in the chat. When the user says they have confirmed, " +
-                          how_to_check(caller_.registry()) + "."}}})}};
-  if (tool.output)
-    result["structuredContent"] = awaiting(link.value(), options_.ttl);
-  return result;
+  return link_result(caller_, options_.ttl, tool.output.has_value(), link.value(),
+                     {"the user gives the .env file on a page of this server, so that its values "
+                      "never pass through this conversation",
+                      "paste or upload the file, review the plan (keys only) and confirm it",
+                      "the file or its values", "confirmed"});
 }
 
 void EntryPages::show_import(httplib::Response &res, const Entry &entry, const std::string &here,
