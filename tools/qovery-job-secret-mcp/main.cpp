@@ -661,7 +661,11 @@ int main(int argc, char **argv) {
                "Offer only the read-only tools (list-job-secrets): nothing can change")
       ->envname("QOVERY_MCP_READ_ONLY");
   app.add_option("--tools", options.tools,
-                 "Offer only these tools (comma-separated names); an unknown name is an error")
+                 "Offer only these tools (comma-separated names of the capability's); an unknown "
+                 "name is an error. The server's own import-job-secrets-from-dotenv (a link to a "
+                 "page that imports a .env file) is offered when list-job-secrets, "
+                 "add-secret-job, edit-secret-belonging-job and create-secret-override-job-level "
+                 "all are")
       ->envname("QOVERY_MCP_TOOLS")
       ->delimiter(',');
   app.add_option("--host", options.host, "Address to listen on")
@@ -805,7 +809,9 @@ int main(int argc, char **argv) {
                  "edit-secret-belonging-job or create-secret-override-job-level without "
                  "body.value sends nothing and answers with a link to a page of this server "
                  "(/entry/<id> on the MCP port; with --stdio, on a loopback port of its own), "
-                 "where the person types the value; each link works once. With "
+                 "where the person types the value; import-job-secrets-from-dotenv answers "
+                 "with a link to a page where the person gives a .env file, reviews the plan "
+                 "and confirms it; each link works once. With "
                  "--auth-token-file the page first asks for that token; without it, the page "
                  "is served only to loopback peers")
       ->envname("QOVERY_MCP_ENTRY_LINK_TTL")
