@@ -1,13 +1,18 @@
 #include "qovery_mcp/entry_page.hpp"
 
+#include "qovery_mcp/dotenv.hpp"
 #include "qovery_mcp/log.hpp"
+#include "qovery_mcp/secret_import.hpp"
 #include "qovery_mcp/text.hpp"
 
 #include <httplib.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <charconv>
+#include <set>
 
 namespace qovery_mcp {
 namespace {
@@ -29,7 +34,9 @@ constexpr std::string_view kStyle =
     "body{font-family:system-ui,sans-serif;max-width:34rem;margin:1rem auto;padding:0 1rem;"
     "line-height:1.5}input,button{font-size:1rem;width:100%;box-sizing:border-box;padding:.6rem;"
     "margin:.3rem 0 1rem}dt{font-weight:bold}dd{margin:0 0 .6rem;overflow-wrap:anywhere}"
-    ".refused{color:#a00000}";
+    ".refused{color:#a00000}textarea{width:100%;box-sizing:border-box;min-height:10rem;"
+    "font:.9rem monospace;margin:.3rem 0 1rem}.plan{list-style:none;padding:0}.plan li{"
+    "margin:.5rem 0;overflow-wrap:anywhere}.plan input{width:auto;margin:0 .5rem 0 0}";
 
 /// The CSP source of kStyle: 'sha256-<base64 of its digest>'.
 std::string style_source() {
@@ -131,7 +138,7 @@ std::string action_of(const ToolRegistry::Tool &tool) {
     return "Change a secret of the job";
   if (name == "create-secret-override-job-level")
     return "Override an inherited secret for this job";
-  return name;
+  return tool.spec->description;
 }
 
 /// The string argument `name` of `arguments` or of its body, or "".
@@ -203,7 +210,105 @@ const ToolRegistry::Tool *list_tool(const ToolRegistry &registry) {
   return nullptr;
 }
 
+/// Overwrites `text`'s storage (OPENSSL_cleanse: not optimized away) and
+/// empties it: a .env value is dropped this way, not just freed.
+void wipe(std::string &text) {
+  OPENSSL_cleanse(text.data(), text.capacity());
+  text.clear();
+}
+
+/// The first value of form field `name`, without a copy, or "".
+std::string_view field_text(const FormFields &fields, const std::string &name) {
+  auto it = fields.find(name);
+  return it == fields.end() ? std::string_view() : std::string_view(it->second);
+}
+
+/// Why a line of an import plan is left unchecked, or "" to check it: an
+/// empty value (often a placeholder), or a secret that is a file (a .env
+/// line rarely holds a file's content). `secrets` is the list tool's answer.
+std::string unsure(const ImportLine &line, const std::string &value, const json &secrets) {
+  if (value.empty())
+    return "its value is empty";
+  if (line.secret_id.empty())
+    return {};
+  for (const json &secret : secrets.value("results", json::array()))
+    if (secret.is_object() && argument(secret, "id") == line.secret_id)
+      if (std::string path = argument(secret, "mount_path"); !path.empty())
+        return "the secret is a file mounted at " + path +
+               ", and a .env line rarely holds a file's content";
+  return {};
+}
+
+/// What the outcome page says of a line applied without error.
+std::string_view done_word(ImportAction action) {
+  switch (action) {
+  case ImportAction::Replace:
+    return "replaced";
+  case ImportAction::Override:
+    return "overridden";
+  case ImportAction::Create:
+  case ImportAction::Refused:
+    break;
+  }
+  return "created";
+}
+
+/// What a link's result tells the model, between "Nothing was changed yet:"
+/// and the link's life.
+struct LinkWording {
+  const char *why;   ///< "the user types the value themselves, so that ..."
+  const char *steps; ///< what the person does on the page: "type the value and submit it"
+  const char *never; ///< what the model must never ask for: "the value"
+  const char *done;  ///< what the person says they did: "submitted it"
+};
+
+/// The CallToolResult of a call answered with `link`, which works for `ttl`:
+/// a text telling the model to show it and, once the person is done, to call
+/// the list tool (the first selected read-only one; else the console); with
+/// `structured`, the awaiting_value structuredContent (awaiting_value_schema).
+json link_result(const ToolCaller &caller, std::chrono::seconds ttl, bool structured,
+                 const std::string &link, const LinkWording &wording) {
+  const ToolRegistry::Tool *list = list_tool(caller.registry());
+  std::string check = list != nullptr ? "call " + list->spec->name + " to check the result"
+                                      : "check the result in the Qovery console";
+  json result = {
+      {"content",
+       json::array(
+           {{{"type", "text"},
+             {"text",
+              "Nothing was changed in " + caller.texts().api_name() + " yet: " + wording.why +
+                  ". Show the user this link and ask them to open it in their "
+                  "browser, " +
+                  wording.steps + ": " + link + " . It works once, within " +
+                  std::to_string((ttl.count() + 59) / 60) + " minute(s). Never ask the user for " +
+                  wording.never + " in the chat. When the user says they have " + wording.done +
+                  ", " + check + "."}}})}};
+  if (structured)
+    result["structuredContent"] = {
+        {"status", kAwaitingValue}, {"link", link}, {"expiresInSeconds", ttl.count()}};
+  return result;
+}
+
 } // namespace
+
+/// What an import entry holds between its plan page and the confirmation.
+struct EntryPages::Import {
+  /// One line of the plan shown, with what applying it needs.
+  struct Line {
+    Line(ImportLine planned, std::string &&text, std::string why)
+        : plan(std::move(planned)), value(std::move(text)), note(std::move(why)) {}
+    Line(Line &&) = default;
+    Line &operator=(Line &&) = delete;
+    ~Line() { wipe(value); }
+    ImportLine plan;
+    std::string value; ///< never in a page, a log line or an MCP message
+    std::string note;  ///< why the line is left unchecked (unsure()), or ""
+  };
+  /// The plan page's token: a confirmation of another plan (an older tab)
+  /// is refused. Empty before the first plan and once confirmed.
+  std::string plan_id;
+  std::vector<Line> lines;
+};
 
 EntryPages::EntryPages(const ToolCaller &caller, EntryPageOptions options)
     : caller_(caller), options_(std::move(options)) {}
@@ -219,6 +324,8 @@ void EntryPages::forget_ended(bool all) {
     const Entry &entry = item.second;
     bool ended = entry.stage == Stage::Submitted || entry.stage == Stage::Revoked ||
                  (entry.stage == Stage::Pending && now >= entry.expires);
+    if (ended && entry.import)
+      entry.import->lines.clear();
     return ended && (all || now >= entry.expires + kEndedKept);
   });
 }
@@ -237,64 +344,53 @@ std::string EntryPages::key_of_secret(const json &arguments, CallOrigin origin) 
   return {};
 }
 
+Result<std::string> EntryPages::hold(Entry entry) {
+  std::string id = random_hex(16);
+  std::lock_guard lock(mutex_);
+  forget_ended(false);
+  if (entries_.size() >= options_.max_entries)
+    forget_ended(true);
+  if (entries_.size() >= options_.max_entries)
+    return Result<std::string>::failure(
+        "nothing was changed in " + caller_.texts().api_name() + ": " +
+        std::to_string(options_.max_entries) +
+        " links for typing a secret's value or importing a .env file are open and none has "
+        "been used or has expired yet. Ask the user to use or abandon the links they have (each "
+        "expires " +
+        std::to_string(options_.ttl.count()) + " s after it was given), then call again.");
+  entries_.emplace(id, std::move(entry));
+  return id;
+}
+
 Result<OpenedEntry> EntryPages::open_entry(const ToolRegistry::Tool &tool, const json &arguments,
                                            CallOrigin origin) {
-  std::string id = random_hex(16);
   std::string named = key_of_secret(arguments, origin);
-  {
-    std::lock_guard lock(mutex_);
-    forget_ended(false);
-    if (entries_.size() >= options_.max_entries)
-      forget_ended(true);
-    if (entries_.size() >= options_.max_entries)
-      return Result<OpenedEntry>::failure(
-          "nothing was changed in " + caller_.texts().api_name() + ": " +
-          std::to_string(options_.max_entries) +
-          " links for typing a secret's value are open and none has been used or has expired "
-          "yet. Ask the user to use or abandon the links they have (each expires " +
-          std::to_string(options_.ttl.count()) + " s after it was given), then call again.");
-    entries_.emplace(id, Entry{&tool,
-                               arguments,
-                               std::string(origin.session),
-                               named,
-                               random_hex(16),
-                               {},
-                               Clock::now() + options_.ttl});
-  }
+  Result<std::string> id = hold(Entry{&tool,
+                                      arguments,
+                                      std::string(origin.session),
+                                      named,
+                                      random_hex(16),
+                                      {},
+                                      Clock::now() + options_.ttl});
+  if (!id)
+    return Result<OpenedEntry>::failure(id.error());
   std::string key = argument(arguments, "key", true);
   if (key.empty())
     key = named;
   std::string message = action_of(tool) + ":" + (key.empty() ? "" : " key " + key + ",") + " job " +
                         argument(arguments, "jobId");
-  std::string url = options_.origin + kEntryPrefix + id;
-  return OpenedEntry{std::move(id), std::move(url), std::move(message)};
+  std::string url = options_.origin + kEntryPrefix + id.value();
+  return OpenedEntry{std::move(id.value()), std::move(url), std::move(message)};
 }
 
 json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, CallOrigin origin) {
   Result<OpenedEntry> opened = open_entry(tool, arguments, origin);
   if (!opened)
     return tool_error(opened.error());
-  const std::string &link = opened->url;
-  const ToolRegistry::Tool *list = list_tool(caller_.registry());
-  std::string check = list != nullptr ? "call " + list->spec->name + " to check the result"
-                                      : "check the result in the Qovery console";
-  std::string minutes = std::to_string((options_.ttl.count() + 59) / 60);
-  json result = {
-      {"content",
-       json::array({{{"type", "text"},
-                     {"text", "Nothing was changed in " + caller_.texts().api_name() +
-                                  " yet: the user types the value themselves, so that it "
-                                  "never passes through this conversation. Show the user "
-                                  "this link and ask them to open it in their browser, type "
-                                  "the value and submit it: " +
-                                  link + " . It works once, within " + minutes +
-                                  " minute(s). Never ask the user for the value in the "
-                                  "chat. When the user says they have submitted it, " +
-                                  check + "."}}})}};
-  if (tool.output)
-    result["structuredContent"] = {
-        {"status", kAwaitingValue}, {"link", link}, {"expiresInSeconds", options_.ttl.count()}};
-  return result;
+  return link_result(caller_, options_.ttl, tool.output.has_value(), opened->url,
+                     {"the user types the value themselves, so that it never passes through this "
+                      "conversation",
+                      "type the value and submit it", "the value", "submitted it"});
 }
 
 EntryOutcome EntryPages::await(const std::string &id, Clock::time_point deadline,
@@ -385,6 +481,10 @@ void EntryPages::route(HttpRoutes &http) {
   auto unknown = [](const httplib::Request &, httplib::Response &res) {
     refuse(res, 404, "Unknown link", "This link is not one this server gave.");
   };
+  http.add("POST", id + "/plan",
+           [this](const httplib::Request &req, httplib::Response &res) { plan(req, res); });
+  http.add("POST", id + "/apply",
+           [this](const httplib::Request &req, httplib::Response &res) { apply(req, res); });
   for (const char *method : {"GET", "POST"})
     http.add(method, std::string(kEntryPrefix) + ".*", unknown);
 }
@@ -477,6 +577,10 @@ void EntryPages::show(const httplib::Request &req, httplib::Response &res) {
   }
   if (options_.auth_token.empty() && !person_verified(req, *entry, res))
     return;
+  if (entry->import) {
+    show_import(res, *entry, here, csrf);
+    return;
+  }
   bool file = takes_file(entry->arguments);
   bool optional = value_optional(*entry->tool);
   std::string input =
@@ -555,6 +659,10 @@ void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
   std::optional<Posted> form = posted(req, res);
   if (!form || !person_verified(req, form->entry, res))
     return;
+  if (form->entry.import) {
+    refuse(res, 404, "Not this page's form", "This link is an import's: open it again.");
+    return;
+  }
   const Entry *entry = &form->entry;
   std::string value = field(form->fields, "value");
   bool optional = value_optional(*entry->tool);
@@ -609,6 +717,262 @@ void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
              escape_html(secret.value("id", "")) +
              "). It takes effect at the job's next deployment.</p><p>You can close this page "
              "and tell the assistant you are done.</p>");
+}
+
+json EntryPages::open_import(const ToolRegistry::Tool &tool, const json &arguments,
+                             CallOrigin origin) {
+  Entry entry{&tool, arguments, std::string(origin.session), {}, random_hex(16), {},
+              Clock::now() + options_.ttl};
+  entry.import = std::make_shared<Import>();
+  Result<std::string> id = hold(std::move(entry));
+  if (!id)
+    return tool_error(id.error());
+  return link_result(caller_, options_.ttl, tool.output.has_value(),
+                     options_.origin + kEntryPrefix + id.value(),
+                     {"the user gives the .env file on a page of this server, so that its values "
+                      "never pass through this conversation",
+                      "paste or upload the file, review the plan (keys only) and confirm it",
+                      "the file or its values", "confirmed"});
+}
+
+void EntryPages::show_import(httplib::Response &res, const Entry &entry, const std::string &here,
+                             const std::string &csrf_field) {
+  answer(res, 200, action_of(*entry.tool),
+         summary(*entry.tool, entry.arguments, entry.named) + "<form method=\"post\" action=\"" +
+             here + "/plan\" enctype=\"multipart/form-data\">" + csrf_field +
+             "<label for=\"dotenv\">Paste the .env file</label><textarea id=\"dotenv\" "
+             "name=\"dotenv\" autocomplete=\"off\" autocapitalize=\"off\" spellcheck=\"false\">"
+             "</textarea><label for=\"file\">or choose the file</label><input id=\"file\" "
+             "name=\"file\" type=\"file\"><button type=\"submit\">Show the plan</button></form>"
+             "<p>Nothing changes before you confirm the plan on the next page, which shows keys "
+             "only. The values go from this page to Qovery through this server; the assistant "
+             "never sees them. This link works once.</p>");
+}
+
+std::optional<EntryPages::Posted> EntryPages::posted_import(const httplib::Request &req,
+                                                            httplib::Response &res) {
+  std::optional<Posted> form = posted(req, res);
+  if (!form || !person_verified(req, form->entry, res))
+    return std::nullopt;
+  if (!form->entry.import) {
+    refuse(res, 404, "Not this page's form", "This link is not an import's: open it again.");
+    return std::nullopt;
+  }
+  return form;
+}
+
+void EntryPages::plan(const httplib::Request &req, httplib::Response &res) {
+  std::optional<Posted> form = posted_import(req, res);
+  if (!form)
+    return;
+  // The file's text is wiped from the form on every way out.
+  struct WipeFields {
+    FormFields &fields;
+    ~WipeFields() {
+      for (auto &[name, text] : fields)
+        wipe(text);
+    }
+  } wipe_fields{form->fields};
+  const Entry &entry = form->entry;
+  const std::string here = std::string(kEntryPrefix) + req.matches[1].str();
+  const std::string head = summary(*entry.tool, entry.arguments, entry.named);
+  std::string_view pasted = field_text(form->fields, "dotenv");
+  std::string_view uploaded = field_text(form->fields, "file");
+  if (!pasted.empty() && !uploaded.empty()) {
+    answer(res, 400, "Two files",
+           head + "<p class=\"refused\">Paste the file or choose it, not both: go back and "
+                  "clear one.</p>");
+    return;
+  }
+  std::string_view text = uploaded.empty() ? pasted : uploaded;
+  std::optional<ImportTools> tools = import_tools(caller_.registry());
+  if (text.empty() || !tools) {
+    answer(res, 400, "No file",
+           head + "<p class=\"refused\">No file was given: go back, paste it or choose it.</p>");
+    return;
+  }
+  const CallOrigin origin{"entry-page", entry.session};
+  json listed = caller_.call(*tools->list, entry.arguments, origin);
+  if (listed.value("isError", false)) {
+    answer(res, 502, "Secrets not read",
+           head + "<p class=\"refused\">" + escape_html(listed["content"][0].value("text", "")) +
+               "</p><p>Nothing was changed. Go back and try again.</p>");
+    return;
+  }
+  const json secrets = listed.value("structuredContent", json::object());
+  Dotenv file = parse_dotenv(text);
+  std::map<int, std::string *> values;
+  for (DotenvEntry &assigned : file.entries)
+    values[assigned.line] = &assigned.value;
+  std::vector<Import::Line> lines;
+  lines.reserve(file.entries.size() + file.problems.size());
+  for (ImportLine &planned : plan_import(file, secrets)) {
+    std::string value;
+    std::string note;
+    if (planned.action != ImportAction::Refused) {
+      value = std::move(*values.at(planned.line));
+      if (!valid_utf8(value)) {
+        wipe(value);
+        planned.action = ImportAction::Refused;
+        planned.reason = "the value is not UTF-8 text, which Qovery stores";
+      } else {
+        note = unsure(planned, value, secrets);
+      }
+    }
+    lines.emplace_back(std::move(planned), std::move(value), std::move(note));
+    wipe(value);
+  }
+  for (DotenvEntry &assigned : file.entries)
+    wipe(assigned.value);
+
+  std::string items;
+  bool applicable = false;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const ImportLine &line = lines[i].plan;
+    std::string key = line.key.empty() ? "" : "<b>" + escape_html(line.key) + "</b> ";
+    std::string where = " <small>(line " + std::to_string(line.line) + ")</small>";
+    if (line.action == ImportAction::Refused) {
+      items +=
+          "<li class=\"refused\">" + key + "refused: " + escape_html(line.reason) + where + "</li>";
+      continue;
+    }
+    applicable = true;
+    const std::string &note = lines[i].note;
+    items += "<li><label><input type=\"checkbox\" name=\"line\" value=\"" + std::to_string(i) +
+             "\"" + (note.empty() ? " checked" : "") + ">" + key +
+             std::string(action_name(line.action)) + where + "</label>" +
+             (note.empty() ? "" : "<br><small>Left unchecked: " + escape_html(note) + ".</small>") +
+             "</li>";
+  }
+  std::string plan_id = random_hex(16);
+  std::string body =
+      head + (lines.empty() ? "<p>The file assigns nothing.</p>"
+                            : "<p>The plan, one line per assignment of the file (keys only):</p>");
+  if (applicable)
+    body += "<form method=\"post\" action=\"" + here +
+            "/apply\"><input type=\"hidden\" "
+            "name=\"csrf\" value=\"" +
+            entry.csrf +
+            "\"><input type=\"hidden\" name=\"plan\" "
+            "value=\"" +
+            plan_id + "\"><ul class=\"plan\">" + items +
+            "</ul><button type=\"submit\">Apply the checked lines</button></form>";
+  else
+    body += "<ul class=\"plan\">" + items + "</ul><p>Nothing here can be imported. <a href=\"" +
+            here + "\">Give another file</a>.</p>";
+  body += "<p><b>create</b>: a new secret of the job. <b>replace</b>: the job's own secret of "
+          "that key gets the file's value; its current value cannot be read, so it cannot be "
+          "compared or restored. <b>override</b>: a secret the job inherits from its "
+          "environment or project gets the file's value for this job only.</p>";
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(req.matches[1].str());
+    if (it == entries_.end() || it->second.stage != Stage::Pending) {
+      refuse_used(res);
+      return;
+    }
+    it->second.import->plan_id = applicable ? plan_id : std::string();
+    it->second.import->lines.swap(lines); // the previous plan's lines, wiped on return
+  }
+  answer(res, 200, "Review the import", body);
+}
+
+void EntryPages::apply(const httplib::Request &req, httplib::Response &res) {
+  std::optional<Posted> form = posted_import(req, res);
+  if (!form)
+    return;
+  const Entry &entry = form->entry;
+  const std::string head = summary(*entry.tool, entry.arguments, entry.named);
+  std::set<std::size_t> picked;
+  for (auto [it, end] = form->fields.equal_range("line"); it != end; ++it) {
+    std::size_t index = 0;
+    const std::string &text = it->second;
+    if (std::from_chars(text.data(), text.data() + text.size(), index).ec == std::errc())
+      picked.insert(index);
+  }
+  std::string plan_id = field(form->fields, "plan");
+  std::optional<ImportTools> tools = import_tools(caller_.registry());
+  std::vector<Import::Line> lines;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(req.matches[1].str());
+    if (it == entries_.end() || it->second.stage != Stage::Pending) {
+      refuse_used(res);
+      return;
+    }
+    Import &held = *it->second.import;
+    if (held.plan_id.empty() || plan_id.size() != held.plan_id.size() ||
+        !token_matches(plan_id, held.plan_id) || !tools) {
+      answer(res, 409, "Not the current plan",
+             head + "<p class=\"refused\">This confirmation is not of the last plan shown for "
+                    "this link. Nothing was sent to Qovery: open the link again and give the "
+                    "file.</p>");
+      return;
+    }
+    if (picked.empty()) {
+      answer(res, 400, "Nothing checked",
+             head + "<p class=\"refused\">No line was checked: go back, check the lines to "
+                    "apply and confirm.</p>");
+      return;
+    }
+    it->second.stage = Stage::Submitting;
+    held.plan_id.clear();
+    lines.swap(held.lines);
+  }
+  const CallOrigin origin{"entry-page", entry.session};
+  std::string items;
+  int applied = 0;
+  int failed = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const ImportLine &line = lines[i].plan;
+    std::string what = (line.key.empty() ? "" : "<b>" + escape_html(line.key) + "</b> ") +
+                       "<small>(line " + std::to_string(line.line) + ")</small>: ";
+    if (line.action == ImportAction::Refused) {
+      items += "<li>" + what + "not applied (refused: " + escape_html(line.reason) + ")</li>";
+      continue;
+    }
+    if (picked.count(i) == 0) {
+      items += "<li>" + what + "not applied (unchecked)</li>";
+      continue;
+    }
+    json arguments = import_call_arguments(*tools, line, entry.arguments, lines[i].value);
+    // send(), not call(): the values come from the person, not the model.
+    const ToolRegistry::Tool &tool = import_tool_for(*tools, line.action);
+    json result = caller_.result(tool, arguments, caller_.send(tool, arguments, origin));
+    wipe(arguments["body"]["value"].get_ref<std::string &>());
+    if (result.value("isError", false)) {
+      ++failed;
+      items += "<li class=\"refused\">" + what + "not " + std::string(done_word(line.action)) +
+               ": " + escape_html(result["content"][0].value("text", "")) + "</li>";
+      continue;
+    }
+    ++applied;
+    std::string id = argument(result.value("structuredContent", json::object()), "id");
+    items += "<li>" + what + std::string(done_word(line.action)) +
+             (id.empty() ? "" : " (id " + escape_html(id) + ")") + "</li>";
+  }
+  log::write(failed == 0 ? log::Level::Info : log::Level::Warning, "import page: lines applied",
+             {{"session", session_label(entry.session)}, {"applied", applied}, {"failed", failed}});
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(req.matches[1].str()); it != entries_.end()) {
+      it->second.stage = Stage::Submitted;
+      it->second.result = {
+          {"content",
+           json::array({{{"type", "text"},
+                         {"text", "The user imported the .env file: " + std::to_string(applied) +
+                                      " line(s) applied, " + std::to_string(failed) +
+                                      " failed. Call the list tool to see the job's secrets."}}})}};
+    }
+  }
+  ended_.notify_all();
+  answer(res, failed == 0 ? 200 : 502, failed == 0 ? "Done" : "Not all done",
+         head + "<ul class=\"plan\">" + items +
+             "</ul><p>What was applied takes effect at the job's next deployment.</p>" +
+             (failed == 0 ? ""
+                          : "<p>Tell the assistant which lines were not done; it can give you "
+                            "a new link for them.</p>") +
+             "<p>You can close this page and tell the assistant you are done.</p>");
 }
 
 } // namespace qovery_mcp

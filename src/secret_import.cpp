@@ -1,7 +1,12 @@
 #include "qovery_mcp/secret_import.hpp"
 
+#include "qovery_mcp/input_schema.hpp"
+
 #include <algorithm>
+#include <functional>
+#include <initializer_list>
 #include <map>
+#include <string_view>
 
 namespace qovery_mcp {
 namespace {
@@ -105,6 +110,153 @@ std::vector<ImportLine> plan_import(const Dotenv &file, const nlohmann::json &se
   std::stable_sort(plan.begin(), plan.end(),
                    [](const ImportLine &a, const ImportLine &b) { return a.line < b.line; });
   return plan;
+}
+
+namespace {
+
+/// Whether `path` is `collection` + "/{item}", or with `sub`, + "/{item}/<word>".
+bool item_path(std::string_view path, std::string_view collection, bool sub) {
+  if (!path.starts_with(collection) || path.size() <= collection.size() + 1 ||
+      path[collection.size()] != '/')
+    return false;
+  const std::string_view rest = path.substr(collection.size() + 1);
+  const std::size_t slash = rest.find('/');
+  const std::string_view item = rest.substr(0, slash);
+  if (item.size() < 3 || item.front() != '{' || item.back() != '}')
+    return false;
+  if (slash == std::string_view::npos)
+    return !sub;
+  const std::string_view word = rest.substr(slash + 1);
+  return sub && !word.empty() && word.find_first_of("/{}") == std::string_view::npos;
+}
+
+/// The member `name` of the object schema at `path` of `schema`'s
+/// properties (e.g. {"body"}), or nullptr.
+const json *declared(const json &schema, std::initializer_list<const char *> path,
+                     const char *name) {
+  const json *at = &schema;
+  for (const char *step : path) {
+    auto properties = at->find("properties");
+    if (properties == at->end() || !properties->is_object() || !properties->contains(step))
+      return nullptr;
+    at = &(*properties)[step];
+  }
+  auto properties = at->find("properties");
+  if (properties == at->end() || !properties->is_object() || !properties->contains(name))
+    return nullptr;
+  return &(*properties)[name];
+}
+
+} // namespace
+
+std::optional<ImportTools> import_tools(const ToolRegistry &registry) {
+  const auto &tools = registry.tools();
+  using Matches = std::function<bool(std::string_view)>;
+  const auto taking_value = [&tools](std::string_view method,
+                                     const Matches &matches) -> const ToolRegistry::Tool * {
+    for (const auto &tool : tools)
+      if (tool.selected && tool.spec->operation != nullptr &&
+          tool.spec->operation->method == method && matches(tool.spec->operation->path) &&
+          takes_secret_value(tool.input.document()))
+        return &tool;
+    return nullptr;
+  };
+  for (const auto &list : tools) {
+    if (!list.selected || list.spec->operation == nullptr ||
+        list.spec->operation->method != "GET" || !list.output ||
+        declared(list.output->document(), {}, "results") == nullptr)
+      continue;
+    const std::string &collection = list.spec->operation->path;
+    ImportTools found{
+        &list,
+        taking_value("POST", [&](std::string_view path) { return path == collection; }),
+        taking_value("PUT",
+                     [&](std::string_view path) { return item_path(path, collection, false); }),
+        taking_value("POST",
+                     [&](std::string_view path) { return item_path(path, collection, true); }),
+    };
+    if (found.create != nullptr && found.replace != nullptr && found.override_secret != nullptr)
+      return found;
+  }
+  return std::nullopt;
+}
+
+void add_import_tool(ToolRegistry &registry) {
+  std::optional<ImportTools> tools = import_tools(registry);
+  if (!tools)
+    return;
+  const ToolSpec &list = *tools->list->spec;
+  json properties = json::object();
+  json required = json::array();
+  for (const std::string &param : list.operation->path_params) {
+    if (list.fixed.count(param) != 0)
+      continue;
+    const json *schema = declared(tools->list->input.document(), {}, param.c_str());
+    properties[param] = schema != nullptr ? *schema : json{{"type", "string"}};
+    required.push_back(param);
+  }
+  const std::string &create = tools->create->spec->name;
+  const std::string &replace = tools->replace->spec->name;
+  const std::string &override_secret = tools->override_secret->spec->name;
+  json input = {
+      {"$schema", kJsonSchemaDialect},
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"properties", std::move(properties)},
+      {"required", std::move(required)},
+      {"description",
+       "Gives a link to a page of this server where the user pastes or uploads a .env file "
+       "(docker compose's syntax). The page shows the plan against the job's current secrets, "
+       "keys only: create (a new key, with " +
+           create + "), replace (the job's own secret of that key gets the file's value, with " +
+           replace +
+           "), override (an inherited PROJECT or ENVIRONMENT secret gets a value for "
+           "this job, with " +
+           override_secret +
+           ") or refused (with the reason); the user picks the lines and confirms, and the "
+           "server applies them. This call changes nothing, and no value passes through the "
+           "conversation: show the link to the user, never ask them for the file's content, and "
+           "when they say they have confirmed, call " +
+           list.name + " to see the result."},
+  };
+  json output = awaiting_value_schema(
+      "Nothing was changed yet. The user opens `link` in a browser, gives the .env file there "
+      "and confirms the plan; the values never pass through the conversation.",
+      "The import page; usable once.");
+  output["$schema"] = kJsonSchemaDialect;
+  ToolSpec spec;
+  spec.name = kImportToolName;
+  spec.description = "Import secrets from a .env file";
+  spec.hints = {false, true, false};
+  registry.add_own_tool(std::move(spec), Schema::compile(input).value(),
+                        Schema::compile(output).value());
+}
+
+const ToolRegistry::Tool &import_tool_for(const ImportTools &tools, ImportAction action) {
+  switch (action) {
+  case ImportAction::Replace:
+    return *tools.replace;
+  case ImportAction::Override:
+    return *tools.override_secret;
+  case ImportAction::Create:
+  case ImportAction::Refused:
+    break;
+  }
+  return *tools.create;
+}
+
+json import_call_arguments(const ImportTools &tools, const ImportLine &line, const json &job,
+                           const std::string &value) {
+  const ToolRegistry::Tool &tool = import_tool_for(tools, line.action);
+  json arguments = job;
+  if (line.action != ImportAction::Create)
+    arguments[tool.spec->operation->path_params.back()] = line.secret_id;
+  json body = json::object();
+  if (declared(tool.input.document(), {"body"}, "key") != nullptr)
+    body["key"] = line.key;
+  body["value"] = value;
+  arguments["body"] = std::move(body);
+  return arguments;
 }
 
 } // namespace qovery_mcp

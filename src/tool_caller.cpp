@@ -52,14 +52,25 @@ json success(const ToolRegistry::Tool &tool, json answer) {
 ToolCaller::ToolCaller(const Capability &capability, const ToolRegistry &registry,
                        Upstream &upstream, AuditLog *audit)
     : registry_(registry), upstream_(upstream), audit_(audit), texts_(capability) {
+  // The server's own tools send nothing themselves: nothing to audit.
   for (const auto &tool : registry.tools())
-    audit_fields_.push_back(audit_fields(capability, *tool.spec));
+    audit_fields_.push_back(tool.spec->operation != nullptr
+                                ? audit_fields(capability, *tool.spec)
+                                : AuditFields{tool.spec->name, false, {}, false, {}});
 }
 
 bool ToolCaller::takes_value(const ToolRegistry::Tool &tool) { return tool.takes_value; }
 
 json ToolCaller::call(const ToolRegistry::Tool &tool, const json &arguments, CallOrigin origin,
                       const Cancelled &cancelled) const {
+  if (tool.spec->operation == nullptr) {
+    if (std::optional<std::string> problem = registry_.check_arguments(tool, arguments))
+      return result(tool, arguments, {CallRefusal::InvalidArguments, std::move(*problem), {}});
+    if (!own_tools_)
+      return tool_error(tool.spec->name + " is not served here: it needs the pages of an MCP "
+                                          "server, which this front door does not have");
+    return own_tools_(tool, arguments, origin);
+  }
   auto body = arguments.find("body");
   bool value_given = body != arguments.end() && body->is_object() && body->contains("value");
   if (value_given && tool.takes_value && !registry_.values_from_model())

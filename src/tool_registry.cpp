@@ -224,24 +224,27 @@ nlohmann::json with_awaiting_value(nlohmann::json output_schema) {
       "user types the value (nothing is changed until they submit it).";
   wrapped["anyOf"] = json::array(
       {std::move(output_schema),
-       {
-           {"type", "object"},
-           {"description", "The call left body.value out: nothing was changed yet. The user opens "
-                           "`link` in a browser and types the value there; it never passes through "
-                           "the conversation."},
-           {"properties",
-            {{"status", {{"const", kAwaitingValue}}},
-             {"link",
-              {{"type", "string"},
-               {"format", "uri"},
-               {"description", "The page where the user types the value; usable once."}}},
-             {"expiresInSeconds",
-              {{"type", "integer"},
-               {"minimum", 1},
-               {"description", "How long the link stays usable."}}}}},
-           {"required", {"status", "link", "expiresInSeconds"}},
-       }});
+       awaiting_value_schema(
+           "The call left body.value out: nothing was changed yet. The user opens `link` in a "
+           "browser and types the value there; it never passes through the conversation.",
+           "The page where the user types the value; usable once.")});
   return wrapped;
+}
+
+json awaiting_value_schema(std::string description, std::string link_description) {
+  return {
+      {"type", "object"},
+      {"description", std::move(description)},
+      {"properties",
+       {{"status", {{"const", kAwaitingValue}}},
+        {"link",
+         {{"type", "string"}, {"format", "uri"}, {"description", std::move(link_description)}}},
+        {"expiresInSeconds",
+         {{"type", "integer"},
+          {"minimum", 1},
+          {"description", "How long the link stays usable."}}}}},
+      {"required", {"status", "link", "expiresInSeconds"}},
+  };
 }
 
 Result<ToolRegistry> ToolRegistry::create(const Capability &capability, const SchemaSource &schemas,
@@ -306,19 +309,33 @@ const ToolRegistry::Tool *ToolRegistry::find_for(const Operation &operation) con
   return nullptr;
 }
 
-Result<UpstreamRequest> ToolRegistry::prepare(const Tool &tool, const json &arguments) const {
+void ToolRegistry::add_own_tool(ToolSpec spec, Schema input, std::optional<Schema> output) {
+  own_specs_.push_back(std::make_shared<const ToolSpec>(std::move(spec)));
+  tools_.push_back(Tool{own_specs_.back().get(), std::move(input), std::move(output), true, false});
+}
+
+std::optional<std::string> ToolRegistry::check_arguments(const Tool &tool,
+                                                         const json &arguments) const {
   // Left by parse_json as WTF-8: any value taken from such a string would
   // not be the one the client meant.
   if (std::optional<std::string> path = lone_surrogate_path(arguments))
-    return Result<UpstreamRequest>::failure(
-        "argument '" + *path +
-        "' holds a lone UTF-16 surrogate escape (half of a character, such as an emoji cut in "
-        "two): send the whole character");
+    return "argument '" + *path +
+           "' holds a lone UTF-16 surrogate escape (half of a character, such as an emoji cut in "
+           "two): send the whole character";
   if (std::optional<ValidationError> error = tool.input.validate(arguments)) {
     if (error->path.empty())
-      return Result<UpstreamRequest>::failure("arguments " + error->message);
-    return Result<UpstreamRequest>::failure("argument '" + error->path + "' " + error->message);
+      return "arguments " + error->message;
+    return "argument '" + error->path + "' " + error->message;
   }
+  return std::nullopt;
+}
+
+Result<UpstreamRequest> ToolRegistry::prepare(const Tool &tool, const json &arguments) const {
+  if (std::optional<std::string> problem = check_arguments(tool, arguments))
+    return Result<UpstreamRequest>::failure(std::move(*problem));
+  if (tool.spec->operation == nullptr)
+    return Result<UpstreamRequest>::failure("tool " + tool.spec->name +
+                                            " is the server's own: it sends no request");
   const Operation &operation = *tool.spec->operation;
   UpstreamRequest request;
   request.method = operation.method;

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -174,16 +175,37 @@ public:
   /// Revokes every pending entry with `reason` (the server stops): no
   /// await() is left waiting on a person.
   void revoke_all(const std::string &reason);
+  /// Opens a pending .env import for the job named by `arguments` (the
+  /// validated arguments of `tool`, the import tool of add_import_tool) and
+  /// returns the CallToolResult that tells the model to show the link to the
+  /// person and to call the list tool once they confirm; as open(), bounded,
+  /// writing nothing upstream. The import page takes the file (pasted, or
+  /// uploaded), reads the job's secrets with the list tool and shows the
+  /// plan (plan_import: keys, actions and reasons, never a value), each line
+  /// that can be applied with a checkbox (checked, unless the value is empty
+  /// or the secret it replaces is a file); the values wait in the entry, in
+  /// this process's memory only, overwritten when dropped: on confirmation,
+  /// on a new file, or once the entry ended and a page or link was asked for
+  /// after. On confirmation, the checked lines are applied in file order
+  /// through the ToolCaller (audit adapter "entry-page"), each line's outcome
+  /// shown; a line that fails does not stop the others. The same checks as
+  /// the value page guard each step (usable(), person_verified()).
+  nlohmann::json open_import(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                             CallOrigin origin);
 
   /// Registers GET kEntryPrefix<id> (the form, or the token form first),
-  /// POST kEntryPrefix<id> (the value) and POST kEntryPrefix<id>/login (the
-  /// token) on `http`; any other path under the prefix gets a 404 page.
+  /// POST kEntryPrefix<id> (the value), POST kEntryPrefix<id>/login (the
+  /// token), and for an import POST kEntryPrefix<id>/plan (the .env file) and
+  /// kEntryPrefix<id>/apply (the lines picked) on `http`; any other path
+  /// under the prefix gets a 404 page.
   void route(HttpRoutes &http);
 
   /// Entries held now, pending or ended (for tests of the bound).
   std::size_t size() const;
 
 private:
+  /// What an import entry holds: the plan shown last, with its values.
+  struct Import;
   /// Where an entry is in its life; expiry is not one: it is the time.
   enum class Stage {
     Pending,    ///< waits for the person
@@ -203,6 +225,9 @@ private:
     int failures = 0;        ///< wrong tokens given
     nlohmann::json result{}; ///< Submitted: the call's CallToolResult (no value)
     std::string reason{};    ///< Revoked: why
+    /// Set for an import (open_import); shared by the entry's copies, read
+    /// and changed with the mutex held.
+    std::shared_ptr<Import> import = nullptr;
   };
   /// A POST's form and its entry, as usable() found it.
   struct Posted {
@@ -229,11 +254,26 @@ private:
   /// cookie of `entry`, or a loopback peer); false after writing the refusal.
   bool person_verified(const httplib::Request &req, const Entry &entry, httplib::Response &res);
   /// Forgets ended entries: those that ended 10 minutes ago, or all of them
-  /// with `all`. Call with the mutex held.
+  /// with `all`; drops the .env values of every ended import. Call with the
+  /// mutex held.
   void forget_ended(bool all);
   /// Ends a pending `entry` as revoked with `reason`; false when it is not
   /// pending. Call with the mutex held, then notify ended_.
   static bool revoke_entry(Entry &entry, const std::string &reason);
+  /// Holds `entry` under a new id and returns its link; the failure (a tool
+  /// error's text) when options.max_entries are pending (see open()).
+  Result<std::string> hold(Entry entry);
+  /// The import's page for the file (show() of an import entry).
+  void show_import(httplib::Response &res, const Entry &entry, const std::string &here,
+                   const std::string &csrf_field);
+  /// POST <id>/plan: the .env file in, the plan out.
+  void plan(const httplib::Request &req, httplib::Response &res);
+  /// POST <id>/apply: the lines picked applied, each one's outcome out.
+  void apply(const httplib::Request &req, httplib::Response &res);
+  /// The POSTed form of an import entry, checked as posted() and
+  /// person_verified() do; nullopt after writing the refusal (404 for a
+  /// value entry).
+  std::optional<Posted> posted_import(const httplib::Request &req, httplib::Response &res);
 
   const ToolCaller &caller_;
   EntryPageOptions options_;

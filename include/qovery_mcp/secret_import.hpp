@@ -1,9 +1,11 @@
 #pragma once
 
 #include "qovery_mcp/dotenv.hpp"
+#include "qovery_mcp/tool_registry.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,5 +55,48 @@ std::string_view action_name(ImportAction action);
 /// A job never learns a secret's value, so a replaced one is never
 /// "unchanged": the plan cannot know.
 std::vector<ImportLine> plan_import(const Dotenv &file, const nlohmann::json &secrets);
+
+/// The name of the server's own .env import tool (add_import_tool).
+inline constexpr const char *kImportToolName = "import-job-secrets-from-dotenv";
+
+/// The tools an import uses, each selected in the registry.
+struct ImportTools {
+  const ToolRegistry::Tool *list;            ///< reads the secrets (the plan's input)
+  const ToolRegistry::Tool *create;          ///< ImportAction::Create
+  const ToolRegistry::Tool *replace;         ///< ImportAction::Replace
+  const ToolRegistry::Tool *override_secret; ///< ImportAction::Override
+};
+
+/// The tools of `registry` an import needs, found by what their operations
+/// do rather than by name, so that any capability shaped like Qovery's
+/// job-secret API gets the import and no other does: `list` a GET of a
+/// collection path C whose output schema declares `results` (what
+/// plan_import reads); `create` a POST to C, `replace` a PUT to C/{item} and
+/// `override_secret` a POST to C/{item}/<word>, each taking a secret's value
+/// (takes_secret_value: an alias, a POST to C/{item}/alias, takes none).
+/// Names would tie the import to one capability's spelling; the methods and
+/// paths are what the calls rely on. Nullopt when a role has no selected
+/// tool (--read-only, or --tools without one of them).
+std::optional<ImportTools> import_tools(const ToolRegistry &registry);
+
+/// Adds the .env import tool (kImportToolName) to `registry` when
+/// import_tools() finds its tools (else leaves the registry as it is): its
+/// input is the list tool's path arguments (the job's id, as the other tools
+/// name it); its output, the link to the import page (awaiting_value_schema);
+/// its annotations not read-only, destructive (it can replace values), not
+/// idempotent. A call writes nothing: EntryPages::open_import answers it.
+/// Call it where the registry is made, before a ToolCaller uses it.
+void add_import_tool(ToolRegistry &registry);
+
+/// The arguments of the call that applies `line` (not Refused) of a plan
+/// with `value` through `tools`, for the job named by `job` (the import
+/// tool's arguments: the collection's path arguments): the item's id as the
+/// last path argument of replace and override; `body.key` where the tool's
+/// body declares a key; `body.value`.
+nlohmann::json import_call_arguments(const ImportTools &tools, const ImportLine &line,
+                                     const nlohmann::json &job, const std::string &value);
+
+/// The tool of `tools` that applies `action` (not Refused).
+const ToolRegistry::Tool &import_tool_for(const ImportTools &tools, ImportAction action);
 
 } // namespace qovery_mcp

@@ -85,6 +85,8 @@ public:
   /// is the entry's. A call that gives one to a registry without
   /// values_from_model() is refused (a tool error) and not sent: the value
   /// pages, which add the person's value, use send() and result() instead.
+  /// A valid call of a tool the server serves itself (ToolRegistry::add_own_tool)
+  /// is the OwnTools handler's (serve_own_tools_with), or a tool error without one.
   nlohmann::json call(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
                       CallOrigin origin, const Cancelled &cancelled = nullptr) const;
 
@@ -97,6 +99,15 @@ public:
   /// reaches the upstream from the person, never through the model. Set it
   /// before the caller is used from other threads.
   void ask_values_with(ValueEntry entry) { value_entry_ = std::move(entry); }
+
+  /// What a call of a tool the server serves itself gets (the .env import's
+  /// link: EntryPages::open_import), given the tool, its validated arguments
+  /// and who called.
+  using OwnTools = std::function<nlohmann::json(const ToolRegistry::Tool &,
+                                                const nlohmann::json &arguments, CallOrigin)>;
+  /// Hands call()'s calls of the server's own tools to `handler` from now on.
+  /// Set it before the caller is used from other threads.
+  void serve_own_tools_with(OwnTools handler) { own_tools_ = std::move(handler); }
 
   /// Whether `tool` takes a secret's value: its input schema declares
   /// `body.value` (add, edit and override do).
@@ -114,6 +125,7 @@ private:
   /// The audit fields of each of the registry's tools, in its order.
   std::vector<AuditFields> audit_fields_;
   ValueEntry value_entry_; ///< empty: every call is sent
+  OwnTools own_tools_;     ///< empty: the server's own tools answer a tool error
 };
 
 /// The deepest nesting accepted in the upstream's answers: serializing JSON

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,16 +78,33 @@ public:
   /// The tool (selected or not) that calls `operation`, or nullptr.
   const Tool *find_for(const Operation &operation) const;
 
+  /// Adds `spec`, a tool the server serves itself beside the capability's
+  /// (the .env import: add_import_tool()), selected, with its schemas. It has
+  /// no operation (`spec.operation` is nullptr): ToolCaller::call hands its
+  /// calls to the handler set with ToolCaller::serve_own_tools_with(), and no
+  /// REST route reaches it. Call it before a ToolCaller or an mcp::Server is
+  /// made from the registry: they index and serialize its tools once.
+  void add_own_tool(ToolSpec spec, Schema input, std::optional<Schema> output);
+
+  /// Whether `arguments` are the tool's: the failure message of prepare()
+  /// (naming the argument and what was wrong), or nullopt when they are.
+  std::optional<std::string> check_arguments(const Tool &tool,
+                                             const nlohmann::json &arguments) const;
+
   /// Validates `arguments` against the tool's input schema and builds the
   /// request. The failure message names the argument and what was wrong; an
   /// argument holding a lone UTF-16 surrogate (as parse_json leaves it) is
-  /// refused before the schema is consulted.
+  /// refused before the schema is consulted. A tool of add_own_tool() has no
+  /// request: it fails saying so.
   Result<UpstreamRequest> prepare(const Tool &tool, const nlohmann::json &arguments) const;
 
 private:
   ToolRegistry() = default;
   std::vector<Tool> tools_;
   bool values_from_model_ = true;
+  /// The specs of add_own_tool()'s tools, on the heap so that their Tool's
+  /// pointer survives a move of the registry.
+  std::vector<std::shared_ptr<const ToolSpec>> own_specs_;
 };
 
 /// Whether a tool with `input_schema` takes a secret's value: it declares
@@ -110,6 +128,13 @@ inline constexpr const char *kAwaitingValue = "awaiting_value";
 /// schema, {status: "awaiting_value", link, expiresInSeconds}]}`, its
 /// `$schema` and `$defs` kept at the root.
 nlohmann::json with_awaiting_value(nlohmann::json output_schema);
+
+/// The schema of the result of a call answered with a link to a page where
+/// the person acts (`{status: "awaiting_value", link, expiresInSeconds}`):
+/// `description` says what the person does there, `link_description` what
+/// the link is. with_awaiting_value()'s alternative, and the whole output
+/// schema of the .env import tool.
+nlohmann::json awaiting_value_schema(std::string description, std::string link_description);
 
 /// `path` with every `{name}` replaced, percent-encoded (RFC 3986, 2.1), by
 /// its fixed value from the capability's `with:` or else by the argument of

@@ -29,7 +29,7 @@ for (const mode of ['http', 'stdio']) {
     }));
   if (!mcp) continue;
   const tools = await t.step(`${mode}: mcp.tools()`, () => mcp.tools());
-  t.check(`${mode}: mcp.tools() gives the six tools as AI SDK tools (inputSchema, execute)`,
+  t.check(`${mode}: mcp.tools() gives the seven tools as AI SDK tools (inputSchema, execute)`,
           JSON.stringify(Object.keys(tools ?? {}).sort()) === JSON.stringify(kToolNames) &&
             Object.values(tools).every((tool) => typeof tool.execute === 'function' && tool.inputSchema),
           short(Object.keys(tools ?? {})));
@@ -62,7 +62,7 @@ for (const mode of ['http', 'stdio']) {
   t.check(`${mode}: the two refused calls' outputs are isError: true`,
           outputs[2]?.isError === true && outputs[3]?.isError === true, short(outputs.slice(2)));
   const declared = fakeModel.declaredTools();
-  t.check(`${mode}: the model was offered the six tools with object parameters`,
+  t.check(`${mode}: the model was offered the seven tools with object parameters`,
           JSON.stringify(declared.map((tool) => tool.name).sort()) === JSON.stringify(kToolNames) &&
             declared.every((tool) => tool.parameters?.type === 'object' && tool.parameters.properties?.jobId),
           short(declared.map((tool) => tool.name)));

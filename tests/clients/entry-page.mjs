@@ -10,8 +10,12 @@
 // add-secret-job without a value answers with a link and sends nothing; in a
 // phone-sized page the person gives the server's token, then types the value
 // and submits; the page shows the new secret, Qovery got the value, and
-// list-job-secrets shows the key. Opening the link again is refused. The
-// pages are saved as PNG files in DIR (the build tree, not the repository).
+// list-job-secrets shows the key. Opening the link again is refused. Then
+// the .env import: its tool gives a link, the person pastes a file, reviews
+// the plan (create, replace, override, refused; keys only), unchecks a line
+// and confirms; the outcome page names each line's outcome, and Qovery got
+// the picked lines. The pages are saved as PNG files in DIR (the build tree,
+// not the repository): entry-page-*.png and import-page-*.png.
 import { existsSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -26,6 +30,15 @@ const { values: args } = parseArgs({
 const token = process.env.AUTH_TOKEN;
 const key = 'BROWSER_ENTRY_KEY';
 const value = 'browser-typed-value-58c2e1';
+const importTool = 'import-job-secrets-from-dotenv';
+/** The .env file the person imports: values never shown, sent or logged but to Qovery. */
+const imports = {
+  IMPORT_NEW_KEY: 'browser-import-new-3d7a90',
+  [key]: 'browser-import-replace-b61c24',
+  DATABASE_PASSWORD: 'browser-import-override-e0f513',
+  QOVERY_NOT_MINE: 'browser-import-refused-7a4c08',
+};
+const dotenv = `# pasted from the app's .env\n${Object.entries(imports).map(([k, v]) => `${k}=${v}`).join('\n')}\nEMPTY_PLACEHOLDER=\n`;
 
 let failures = 0;
 let passes = 0;
@@ -135,6 +148,52 @@ try {
   check('the link works once: opening it again is refused (410)',
         again?.status() === 410 && (await page.textContent('body')).includes('already used'), `${again?.status()}`);
   await page.screenshot({ path: `${args.shots}/entry-page-used.png`, fullPage: true });
+  // The .env import: the server's own tool gives a link; the person pastes
+  // the file, reviews the plan (keys only), unchecks a line and confirms.
+  const before = (await writes()).length;
+  const imported = await mcp('tools/call', { name: importTool, arguments: { jobId: args.job } });
+  const importText = imported?.result?.content?.[0]?.text ?? '';
+  const importLink = importText.match(/http:\/\/\S+\/entry\/[0-9a-f]{32}/)?.[0];
+  check(`${importTool}: a result with a link, and nothing sent`,
+        imported?.result?.isError !== true && importLink && (await writes()).length === before, short(imported));
+  await page.goto(importLink);
+  await page.fill('#token', token);
+  await Promise.all([page.waitForURL(importLink), page.click('button[type=submit]')]);
+  check('the import page takes a pasted file or an uploaded one',
+        (await page.locator('textarea#dotenv').count()) === 1 && (await page.locator('input#file[type=file]').count()) === 1);
+  await page.fill('#dotenv', dotenv);
+  await page.screenshot({ path: `${args.shots}/import-page-file.png`, fullPage: true });
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  const plan = await page.textContent('body');
+  const box = (key) => page.locator('li', { hasText: key }).locator('input[type=checkbox]');
+  check('the plan: create, replace, override and refused, keys only',
+        /IMPORT_NEW_KEY create/.test(plan) && new RegExp(`${key} replace`).test(plan) &&
+        /DATABASE_PASSWORD override/.test(plan) && /QOVERY_NOT_MINE refused/.test(plan) &&
+        !Object.values(imports).some((v) => plan.includes(v)), plan);
+  check('lines are checked, but for an empty value; a refused line has no checkbox',
+        (await box('IMPORT_NEW_KEY').isChecked()) && (await box('DATABASE_PASSWORD').isChecked()) &&
+        !(await box('EMPTY_PLACEHOLDER').isChecked()) && (await box('QOVERY_NOT_MINE').count()) === 0);
+  await box(key).uncheck();
+  await page.screenshot({ path: `${args.shots}/import-page-plan.png`, fullPage: true });
+  const [applied] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  const report = await page.textContent('body');
+  check('the outcome page: each line\'s outcome, never a value',
+        applied?.status() === 200 && /IMPORT_NEW_KEY \(line \d+\): created/.test(report) &&
+        /DATABASE_PASSWORD \(line \d+\): overridden/.test(report) &&
+        new RegExp(`${key} \\(line \\d+\\): not applied \\(unchecked\\)`).test(report) &&
+        !Object.values(imports).some((v) => report.includes(v)), `${applied?.status()} ${report}`);
+  await page.screenshot({ path: `${args.shots}/import-page-done.png`, fullPage: true });
+  const importWrites = (await writes()).slice(before);
+  check('Qovery got the two lines picked, each with its value',
+        importWrites.length === 2 && importWrites.some((r) => r.body?.key === 'IMPORT_NEW_KEY' &&
+          r.body?.value === imports.IMPORT_NEW_KEY) &&
+        importWrites.some((r) => r.path.endsWith('/override') && r.body?.value === imports.DATABASE_PASSWORD),
+        short(importWrites.map((r) => r.path)));
+  const relisted = await mcp('tools/call', { name: 'list-job-secrets', arguments: { jobId: args.job } });
+  check('list-job-secrets shows the imported key',
+        relisted?.result?.structuredContent?.results?.some((s) => s.key === 'IMPORT_NEW_KEY' && s.scope === 'JOB'));
+  check('no MCP answer carried an imported value',
+        !Object.values(imports).some((v) => JSON.stringify([imported, relisted]).includes(v)));
   check('no CSP violation or script error on any page', problems.length === 0, short(problems));
 } finally {
   await browser.close();

@@ -31,8 +31,8 @@ export const kUnknownJobId = '99999999-9999-4999-8999-999999999999';
 export const kSeededKeys = ['DATABASE_PASSWORD', 'STRIPE_API_KEY', 'JOB_SIGNING_KEY'];
 export const kToolNames = [
   'add-secret-job', 'create-secret-alias-job-level', 'create-secret-override-job-level',
-  'delete-secret-job', 'edit-secret-belonging-job', 'list-job-secrets',
-];
+  'delete-secret-job', 'edit-secret-belonging-job', 'import-job-secrets-from-dotenv', 'list-job-secrets',
+]; // the capability's six and the server's own .env import, sorted
 /** Where the examples say the server is: replaced by the test's server. */
 export const kExampleUrl = 'http://127.0.0.1:9090/mcp';
 export const kExampleBinary = '/usr/local/bin/qovery-job-secret-mcp';

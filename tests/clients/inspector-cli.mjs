@@ -56,13 +56,13 @@ async function inspector(expectedStatus, ...cliArgs) {
 
 const listed = await inspector(0, '--method', 'tools/list');
 const names = (listed?.tools ?? []).map((tool) => tool.name).sort();
-check('tools/list: 6 tools, the job-secret ones',
+check('tools/list: 7 tools, the job-secret ones and the .env import',
       JSON.stringify(names) === JSON.stringify([
         'add-secret-job', 'create-secret-alias-job-level', 'create-secret-override-job-level',
-        'delete-secret-job', 'edit-secret-belonging-job', 'list-job-secrets',
+        'delete-secret-job', 'edit-secret-belonging-job', 'import-job-secrets-from-dotenv', 'list-job-secrets',
       ]), short(names));
 check('tools/list: every tool has an inputSchema and an outputSchema',
-      names.length === 6 && listed.tools.every((tool) => tool.inputSchema?.type === 'object' && tool.outputSchema));
+      names.length === 7 && listed.tools.every((tool) => tool.inputSchema?.type === 'object' && tool.outputSchema));
 
 // The Inspector's schema portability lint (--strict): an error exits 6; with
 // --format json its findings come back in the envelope as schemaFindings, one
@@ -70,7 +70,7 @@ check('tools/list: every tool has an inputSchema and an outputSchema',
 // The input schemas, which clients hand to the model vendors, must have none.
 const linted = await inspector(0, '--method', 'tools/list', '--strict', '--format', 'json');
 const perTool = linted?.schemaFindings ?? [];
-check('tools/list --strict: the same 6 tools', linted?.result?.tools?.length === 6, short(linted?.result?.tools?.length));
+check('tools/list --strict: the same 7 tools', linted?.result?.tools?.length === 7, short(linted?.result?.tools?.length));
 check('tools/list --strict: schemaFindings has the shape this test reads',
       Array.isArray(perTool) && perTool.every((entry) => typeof entry.toolName === 'string' &&
         Array.isArray(entry.findings) && entry.findings.every((finding) => typeof finding.schema === 'string')),
@@ -161,7 +161,7 @@ function checkModern(era, what) {
 for (const era of ['modern', 'auto']) {
   const via = { url: proxyUrl };
   const eraListed = await inspector(0, via, '--protocol-era', era, '--method', 'tools/list');
-  check(`--protocol-era ${era}: tools/list: the 6 tools`,
+  check(`--protocol-era ${era}: tools/list: the 7 tools`,
         JSON.stringify((eraListed?.tools ?? []).map((tool) => tool.name).sort()) === JSON.stringify(names), short(eraListed));
   checkModern(era, 'tools/list');
   const eraCalled = await inspector(0, via, '--protocol-era', era, '--method', 'tools/call', '--tool-name',

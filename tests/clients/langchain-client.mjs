@@ -33,7 +33,7 @@ for (const mode of ['http', 'stdio']) {
   const loaded = await t.step(`${mode}: getTools() connects and lists`, () => collectingWarnings(() => client.getTools()));
   const tools = loaded?.value ?? [];
   note(`langchain ${mode}: warnings while loading tools`, loaded?.warnings ?? []);
-  t.check(`${mode}: the six tools as LangChain structured tools (schema, invoke)`,
+  t.check(`${mode}: the seven tools as LangChain structured tools (schema, invoke)`,
           JSON.stringify(tools.map((tool) => tool.name).sort()) === JSON.stringify(kToolNames) &&
             tools.every((tool) => typeof tool.invoke === 'function' && tool.schema),
           short(tools.map((tool) => tool.name)));

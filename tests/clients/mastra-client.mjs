@@ -32,7 +32,7 @@ for (const mode of ['http', 'stdio']) {
   const loaded = await t.step(`${mode}: listTools() connects and lists`, () => collectingWarnings(() => mcp.listTools()));
   const tools = loaded?.value ?? {};
   note(`mastra ${mode}: warnings while listing`, loaded?.warnings ?? []);
-  t.check(`${mode}: the six tools as Mastra tools named server_tool (execute)`,
+  t.check(`${mode}: the seven tools as Mastra tools named server_tool (execute)`,
           JSON.stringify(Object.keys(tools).sort()) === JSON.stringify(kMastraNames.sort()) &&
             Object.values(tools).every((tool) => typeof tool.execute === 'function'),
           short(Object.keys(tools)));

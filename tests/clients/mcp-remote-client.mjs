@@ -93,10 +93,10 @@ notify('notifications/initialized');
 
 const list = await request('tools/list', {});
 const names = (list.result?.tools ?? []).map((tool) => tool.name).sort();
-check('tools/list: the six tools',
+check('tools/list: the seven tools',
       JSON.stringify(names) === JSON.stringify([
         'add-secret-job', 'create-secret-alias-job-level', 'create-secret-override-job-level',
-        'delete-secret-job', 'edit-secret-belonging-job', 'list-job-secrets',
+        'delete-secret-job', 'edit-secret-belonging-job', 'import-job-secrets-from-dotenv', 'list-job-secrets',
       ]), short(list));
 
 const call = await request('tools/call', { name: 'list-job-secrets', arguments: { jobId: args.job } });

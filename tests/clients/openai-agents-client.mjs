@@ -38,7 +38,7 @@ for (const mode of ['http', 'stdio']) {
     collectingWarnings(() => getAllMcpTools({ mcpServers: [server], convertSchemasToStrict: true })));
   const tools = converted?.value ?? [];
   note(`openai-agents ${mode}: warnings while converting`, converted?.warnings ?? []);
-  t.check(`${mode}: the six tools became function tools (named with "_" for "-")`,
+  t.check(`${mode}: the seven tools became function tools (named with "_" for "-")`,
           JSON.stringify(tools.map((tool) => tool.name).sort()) === JSON.stringify(kFunctionNames) &&
             tools.every((tool) => tool.type === 'function' && typeof tool.invoke === 'function'),
           short(tools.map((tool) => [tool.name, tool.type])));
@@ -73,7 +73,7 @@ for (const mode of ['http', 'stdio']) {
   t.check(`${mode}: add-secret-job's output is the new JOB secret as JSON, no value`,
           added?.key === key && added?.scope === 'JOB' && !('value' in (added ?? {})), text(outputs[1]).slice(0, 300));
   const declared = fakeModel.declaredTools();
-  t.check(`${mode}: the model was offered the six tools, each strict, with object parameters closed to extra members`,
+  t.check(`${mode}: the model was offered the seven tools, each strict, with object parameters closed to extra members`,
           JSON.stringify(declared.map((tool) => tool.name).sort()) === JSON.stringify(kFunctionNames) &&
             declared.every((tool) => tool.strict === true && tool.parameters?.type === 'object' &&
                                      tool.parameters.additionalProperties === false),

@@ -31,7 +31,7 @@ const callLines = (log) => readFileSync(log, 'utf8').split('\n').filter((line) =
  */
 async function listAndCallEveryTool(label, client) {
   const listed = await t.step(`${label}: tools/list`, () => client.listTools());
-  t.check(`${label}: tools/list gives the six tools`,
+  t.check(`${label}: tools/list gives the seven tools`,
           JSON.stringify((listed?.tools ?? []).map((tool) => tool.name).sort()) === JSON.stringify(kToolNames),
           short(listed?.tools?.map((tool) => tool.name)));
   const called = new Set();

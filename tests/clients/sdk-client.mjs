@@ -118,10 +118,12 @@ const expectedTools = {
   'edit-secret-belonging-job': { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   'create-secret-alias-job-level': { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   'create-secret-override-job-level': { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  // The server's own: a link to the .env import page; it can replace values.
+  'import-job-secrets-from-dotenv': { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
 };
 const listed = await step('tools/list', () => client.listTools());
 const tools = listed?.tools ?? [];
-check('tools/list: exactly the six job-secret tools',
+check('tools/list: exactly the six job-secret tools and the .env import',
       JSON.stringify(tools.map((t) => t.name).sort()) === JSON.stringify(Object.keys(expectedTools).sort()),
       short(tools.map((t) => t.name)));
 check('tools/list: no nextCursor (one page)', listed?.nextCursor === undefined, short(listed?.nextCursor));

@@ -106,7 +106,7 @@ for (const mode of kModes) {
 
     const listed = await t.step(`${label}: tools/list`, () => client.listTools());
     const tools = listed?.tools ?? [];
-    t.check(`${label}: the six tools, each with an input and an output schema`,
+    t.check(`${label}: the seven tools, each with an input and an output schema`,
             JSON.stringify(tools.map((tool) => tool.name).sort()) === JSON.stringify(kToolNames) &&
               tools.every((tool) => tool.inputSchema?.type === 'object' && tool.outputSchema?.type === 'object'),
             short(tools.map((tool) => tool.name)));

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <array>
 #include <fstream>
 #include <netinet/in.h>
 #include <regex>
@@ -34,7 +35,8 @@ const std::set<std::string> kAllTools = {"list-job-secrets",
                                          "delete-secret-job",
                                          "edit-secret-belonging-job",
                                          "create-secret-alias-job-level",
-                                         "create-secret-override-job-level"};
+                                         "create-secret-override-job-level",
+                                         "import-job-secrets-from-dotenv"};
 
 std::string read_text(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
@@ -129,6 +131,11 @@ json initialize_params(const std::string &client) {
           {"clientInfo", {{"name", client}, {"version", "1"}}}};
 }
 
+/// The tools the .env import uses: with --tools, it is offered when all are named.
+const std::array<const char *, 4> kImportUses = {"list-job-secrets", "add-secret-job",
+                                                 "edit-secret-belonging-job",
+                                                 "create-secret-override-job-level"};
+
 std::set<std::string> tool_names(const json &tools_list_result) {
   std::set<std::string> names;
   for (const auto &tool : tools_list_result["tools"])
@@ -147,6 +154,10 @@ std::set<std::string> expected_tools(const std::vector<std::string> &args) {
       std::stringstream list(args[i + 1]);
       for (std::string name; std::getline(list, name, ',');)
         named.insert(name);
+      // The server's own .env import comes with the four tools it uses.
+      if (std::all_of(kImportUses.begin(), kImportUses.end(),
+                      [&named](const char *used) { return named.count(used) == 1; }))
+        named.insert("import-job-secrets-from-dotenv");
       tools = named;
     }
   }

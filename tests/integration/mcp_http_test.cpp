@@ -32,7 +32,7 @@ struct Stack {
 TEST_CASE("HTTP: every tool end to end against fake-qovery over HTTPS", "[http]") {
   Stack s;
   json tools = s.client.request("tools/list", json::object())["result"]["tools"];
-  REQUIRE(tools.size() == 6);
+  REQUIRE(tools.size() == 7); // the six of the capability, and the .env import
 
   // list: the job's own and inherited secrets, never a value.
   json list = s.client.call("list-job-secrets", {{"jobId", kJobId}});

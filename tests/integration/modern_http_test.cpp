@@ -42,7 +42,7 @@ TEST_CASE("MCP 2026-07-28 over HTTP: discover, list and call with no session", "
   json list = modern_request("tools/list", json::object(), 2);
   reply = client.post(list, modern_headers(list));
   CHECK(reply.status == 200);
-  CHECK(reply.json()["result"]["tools"].size() == 6);
+  CHECK(reply.json()["result"]["tools"].size() == 7); // with the .env import
   CHECK(reply.json()["result"]["cacheScope"] == "public");
 
   json call = modern_request("tools/call",

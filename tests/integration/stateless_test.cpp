@@ -84,7 +84,7 @@ TEST_CASE("Stateless: a session made on one replica is served by another", "[sta
   CHECK(initialized.status == 202);
   json listed = on_second.request("tools/list", json::object());
   REQUIRE(listed.contains("result"));
-  CHECK(listed["result"]["tools"].size() == 6);
+  CHECK(listed["result"]["tools"].size() == 7);
 
   // A change made through one replica is seen through the other (one Qovery).
   json added = on_second.call(

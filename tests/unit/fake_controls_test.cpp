@@ -146,6 +146,24 @@ TEST_CASE("FakeControls: faults apply in the order they were injected",
   CHECK(controls.handle({"GET", kSecrets, "", ""}).body.starts_with("{\"results\":[{"));
 }
 
+TEST_CASE("FakeControls: a fault with a path or a key applies to those requests only",
+          "[fake][controls][faults]") {
+  CHECK(fault_of({{"status", 400}, {"key", "BROKEN"}}).key == "BROKEN");
+  CHECK(fault_error({{"status", 400}, {"path", 1}}) == "field 'path' must be a string");
+  FakeControls controls;
+  const std::string project = kSecrets + "/" + FakeQovery::kProjectSecretId + "/override";
+  controls.inject(fault_of({{"status", 400}, {"key", "BROKEN"}}));
+  controls.inject(fault_of({{"status", 502}, {"path", project}}));
+  // Requests that match neither pass both by, and leave them waiting.
+  CHECK(controls.handle({"POST", kSecrets, "", R"({"key":"FINE","value":"v"})"}).status == 201);
+  CHECK(controls.handle({"POST", kSecrets, "", "not json"}).status == 400);
+  CHECK(controls.handle({"GET", kSecrets, "", ""}).status == 200);
+  CHECK(controls.handle({"POST", project, "", R"({"value":"v"})"}).status == 502);
+  CHECK(controls.handle({"POST", kSecrets, "", R"({"key":"BROKEN","value":"v"})"}).status == 400);
+  CHECK_FALSE(lists_job_key(controls, "BROKEN"));
+  CHECK(controls.handle({"POST", kSecrets, "", R"({"key":"BROKEN","value":"v"})"}).status == 201);
+}
+
 TEST_CASE("FakeControls: a delayed answer still does the work, a reset one does not",
           "[fake][controls][faults]") {
   FakeControls controls;

@@ -4,6 +4,7 @@
 #include "qovery_mcp/mcp_server.hpp"
 #include "qovery_mcp/resources.hpp"
 #include "qovery_mcp/rest_adapter.hpp"
+#include "qovery_mcp/secret_import.hpp"
 
 #include "catalog.hpp"
 #include "recording_upstream.hpp"
@@ -651,5 +652,34 @@ TEST_CASE("Caller: without values from the model, no tool offers a value and non
   // The value page adds the person's value and sends it (send(), not call()).
   CallOutcome sent = caller.send(*registry.find("add-secret-job"), calls[0], {"entry-page", "s"});
   CHECK(sent.refusal == CallRefusal::None);
+  CHECK(c.upstream.sent == 1);
+}
+
+TEST_CASE("Caller: a call of the server's own tool goes to its handler and sends nothing",
+          "[caller][import]") {
+  Caller c;
+  add_import_tool(c.registry);
+  ToolCaller caller{c.capability, c.registry, c.upstream}; // made after the tool was added
+  const ToolRegistry::Tool &import = c.tool(kImportToolName);
+  const json arguments = {{"jobId", kJob}};
+  json unserved = caller.call(import, arguments, {"mcp", "s"});
+  CHECK(unserved["isError"] == true);
+  CHECK(unserved["content"][0]["text"].get<std::string>().find(kImportToolName) !=
+        std::string::npos);
+
+  std::vector<json> handled;
+  caller.serve_own_tools_with([&](const ToolRegistry::Tool &tool, const json &given, CallOrigin) {
+    handled.push_back({{"tool", tool.spec->name}, {"arguments", given}});
+    return json{{"content", json::array({{{"type", "text"}, {"text", "a link"}}})}};
+  });
+  CHECK(caller.call(import, arguments, {"mcp", "s"})["content"][0]["text"] == "a link");
+  json invalid = caller.call(import, {{"jobId", "not-a-uuid"}}, {"mcp", "s"});
+  CHECK(invalid["isError"] == true);
+  CHECK(invalid["content"][0]["text"].get<std::string>().find("'jobId'") != std::string::npos);
+  REQUIRE(handled.size() == 1);
+  CHECK(handled[0] == json{{"tool", kImportToolName}, {"arguments", arguments}});
+  CHECK(c.upstream.sent == 0);
+  // The capability's tools are called as before.
+  CHECK_FALSE(caller.call(c.tool("list-job-secrets"), arguments, {"mcp", "s"}).contains("isError"));
   CHECK(c.upstream.sent == 1);
 }

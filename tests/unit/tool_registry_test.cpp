@@ -2,6 +2,7 @@
 
 #include "qovery_mcp/input_schema.hpp"
 #include "qovery_mcp/resources.hpp"
+#include "qovery_mcp/secret_import.hpp"
 
 #include "catalog.hpp"
 
@@ -34,6 +35,7 @@ struct Registry {
 
 TEST_CASE("Registry: tools/list matches the snapshot byte for byte", "[registry]") {
   Registry r;
+  add_import_tool(r.registry); // as the server does
   std::string actual = r.registry.tools_list().dump(2) + "\n";
   const std::string path = QMCP_SOURCE_DIR "/tests/snapshots/tools-list.json";
   if (std::getenv("UPDATE_SNAPSHOTS") != nullptr) {
@@ -416,4 +418,71 @@ TEST_CASE("Registry: path arguments are percent-encoded", "[registry]") {
   CHECK(expand_path("/job/{jobId}/secret", {{"jobId", "a b/c"}}) == "/job/a%20b%2Fc/secret");
   CHECK(expand_path("/zone/{zone}/{id}", {{"zone", "ignored"}, {"id", 7}},
                     {{"zone", "fr-par 1"}}) == "/zone/fr-par%201/7");
+}
+
+TEST_CASE("Registry: the .env import tool is the server's own, offered with the tools it uses",
+          "[registry][import]") {
+  Registry r;
+  add_import_tool(r.registry);
+  const ToolRegistry::Tool &import = r.tool(kImportToolName);
+  CHECK(import.spec->operation == nullptr);
+  json list = r.registry.tools_list();
+  REQUIRE(list["tools"].size() == 7);
+  const json &listed = list["tools"][6];
+  CHECK(listed["name"] == kImportToolName);
+  CHECK(listed["annotations"]["readOnlyHint"] == false);
+  CHECK(listed["annotations"]["destructiveHint"] == true);
+  CHECK(listed["annotations"]["idempotentHint"] == false);
+  // Its input is the job's id, as the list tool takes it.
+  CHECK(listed["inputSchema"]["required"] == json::array({"jobId"}));
+  CHECK(listed["inputSchema"]["properties"]["jobId"] ==
+        r.tool("list-job-secrets").input.document()["properties"]["jobId"]);
+  CHECK(listed["outputSchema"]["required"] == json::array({"status", "link", "expiresInSeconds"}));
+  for (const char *named : {"list-job-secrets", "add-secret-job", "edit-secret-belonging-job",
+                            "create-secret-override-job-level"})
+    CHECK(listed["description"].get<std::string>().find(named) != std::string::npos);
+  CHECK_FALSE(r.registry.check_arguments(import, {{"jobId", kJob}}));
+  CHECK(r.registry.check_arguments(import, {{"jobId", kJob}, {"body", json::object()}}));
+  CHECK_FALSE(r.registry.prepare(import, {{"jobId", kJob}}));
+
+  // The roles are found by method and path, whatever the tools are called.
+  std::optional<ImportTools> tools = import_tools(r.registry);
+  REQUIRE(tools);
+  CHECK(tools->list->spec->name == "list-job-secrets");
+  CHECK(tools->create->spec->name == "add-secret-job");
+  CHECK(tools->replace->spec->name == "edit-secret-belonging-job");
+  CHECK(tools->override_secret->spec->name == "create-secret-override-job-level");
+
+  SECTION("not offered when one of its tools is not") {
+    for (const ToolSelection &selection :
+         {ToolSelection{true, {}},
+          ToolSelection{false, {"list-job-secrets", "add-secret-job", "edit-secret-belonging-job"}},
+          ToolSelection{false,
+                        {"add-secret-job", "edit-secret-belonging-job",
+                         "create-secret-override-job-level"}}}) {
+      ToolRegistry selected =
+          std::move(ToolRegistry::create(r.capability, resource, selection).value());
+      CHECK_FALSE(import_tools(selected));
+      add_import_tool(selected);
+      CHECK(selected.find(kImportToolName) == nullptr);
+    }
+  }
+}
+
+TEST_CASE("Registry: an import line becomes the arguments of its tool", "[registry][import]") {
+  Registry r;
+  ImportTools tools = import_tools(r.registry).value();
+  const json job = {{"jobId", kJob}};
+  CHECK(import_call_arguments(tools, {1, "NEW", ImportAction::Create, "", ""}, job, "v1") ==
+        json{{"jobId", kJob}, {"body", {{"key", "NEW"}, {"value", "v1"}}}});
+  CHECK(import_call_arguments(tools, {2, "OWN", ImportAction::Replace, kSecret, ""}, job, "v2") ==
+        json{{"jobId", kJob}, {"secretId", kSecret}, {"body", {{"key", "OWN"}, {"value", "v2"}}}});
+  // The override's body takes no key (its key is the inherited secret's).
+  CHECK(import_call_arguments(tools, {3, "UP", ImportAction::Override, kSecret, ""}, job, "") ==
+        json{{"jobId", kJob}, {"secretId", kSecret}, {"body", {{"value", ""}}}});
+  for (ImportAction action :
+       {ImportAction::Create, ImportAction::Replace, ImportAction::Override}) {
+    json arguments = import_call_arguments(tools, {4, "K", action, kSecret, ""}, job, "v");
+    CHECK_FALSE(r.registry.check_arguments(import_tool_for(tools, action), arguments));
+  }
 }

@@ -42,6 +42,17 @@ ControlledResponse injected_response(const FakeFault &fault) {
   return response;
 }
 
+/// Whether `fault` applies to `request`: its path and body key, when set, match.
+bool applies_to(const FakeFault &fault, const qovery_mcp::FakeRequest &request) {
+  if (fault.path && *fault.path != request.path)
+    return false;
+  if (!fault.key)
+    return true;
+  Json body = Json::parse(request.body, nullptr, false);
+  auto key = body.is_object() ? body.find("key") : body.end();
+  return body.is_object() && key != body.end() && *key == *fault.key;
+}
+
 /// `value` when it is an integer from `min` to `max`.
 std::optional<int> integer_in(const Json &value, int min, int max) {
   if (!value.is_number_integer())
@@ -75,10 +86,12 @@ qovery_mcp::Result<FakeFault> parse_fake_fault(const Json &json) {
       fault.reset = value.get<bool>();
       continue;
     }
-    if (name == "body") {
+    if (name == "body" || name == "path" || name == "key") {
       if (!value.is_string())
-        return Failure::failure("field 'body' must be a string");
-      fault.body = value.get<std::string>();
+        return Failure::failure("field '" + name + "' must be a string");
+      (name == "body"   ? fault.body
+       : name == "path" ? fault.path
+                        : fault.key) = value.get<std::string>();
       continue;
     }
     // An init-capture: clang 14 cannot capture a structured binding.
@@ -86,8 +99,9 @@ qovery_mcp::Result<FakeFault> parse_fake_fault(const Json &json) {
         kIntegerFields.begin(), kIntegerFields.end(),
         [&key = name](const IntegerField &candidate) { return candidate.name == key; });
     if (field == kIntegerFields.end())
-      return Failure::failure("unknown field '" + name +
-                              "' (fields: status, retry_after, delay_ms, reset, body, count)");
+      return Failure::failure(
+          "unknown field '" + name +
+          "' (fields: status, retry_after, delay_ms, reset, body, count, path, key)");
     std::optional<int> number = integer_in(value, field->min, field->max);
     if (!number)
       return Failure::failure("field '" + name + "' must be an integer from " +
@@ -118,11 +132,14 @@ ControlledResponse FakeControls::handle(const qovery_mcp::FakeRequest &request) 
   std::lock_guard lock(mutex_);
   recorded_.push_back({request.method, request.path, auth_scheme_of(request.authorization),
                        fake_.authorizes(request.authorization), request.body});
-  FakeFault fault; // none unless one is waiting
-  if (!faults_.empty()) {
-    fault = faults_.front();
-    if (--faults_.front().count == 0)
-      faults_.pop_front();
+  FakeFault fault; // none unless one applies
+  auto applies = std::find_if(faults_.begin(), faults_.end(), [&request](const FakeFault &waiting) {
+    return applies_to(waiting, request);
+  });
+  if (applies != faults_.end()) {
+    fault = *applies;
+    if (--applies->count == 0)
+      faults_.erase(applies);
   }
   ControlledResponse response;
   if (fault.reset)

@@ -28,11 +28,18 @@ struct FakeFault {
   bool reset = false;                 ///< close the connection without answering (nothing changes)
   std::optional<std::string> body;    ///< answer this body, with `status` or else 200, instead
   int count = 1;                      ///< how many requests it applies to
+  /// When set, it applies only to requests on this path (e.g. one secret's
+  /// override), which the requests before it pass by.
+  std::optional<std::string> path;
+  /// When set, it applies only to requests whose JSON body's `key` is this
+  /// (one key's create, in a test of a partial .env import).
+  std::optional<std::string> key;
 };
 
 /// The fault of a POST /_fake/faults body: `{"status":503,"count":2,"retry_after":1}`,
-/// `{"delay_ms":800}`, `{"reset":true}`, `{"body":"{\"results\":["}`; `count`
-/// defaults to 1. Fails naming the field that is wrong or unknown.
+/// `{"delay_ms":800}`, `{"reset":true}`, `{"body":"{\"results\":["}`,
+/// `{"status":400,"key":"BROKEN"}`, `{"status":500,"path":"/job/.../override"}`;
+/// `count` defaults to 1. Fails naming the field that is wrong or unknown.
 qovery_mcp::Result<FakeFault> parse_fake_fault(const nlohmann::json &json);
 
 /// What the fake recorded of a request it answered, for tests to check what the
@@ -61,7 +68,8 @@ struct ControlledResponse {
 
 /// A FakeQovery with the controls the integration tests drive through
 /// /_fake: it records every request it is given, then answers it with the
-/// next waiting fault or else lets the FakeQovery answer. Thread-safe.
+/// first waiting fault that applies to it (FakeFault::path, FakeFault::key)
+/// or else lets the FakeQovery answer. Thread-safe.
 class FakeControls {
 public:
   explicit FakeControls(qovery_mcp::FakeQoveryOptions options = {});

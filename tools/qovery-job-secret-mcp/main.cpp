@@ -13,6 +13,7 @@
 #include "qovery_mcp/process.hpp"
 #include "qovery_mcp/resources.hpp"
 #include "qovery_mcp/rest_adapter.hpp"
+#include "qovery_mcp/secret_import.hpp"
 #include "qovery_mcp/session_token.hpp"
 #include "qovery_mcp/stdio_transport.hpp"
 #include "qovery_mcp/text.hpp"
@@ -269,6 +270,10 @@ int serve_stdio_until_stopped(const Options &options, mcp::Server &server, ToolC
       });
   mcp::InputRequired inputs(caller, entry, mcp::RequestStates());
   server.ask_inputs_with(inputs);
+  caller.serve_own_tools_with(
+      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
+        return entry.open_import(tool, arguments, origin);
+      });
   std::thread page_server([&pages] { pages.serve(); });
 
   StdioTransport transport(server, std::cin, std::cout);
@@ -336,6 +341,10 @@ int serve_http(const Options &options, const Capability &capability, mcp::Server
                             tokens->has_value() ? (*tokens.value()).request_states()
                                                 : mcp::RequestStates());
   server.ask_inputs_with(inputs);
+  caller.serve_own_tools_with(
+      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
+        return entry.open_import(tool, arguments, origin);
+      });
   mcp::SessionStore sessions(
       std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)),
       options.max_sessions);
@@ -556,6 +565,8 @@ int run(const Options &options) {
   openapi.reset();
   if (!registry)
     return config_error("--tools: " + registry.error());
+  // The server's own tool beside the capability's, when its tools are offered.
+  add_import_tool(registry.value());
   auto tool_count =
       static_cast<std::size_t>(std::count_if(registry->tools().begin(), registry->tools().end(),
                                              [](const auto &tool) { return tool.selected; }));
@@ -668,7 +679,11 @@ int main(int argc, char **argv) {
                "values: set --rest-port 0 to close it")
       ->envname("QOVERY_MCP_NO_VALUES_FROM_MODEL");
   app.add_option("--tools", options.tools,
-                 "Offer only these tools (comma-separated names); an unknown name is an error")
+                 "Offer only these tools (comma-separated names of the capability's); an unknown "
+                 "name is an error. The server's own import-job-secrets-from-dotenv (a link to a "
+                 "page that imports a .env file) is offered when list-job-secrets, "
+                 "add-secret-job, edit-secret-belonging-job and create-secret-override-job-level "
+                 "all are")
       ->envname("QOVERY_MCP_TOOLS")
       ->delimiter(',');
   app.add_option("--host", options.host, "Address to listen on")
@@ -812,7 +827,9 @@ int main(int argc, char **argv) {
                  "edit-secret-belonging-job or create-secret-override-job-level without "
                  "body.value sends nothing and answers with a link to a page of this server "
                  "(/entry/<id> on the MCP port; with --stdio, on a loopback port of its own), "
-                 "where the person types the value; each link works once. With "
+                 "where the person types the value; import-job-secrets-from-dotenv answers "
+                 "with a link to a page where the person gives a .env file, reviews the plan "
+                 "and confirms it; each link works once. With "
                  "--auth-token-file the page first asks for that token; without it, the page "
                  "is served only to loopback peers")
       ->envname("QOVERY_MCP_ENTRY_LINK_TTL")

@@ -1,0 +1,124 @@
+#pragma once
+
+// What the tests of the value-entry and import pages share: the stack they
+// run (fake-qovery, the server, an MCP client) and a browser-like client of
+// the pages that checks every answer's security headers.
+
+#include "stack.hpp"
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace test {
+
+inline std::string text_of(const nlohmann::json &result) { return result["content"][0]["text"]; }
+
+/// fake-qovery, the server pointed at it with an audit log and debug logs,
+/// and an initialized MCP client.
+struct EntryStack {
+  explicit EntryStack(std::vector<std::string> extra = {},
+                      std::map<std::string, std::string> env = {{"QOVERY_API_KEY", kApiKey}})
+      : server(with_defaults(std::move(extra), fake, audit), std::move(env)), client(server.port) {}
+  static std::vector<std::string> with_defaults(std::vector<std::string> extra,
+                                                const FakeQoveryProcess &fake,
+                                                const TempPath &audit) {
+    std::vector<std::string> args = {"--api-url",   fake.url(), "--ca-file",   kCertDir + "/ca.pem",
+                                     "--audit-log", audit.path, "--log-level", "debug"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  /// The origin of the server's links (127.0.0.1 unless --host says otherwise).
+  std::string origin(const std::string &host = "127.0.0.1") const {
+    return "http://" + host + ":" + std::to_string(server.port);
+  }
+  /// The requests fake-qovery got that change something (any but GET).
+  std::vector<nlohmann::json> writes() {
+    std::vector<nlohmann::json> found;
+    for (const nlohmann::json &request : fake.requests())
+      if (request["method"] != "GET")
+        found.push_back(request);
+    return found;
+  }
+  FakeQoveryProcess fake;
+  TempPath audit;
+  ServerProcess server;
+  McpClient client;
+};
+
+/// The link in a tool result's text: its path, "/entry/<id>", after checking
+/// that it starts with `origin`.
+inline std::string link_path(const nlohmann::json &result, const std::string &origin) {
+  std::smatch match;
+  std::string text = text_of(result);
+  REQUIRE(std::regex_search(text, match, std::regex(R"((https?://[^/ ]+)(/entry/[0-9a-f]{32}))")));
+  CHECK(match[1].str() == origin);
+  return match[2].str();
+}
+
+/// The page's hidden CSRF token.
+inline std::string csrf_in(const std::string &page) {
+  std::smatch match;
+  REQUIRE(std::regex_search(page, match, std::regex(R"re(name="csrf" value="([0-9a-f]+)")re")));
+  return match[1].str();
+}
+
+/// What a page answer must carry, whatever it says.
+inline void check_security_headers(const HttpReply &reply) {
+  INFO("status " << reply.status);
+  CHECK(reply.header("Cache-Control") == "no-store");
+  std::string policy = reply.header("Content-Security-Policy");
+  CHECK(policy.find("default-src 'none'") != std::string::npos);
+  CHECK(policy.find("form-action 'self'") != std::string::npos);
+  CHECK(policy.find("frame-ancestors 'none'") != std::string::npos);
+  CHECK(policy.find("unsafe-inline") == std::string::npos);
+  CHECK(reply.header("X-Frame-Options") == "DENY");
+  CHECK(reply.header("Referrer-Policy") == "no-referrer");
+  CHECK(reply.header("X-Content-Type-Options") == "nosniff");
+  CHECK(reply.header("Access-Control-Allow-Origin").empty());
+}
+
+/// A browser-like client of the page on 127.0.0.1:`port` (or `address`).
+struct Browser {
+  explicit Browser(int port, const std::string &address = "127.0.0.1") : http(address, port) {
+    http.set_read_timeout(30, 0);
+  }
+  HttpReply reply(const httplib::Result &res) {
+    if (!res)
+      throw std::runtime_error("the page did not answer: " + httplib::to_string(res.error()));
+    HttpReply got{res->status, res->body, res->headers};
+    check_security_headers(got);
+    answers += got.body;
+    return got;
+  }
+  HttpReply get(const std::string &path, const httplib::Headers &headers = {}) {
+    return reply(http.Get(path.c_str(), headers));
+  }
+  /// POSTs `fields` as application/x-www-form-urlencoded.
+  HttpReply post(const std::string &path, const httplib::Params &fields,
+                 const httplib::Headers &headers) {
+    return reply(http.Post(path.c_str(), headers, httplib::detail::params_to_query_str(fields),
+                           "application/x-www-form-urlencoded"));
+  }
+  httplib::Client http;
+  std::string answers; ///< every page body, for the transcript
+};
+
+/// The headers a browser sends with a form from the page at `origin`.
+inline httplib::Headers from_page(const std::string &origin) {
+  return {{"Origin", origin}, {"Sec-Fetch-Site", "same-origin"}};
+}
+
+inline std::string read_all(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+} // namespace test
