@@ -721,8 +721,8 @@ void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
 
 json EntryPages::open_import(const ToolRegistry::Tool &tool, const json &arguments,
                              CallOrigin origin) {
-  Entry entry{&tool, arguments, std::string(origin.session), {}, random_hex(16), {},
-              Clock::now() + options_.ttl};
+  Entry entry{&tool,          arguments, std::string(origin.session), {},
+              random_hex(16), {},        Clock::now() + options_.ttl};
   entry.import = std::make_shared<Import>();
   Result<std::string> id = hold(std::move(entry));
   if (!id)
