@@ -719,16 +719,25 @@ void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
              "and tell the assistant you are done.</p>");
 }
 
-json EntryPages::open_import(const ToolRegistry::Tool &tool, const json &arguments,
-                             CallOrigin origin) {
+Result<OpenedEntry> EntryPages::open_import_entry(const ToolRegistry::Tool &tool,
+                                                  const json &arguments, CallOrigin origin) {
   Entry entry{&tool,          arguments, std::string(origin.session), {},
               random_hex(16), {},        Clock::now() + options_.ttl};
   entry.import = std::make_shared<Import>();
   Result<std::string> id = hold(std::move(entry));
   if (!id)
-    return tool_error(id.error());
-  return link_result(caller_, options_.ttl, tool.output.has_value(),
-                     options_.origin + kEntryPrefix + id.value(),
+    return Result<OpenedEntry>::failure(id.error());
+  std::string url = options_.origin + kEntryPrefix + id.value();
+  return OpenedEntry{std::move(id.value()), std::move(url),
+                     action_of(tool) + ": job " + argument(arguments, "jobId")};
+}
+
+json EntryPages::open_import(const ToolRegistry::Tool &tool, const json &arguments,
+                             CallOrigin origin) {
+  Result<OpenedEntry> opened = open_import_entry(tool, arguments, origin);
+  if (!opened)
+    return tool_error(opened.error());
+  return link_result(caller_, options_.ttl, tool.output.has_value(), opened->url,
                      {"the user gives the .env file on a page of this server, so that its values "
                       "never pass through this conversation",
                       "paste or upload the file, review the plan (keys only) and confirm it",
@@ -923,16 +932,23 @@ void EntryPages::apply(const httplib::Request &req, httplib::Response &res) {
   std::string items;
   int applied = 0;
   int failed = 0;
+  json outcomes = json::array();
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const ImportLine &line = lines[i].plan;
     std::string what = (line.key.empty() ? "" : "<b>" + escape_html(line.key) + "</b> ") +
                        "<small>(line " + std::to_string(line.line) + ")</small>: ";
+    // What the model may learn of the line: its key and outcome, never a value or a detail.
+    const auto learned = [&outcomes, &line](std::string_view outcome) {
+      outcomes.push_back({{"line", line.line}, {"key", line.key}, {"outcome", outcome}});
+    };
     if (line.action == ImportAction::Refused) {
       items += "<li>" + what + "not applied (refused: " + escape_html(line.reason) + ")</li>";
+      learned("refused: " + line.reason);
       continue;
     }
     if (picked.count(i) == 0) {
       items += "<li>" + what + "not applied (unchecked)</li>";
+      learned("unchecked");
       continue;
     }
     json arguments = import_call_arguments(*tools, line, entry.arguments, lines[i].value);
@@ -944,9 +960,11 @@ void EntryPages::apply(const httplib::Request &req, httplib::Response &res) {
       ++failed;
       items += "<li class=\"refused\">" + what + "not " + std::string(done_word(line.action)) +
                ": " + escape_html(result["content"][0].value("text", "")) + "</li>";
+      learned("failed");
       continue;
     }
     ++applied;
+    learned(done_word(line.action));
     std::string id = argument(result.value("structuredContent", json::object()), "id");
     items += "<li>" + what + std::string(done_word(line.action)) +
              (id.empty() ? "" : " (id " + escape_html(id) + ")") + "</li>";
@@ -957,12 +975,15 @@ void EntryPages::apply(const httplib::Request &req, httplib::Response &res) {
     std::lock_guard lock(mutex_);
     if (auto it = entries_.find(req.matches[1].str()); it != entries_.end()) {
       it->second.stage = Stage::Submitted;
+      json imported = {{"status", kImported}, {"lines", std::move(outcomes)}};
       it->second.result = {
           {"content",
            json::array({{{"type", "text"},
                          {"text", "The user imported the .env file: " + std::to_string(applied) +
                                       " line(s) applied, " + std::to_string(failed) +
-                                      " failed. Call the list tool to see the job's secrets."}}})}};
+                                      " failed. Each line's key and outcome: " +
+                                      imported["lines"].dump()}}})},
+          {"structuredContent", std::move(imported)}};
     }
   }
   ended_.notify_all();

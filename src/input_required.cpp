@@ -1,6 +1,7 @@
 #include "qovery_mcp/input_required.hpp"
 
 #include "qovery_mcp/mcp_server.hpp"
+#include "qovery_mcp/secret_import.hpp"
 #include "qovery_mcp/session_token.hpp"
 
 #include <chrono>
@@ -39,7 +40,7 @@ json InputRequired::ask_value(const std::string &url, const std::string &message
                               const std::string &state) const {
   return {{"resultType", "input_required"},
           {"inputRequests",
-           {{kValueInput,
+           {{kPageInput,
              {{"method", "elicitation/create"},
               {"params", {{"mode", "url"}, {"message", message}, {"url", url}}}}}}},
           {"requestState", state}};
@@ -59,20 +60,26 @@ std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool
   using Answer = Result<json>;
   auto body = arguments.find("body");
   const bool value_given = body != arguments.end() && body->is_object() && body->contains("value");
+  // The server's own tool, the .env import, waits on its page as a value does.
+  const bool import = tool.spec->operation == nullptr && tool.spec->name == kImportToolName;
   const json &meta = params.value("_meta", json::object());
-  if (!tool.takes_value || value_given ||
-      !declares_url_elicitation(meta.value(kMetaClientCapabilities, json::object())) ||
-      !caller_.registry().prepare(tool, arguments))
+  if (!(import || (tool.takes_value && !value_given)) ||
+      !declares_url_elicitation(meta.value(kMetaClientCapabilities, json::object())))
+    return std::nullopt;
+  const bool valid = import ? !caller_.registry().check_arguments(tool, arguments)
+                            : static_cast<bool>(caller_.registry().prepare(tool, arguments));
+  if (!valid)
     return std::nullopt;
 
   auto state = params.find("requestState");
   if (state == params.end()) {
-    Result<OpenedEntry> opened = pages_.open_entry(tool, arguments, origin);
+    Result<OpenedEntry> opened = import ? pages_.open_import_entry(tool, arguments, origin)
+                                        : pages_.open_entry(tool, arguments, origin);
     if (!opened)
       return Answer(tool_error(opened.error()));
     return Answer(
         ask_value(opened->url, opened->message,
-                  states_.seal({kValueInput, tool.spec->name, call_digest(arguments), opened->id,
+                  states_.seal({kPageInput, tool.spec->name, call_digest(arguments), opened->id,
                                 SessionTokens::now() + pages_.options().ttl.count()})));
   }
   if (!state->is_string())
@@ -82,20 +89,22 @@ std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool
   if (!claims)
     return Answer::failure("invalid params: " + claims.error() + "; call " + tool.spec->name +
                            " again without requestState and inputResponses");
-  if (claims->purpose != kValueInput || claims->tool != tool.spec->name ||
+  if (claims->purpose != kPageInput || claims->tool != tool.spec->name ||
       claims->arguments != call_digest(arguments))
     return Answer::failure("invalid params: requestState belongs to another call; echo it only "
                            "with the arguments of the call that received it");
 
   const std::string &page = claims->subject;
-  const json *response = input_response(params, kValueInput);
+  const json *response = input_response(params, kPageInput);
   if (response == nullptr)
     return Answer(ask_value(pages_.options().origin + kEntryPrefix + page,
-                            "Type the secret's value on this page.", *state));
+                            import ? "Give the .env file on this page."
+                                   : "Type the secret's value on this page.",
+                            *state));
   const std::string action = response->value("action", "");
   if (action != "accept") {
-    pages_.revoke(page, "You declined to type the value, so nothing was changed.");
-    return Answer(tool_error("the user declined to type the value (" +
+    pages_.revoke(page, "You declined, so nothing was changed.");
+    return Answer(tool_error("the user declined to open the page (" +
                              (action.empty() ? std::string("no action") : "action " + action) +
                              "), so nothing was sent to " + caller_.texts().api_name() +
                              " and nothing changed."));
@@ -106,14 +115,14 @@ std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::seconds(std::max<std::int64_t>(claims->expires_at - now, 0));
   EntryOutcome outcome = pages_.await(page, deadline, hooks);
-  const std::string again = " Nothing was changed by this call; call " + tool.spec->name +
-                            " again (without body.value) for a new page.";
+  const std::string again =
+      " Nothing was changed by this call; call " + tool.spec->name + " again for a new page.";
   switch (outcome.state) {
   case EntryState::Submitted:
     return Answer(std::move(outcome.result));
   case EntryState::Pending:
   case EntryState::Expired:
-    return Answer(tool_error("the page expired before the user submitted a value." + again));
+    return Answer(tool_error("the page expired before the user submitted it." + again));
   case EntryState::Revoked:
     return Answer(tool_error("the page was closed: " + outcome.reason + again));
   case EntryState::Cancelled:

@@ -219,11 +219,33 @@ void add_import_tool(ToolRegistry &registry) {
            "when they say they have confirmed, call " +
            list.name + " to see the result."},
   };
-  json output = awaiting_value_schema(
-      "Nothing was changed yet. The user opens `link` in a browser, gives the .env file there "
-      "and confirms the plan; the values never pass through the conversation.",
-      "The import page; usable once.");
-  output["$schema"] = kJsonSchemaDialect;
+  json output = {
+      {"$schema", kJsonSchemaDialect},
+      {"type", "object"},
+      {"description", "The link to the import page, or, once the user applied the file and the "
+                      "client waited for it, each line's outcome."},
+      {"anyOf",
+       {awaiting_value_schema(
+            "Nothing was changed yet. The user opens `link` in a browser, gives the .env file "
+            "there and confirms the plan; the values never pass through the conversation.",
+            "The import page; usable once."),
+        {{"type", "object"},
+         {"description", "The user applied the file: each line's key and outcome, no value."},
+         {"properties",
+          {{"status", {{"const", kImported}}},
+           {"lines",
+            {{"type", "array"},
+             {"items",
+              {{"type", "object"},
+               {"properties",
+                {{"line", {{"type", "integer"}}},
+                 {"key", {{"type", "string"}}},
+                 {"outcome",
+                  {{"type", "string"},
+                   {"description", "created, replaced, overridden, failed, unchecked, or "
+                                   "\"refused: \" and the reason"}}}}},
+               {"required", {"line", "key", "outcome"}}}}}}}},
+         {"required", {"status", "lines"}}}}}};
   ToolSpec spec;
   spec.name = kImportToolName;
   spec.description = "Import secrets from a .env file";

@@ -192,6 +192,11 @@ public:
   /// the value page guard each step (usable(), person_verified()).
   nlohmann::json open_import(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
                              CallOrigin origin);
+  /// The pending import open_import() opens: its id, link and message
+  /// ("Import secrets from a .env file: job <jobId>"), for a client that
+  /// waits on it (InputRequired); the failure's text when it cannot.
+  Result<OpenedEntry> open_import_entry(const ToolRegistry::Tool &tool,
+                                        const nlohmann::json &arguments, CallOrigin origin);
 
   /// Registers GET kEntryPrefix<id> (the form, or the token form first),
   /// POST kEntryPrefix<id> (the value), POST kEntryPrefix<id>/login (the

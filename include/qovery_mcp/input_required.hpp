@@ -16,8 +16,9 @@
 namespace qovery_mcp::mcp {
 
 /// The key, in an input_required result's inputRequests, of the URL
-/// elicitation that asks the person for a secret's value.
-inline constexpr const char *kValueInput = "value";
+/// elicitation that sends the person to a page of this server (a secret's
+/// value, a .env import).
+inline constexpr const char *kPageInput = "page";
 
 /// Whether a 2026-07-28 request's client capabilities (params._meta's
 /// kMetaClientCapabilities) declare URL elicitation: `elicitation.url`
@@ -27,10 +28,11 @@ bool declares_url_elicitation(const nlohmann::json &capabilities);
 /// The 2026-07-28 era's way of asking the person during a tools/call
 /// (basic/patterns/mrtr, client/elicitation "URL Mode Flow"): a call of a
 /// tool that takes a secret's value (ToolCaller::takes_value) made without it,
-/// by a client that declares URL elicitation, is answered with an
+/// or of the .env import tool (kImportToolName), by a client that declares
+/// URL elicitation, is answered with an
 /// `input_required` result instead of the link flow's text: its
-/// inputRequests hold one `elicitation/create` in URL mode (kValueInput)
-/// naming a value-entry page (EntryPages::open_entry), and its requestState
+/// inputRequests hold one `elicitation/create` in URL mode (kPageInput)
+/// naming a page (EntryPages::open_entry, open_import_entry), and its requestState
 /// (RequestStates) binds the retry to this tool, these arguments, that page
 /// and the page's expiry. Nothing is sent to Qovery until the person submits
 /// the page.
@@ -39,8 +41,8 @@ bool declares_url_elicitation(const nlohmann::json &capabilities);
 /// with the person's answer in inputResponses and the state echoed. On
 /// `accept` the retry waits until the person has submitted (the page made
 /// the call), then answers with that call's result (the secret, never the
-/// value); on decline or cancel the page is revoked and the answer is a tool
-/// error saying nothing changed; with no answer for kValueInput, the same
+/// value; for an import, each line's key and outcome); on decline or cancel the page is revoked and
+/// the answer is a tool error saying nothing changed; with no answer for kPageInput, the same
 /// input_required comes back (mrtr, "Error Handling"). A state that fails
 /// verification, lapsed, belongs to another call, or was used once already
 /// is refused (mrtr: "MUST reject state that fails verification"; usable

@@ -58,6 +58,11 @@ std::vector<ImportLine> plan_import(const Dotenv &file, const nlohmann::json &se
 
 /// The name of the server's own .env import tool (add_import_tool).
 inline constexpr const char *kImportToolName = "import-job-secrets-from-dotenv";
+/// `status` of the import tool's structuredContent once the person applied
+/// the file and the client waited for it (a URL elicitation): `lines`, each
+/// line's number, key and outcome (created, replaced, overridden, failed,
+/// unchecked, or "refused: <reason>"), never a value.
+inline constexpr const char *kImported = "imported";
 
 /// The tools an import uses, each selected in the registry.
 struct ImportTools {

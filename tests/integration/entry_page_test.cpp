@@ -437,7 +437,7 @@ json retry(json asked, int id, const json &responses, const std::string &state) 
   return asked;
 }
 
-const json kAccept = {{"value", {{"action", "accept"}}}};
+const json kAccept = {{"page", {{"action", "accept"}}}};
 
 } // namespace
 
@@ -458,7 +458,7 @@ TEST_CASE("Entry page: a 2026-07-28 client with URL elicitation gets input_requi
   const json asked = modern_call(1, "add-secret-job", arguments);
   json first = send(asked)["result"];
   REQUIRE(first["resultType"] == "input_required");
-  const json &request = first["inputRequests"]["value"];
+  const json &request = first["inputRequests"]["page"];
   CHECK(request["method"] == "elicitation/create");
   CHECK(request["params"]["mode"] == "url");
   CHECK(request["params"]["message"].get<std::string>().find("MRTR_PASSWORD") != std::string::npos);
@@ -471,7 +471,7 @@ TEST_CASE("Entry page: a 2026-07-28 client with URL elicitation gets input_requi
   // No answer for the input request: the same request again (mrtr, "Error Handling").
   json again = send(retry(asked, 2, json::object(), state))["result"];
   CHECK(again["resultType"] == "input_required");
-  CHECK(again["inputRequests"]["value"]["params"]["url"] == url);
+  CHECK(again["inputRequests"]["page"]["params"]["url"] == url);
 
   // A state altered anywhere, or echoed with other arguments, is refused.
   for (std::size_t at : {std::size_t(0), std::size_t(3), state.size() / 2, state.size() - 1}) {
@@ -516,8 +516,8 @@ TEST_CASE("Entry page: a 2026-07-28 client with URL elicitation gets input_requi
   json declined_ask =
       modern_call(8, "add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "MRTR_DECLINED"}}}});
   json declined_first = send(declined_ask)["result"];
-  const std::string declined_url = declined_first["inputRequests"]["value"]["params"]["url"];
-  json declined = send(retry(declined_ask, 9, {{"value", {{"action", "decline"}}}},
+  const std::string declined_url = declined_first["inputRequests"]["page"]["params"]["url"];
+  json declined = send(retry(declined_ask, 9, {{"page", {{"action", "decline"}}}},
                              declined_first["requestState"]))["result"];
   CHECK(declined["isError"] == true);
   CHECK(text_of(declined).find("nothing changed") != std::string::npos);
@@ -555,7 +555,7 @@ TEST_CASE("Entry page: over --stdio a 2026-07-28 client gets input_required too"
   json first = send(asked)["result"];
   REQUIRE(first["resultType"] == "input_required");
   std::smatch match;
-  const std::string url = first["inputRequests"]["value"]["params"]["url"];
+  const std::string url = first["inputRequests"]["page"]["params"]["url"];
   REQUIRE(std::regex_match(url, match,
                            std::regex(R"(http://127\.0\.0\.1:([0-9]+)(/entry/[0-9a-f]{32}))")));
   Browser browser(std::stoi(match[1].str()));

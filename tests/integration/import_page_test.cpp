@@ -428,3 +428,71 @@ TEST_CASE("Import page: over --stdio the link names the pages' loopback port", "
   CHECK(server.wait() == 0);
   CHECK((text + server.stderr_text() + browser.answers).find(value) == std::string::npos);
 }
+
+TEST_CASE("Import page: a 2026-07-28 client with URL elicitation waits and learns each line's "
+          "outcome",
+          "[import][mrtr]") {
+  EntryStack s;
+  std::string transcript;
+  const std::string value = "import-mrtr-value-5d21e0";
+  json call = {{"jsonrpc", "2.0"},
+               {"id", 1},
+               {"method", "tools/call"},
+               {"params",
+                {{"name", kImportTool},
+                 {"arguments", {{"jobId", kJobId}}},
+                 {"_meta",
+                  {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                   {"io.modelcontextprotocol/clientCapabilities",
+                    {{"elicitation", {{"url", json::object()}}}}}}}}}};
+  McpClient stateless(s.server.port);
+  const auto send = [&](const json &message) {
+    HttpReply reply = stateless.post(message, modern_headers(message));
+    transcript += reply.body;
+    REQUIRE(reply.status == 200);
+    return reply.json()["result"];
+  };
+  json asked = send(call);
+  REQUIRE(asked["resultType"] == "input_required");
+  const json &request = asked["inputRequests"]["page"];
+  CHECK(request["params"]["mode"] == "url");
+  CHECK(request["params"]["message"].get<std::string>().find(kJobId) != std::string::npos);
+  const std::string url = request["params"]["url"];
+  REQUIRE(url.rfind(s.origin() + "/entry/", 0) == 0);
+  const std::string path = url.substr(s.origin().size());
+
+  // The person gives the file and applies one line while the retry waits.
+  std::thread person([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Browser browser(s.server.port);
+    const std::string csrf = csrf_in(browser.get(path).body);
+    HttpReply plan = send_file(browser, path, csrf,
+                               "MRTR_IMPORTED=" + value + "\nMRTR_SKIPPED=" + value + "-2\n",
+                               from_page(s.origin()));
+    browser.post(path + "/apply",
+                 {{"csrf", csrf},
+                  {"plan", plan_token(plan.body)},
+                  {"line", plan_of(plan.body)["MRTR_IMPORTED"].index}},
+                 from_page(s.origin()));
+    transcript += browser.answers;
+  });
+  json retried = call;
+  retried["id"] = 2;
+  retried["params"]["inputResponses"] = {{"page", {{"action", "accept"}}}};
+  retried["params"]["requestState"] = asked["requestState"];
+  json done = send(retried);
+  person.join();
+  CHECK(done["resultType"] == "complete");
+  CHECK_FALSE(done.value("isError", false));
+  const json &imported = done["structuredContent"];
+  CHECK(imported["status"] == "imported");
+  CHECK(imported["lines"] ==
+        json::array({{{"line", 1}, {"key", "MRTR_IMPORTED"}, {"outcome", "created"}},
+                     {{"line", 2}, {"key", "MRTR_SKIPPED"}, {"outcome", "unchecked"}}}));
+  std::vector<json> writes = s.writes();
+  REQUIRE(writes.size() == 1);
+  CHECK(writes[0]["body"]["key"] == "MRTR_IMPORTED");
+
+  transcript += s.server.process->stderr_text() + read_all(s.audit.path);
+  CHECK(transcript.find(value) == std::string::npos);
+}

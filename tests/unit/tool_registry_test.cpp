@@ -437,7 +437,12 @@ TEST_CASE("Registry: the .env import tool is the server's own, offered with the 
   CHECK(listed["inputSchema"]["required"] == json::array({"jobId"}));
   CHECK(listed["inputSchema"]["properties"]["jobId"] ==
         r.tool("list-job-secrets").input.document()["properties"]["jobId"]);
-  CHECK(listed["outputSchema"]["required"] == json::array({"status", "link", "expiresInSeconds"}));
+  // Its output: the link, or each line's outcome once a waiting client's person applied the file.
+  const json &outputs = listed["outputSchema"]["anyOf"];
+  REQUIRE(outputs.size() == 2);
+  CHECK(outputs[0]["required"] == json::array({"status", "link", "expiresInSeconds"}));
+  CHECK(outputs[1]["required"] == json::array({"status", "lines"}));
+  CHECK(outputs[1]["properties"]["status"]["const"] == kImported);
   for (const char *named : {"list-job-secrets", "add-secret-job", "edit-secret-belonging-job",
                             "create-secret-override-job-level"})
     CHECK(listed["description"].get<std::string>().find(named) != std::string::npos);
