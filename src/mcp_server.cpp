@@ -2,6 +2,7 @@
 
 #include "qovery_mcp/json_text.hpp"
 #include "qovery_mcp/log.hpp"
+#include "qovery_mcp/request_link.hpp"
 #include "qovery_mcp/text.hpp"
 
 #include <algorithm>
@@ -211,6 +212,16 @@ void Session::set_log_level(std::string level) {
   log_level_ = std::move(level);
 }
 
+ElicitationModes Session::elicitation() const {
+  std::lock_guard lock(mutex_);
+  return elicitation_;
+}
+
+void Session::set_elicitation(ElicitationModes modes) {
+  std::lock_guard lock(mutex_);
+  elicitation_ = modes;
+}
+
 std::shared_ptr<Session> SessionStore::create() {
   auto session = std::make_shared<Session>(random_hex(32));
   auto now = std::chrono::steady_clock::now();
@@ -352,6 +363,25 @@ bool Server::waits_on_upstream(const json &message) {
   return classify(message) == MessageKind::Request && message["method"] == "tools/call";
 }
 
+bool Server::may_ask_client(const json &message, const Session &session) const {
+  if (!waits_on_upstream(message) || !session.elicitation().any())
+    return false;
+  const json &params = params_of(message);
+  auto name = params.is_object() ? params.find("name") : params.end();
+  if (name == params.end() || !name->is_string())
+    return false;
+  const ToolRegistry::Tool *tool = registry_.find(name->get_ref<const std::string &>());
+  if (tool == nullptr)
+    return false;
+  if (tool->spec->hints.destructive)
+    return true;
+  auto arguments = params.find("arguments");
+  auto body =
+      arguments != params.end() && arguments->is_object() ? arguments->find("body") : params.end();
+  bool value_given = body != params.end() && body->is_object() && body->contains("value");
+  return !value_given && ToolCaller::takes_value(*tool);
+}
+
 std::optional<std::string> Server::respond(const json &message, Session &session,
                                            const InFlightRequest *request,
                                            const Notify &notify) const {
@@ -370,7 +400,7 @@ std::optional<std::string> Server::respond(const json &message, Session &session
     return std::move(answer->text);
   }
   bool list_elided = false;
-  std::optional<json> reply = dispatch(message, session, request, &list_elided);
+  std::optional<json> reply = dispatch(message, session, request, &list_elided, notify);
   if (!reply)
     return std::nullopt;
   std::string text = to_text(*reply);
@@ -386,18 +416,21 @@ std::optional<json> Server::handle(const json &message, Session &session) const 
 }
 
 std::optional<json> Server::dispatch(const json &message, Session &session,
-                                     const InFlightRequest *request, bool *list_elided) const {
+                                     const InFlightRequest *request, bool *list_elided,
+                                     const Notify &notify) const {
   MessageKind kind = classify(message);
   if (kind == MessageKind::Invalid)
     return invalid_request_response(message);
   if (kind == MessageKind::Notification && message["method"] == "notifications/cancelled")
     cancel(message, session);
+  if (kind == MessageKind::Response)
+    session.client_requests().deliver(message); // an unknown id is ignored
   if (kind != MessageKind::Request)
     return std::nullopt; // notifications and responses need no answer
   std::optional<InFlightRequest> tracked;
   if (request == nullptr)
     request = &tracked.emplace(session, message["id"]);
-  json reply = answer(message, session, *request, list_elided);
+  json reply = answer(message, session, *request, list_elided, notify);
   if (request->cancelled())
     return std::nullopt; // "SHOULD ... not send a response for the cancelled request"
   return reply;
@@ -420,7 +453,7 @@ void Server::cancel(const json &message, Session &session) const {
 }
 
 json Server::answer(const json &message, Session &session, const InFlightRequest &request,
-                    bool *list_elided) const {
+                    bool *list_elided, const Notify &notify) const {
   const json &id = message["id"];
   const std::string &method = message["method"].get_ref<const std::string &>();
   const json &params = params_of(message);
@@ -452,7 +485,7 @@ json Server::answer(const json &message, Session &session, const InFlightRequest
       return result_response(id, registry_.tools_list());
     }
     if (method == "tools/call")
-      return call_tool(id, params, session, request);
+      return call_tool(id, params, session, request, notify);
     if (method == "logging/setLevel") {
       auto level = params.find("level");
       if (level == params.end() || !level->is_string() ||
@@ -476,6 +509,7 @@ json Server::initialize(const json &params, Session &session) const {
   std::string version =
       is_supported_protocol_version(requested) ? requested : std::string(kLatestProtocolVersion);
   session.initialize(version);
+  session.set_elicitation(elicitation_modes(params.value("capabilities", json::object())));
   json result = {
       {"protocolVersion", version},
       {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", json::object()}}},
@@ -663,8 +697,8 @@ json Server::modern_answer(const json &message, const json &params, const InFlig
                             (removed ? " (removed in 2026-07-28)" : ""));
 }
 
-json Server::call_tool(const json &id, const json &params, const Session &session,
-                       const InFlightRequest &request) const {
+json Server::call_tool(const json &id, const json &params, Session &session,
+                       const InFlightRequest &request, const Notify &notify) const {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string())
     return error_response(
@@ -686,8 +720,14 @@ json Server::call_tool(const json &id, const json &params, const Session &sessio
   if (arguments != params.end() && !arguments->is_object() && !arguments->is_null())
     return error_response(id, kInvalidParams, "invalid params: params.arguments must be an object");
   const json &args = arguments == params.end() || arguments->is_null() ? kNoArguments : *arguments;
-  return result_response(id, caller_.call(*tool, args, {"mcp", session.id()},
-                                          [&request] { return request.cancelled(); }));
+  // Only a client that declared elicitation, on a stream that can carry a
+  // request to it, can be asked anything.
+  std::optional<RequestLink> link;
+  if (notify && session.elicitation().any())
+    link.emplace(session, request, notify, progress_token_of(params));
+  return result_response(
+      id, caller_.call(*tool, args, {"mcp", session.id()},
+                       {[&request] { return request.cancelled(); }, link ? &*link : nullptr}));
 }
 
 } // namespace qovery_mcp::mcp

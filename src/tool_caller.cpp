@@ -61,15 +61,22 @@ bool ToolCaller::takes_value(const ToolRegistry::Tool &tool) {
 }
 
 json ToolCaller::call(const ToolRegistry::Tool &tool, const json &arguments, CallOrigin origin,
-                      const Cancelled &cancelled) const {
+                      const Context &context) const {
   auto body = arguments.find("body");
   bool value_given = body != arguments.end() && body->is_object() && body->contains("value");
-  if (!value_entry_ || value_given || !takes_value(tool))
-    return result(tool, arguments, send(tool, arguments, origin, cancelled));
+  bool enters_value = value_entry_ && !value_given && takes_value(tool);
+  bool confirms = confirm_ && tool.spec->hints.destructive;
+  if (!enters_value && !confirms)
+    return result(tool, arguments, send(tool, arguments, origin, context.cancelled));
+  // Nobody is asked about a call that would be refused anyway.
   Result<UpstreamRequest> request = registry_.prepare(tool, arguments);
   if (!request)
     return result(tool, arguments, {CallRefusal::InvalidArguments, request.error(), {}});
-  return value_entry_(tool, arguments, origin);
+  if (enters_value)
+    return value_entry_(tool, arguments, origin, context);
+  if (std::optional<json> refused = confirm_(tool, arguments, origin, context))
+    return std::move(*refused);
+  return result(tool, arguments, send(tool, arguments, origin, context.cancelled));
 }
 
 CallOutcome ToolCaller::send(const ToolRegistry::Tool &tool, const json &arguments,

@@ -558,7 +558,8 @@ TEST_CASE("Caller: a call without a secret's value goes to the value entry and n
   CHECK(c.upstream.sent == 1);
 
   std::vector<json> asked;
-  c.caller.ask_values_with([&](const ToolRegistry::Tool &tool, const json &arguments, CallOrigin) {
+  c.caller.ask_values_with([&](const ToolRegistry::Tool &tool, const json &arguments, CallOrigin,
+                               const ToolCaller::Context &) {
     asked.push_back({{"tool", tool.spec->name}, {"arguments", arguments}});
     return json{{"content", json::array({{{"type", "text"}, {"text", "a link"}}})}};
   });

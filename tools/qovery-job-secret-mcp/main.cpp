@@ -3,6 +3,7 @@
 
 #include "qovery_mcp/capability.hpp"
 #include "qovery_mcp/derived_schemas.hpp"
+#include "qovery_mcp/elicitation.hpp"
 #include "qovery_mcp/entry_page.hpp"
 #include "qovery_mcp/fake_qovery.hpp"
 #include "qovery_mcp/http_transport.hpp"
@@ -74,6 +75,7 @@ struct Options {
   std::string audit_log;
   int entry_link_ttl_seconds = 600;
   std::string public_url;
+  std::string confirm_destructive = "auto";
 };
 
 int config_error(const std::string &message) {
@@ -233,6 +235,35 @@ std::string rest_prefix(const Capability &capability) {
   return path.substr(0, path.find('/', 1));
 }
 
+/// What Elicitation does, from the options: --confirm-destructive, and
+/// progress every tenth of a link's life, at most every 10 s (a client whose
+/// 60 s timeout resets on progress keeps waiting; a short test link still
+/// sees several).
+ElicitationOptions elicitation_options(const Options &options) {
+  ElicitationOptions elicitation;
+  elicitation.confirm = parse_confirm_policy(options.confirm_destructive).value();
+  elicitation.progress_every = std::min<std::chrono::milliseconds>(
+      std::chrono::seconds(10), std::chrono::milliseconds(options.entry_link_ttl_seconds * 100));
+  return elicitation;
+}
+
+/// Has `caller` ask the person through `elicitation`: the value of a call
+/// without one (a URL elicitation, or a link), and the yes to a destructive
+/// call unless --confirm-destructive=never.
+void ask_person_with(ToolCaller &caller, Elicitation &elicitation) {
+  caller.ask_values_with([&elicitation](const ToolRegistry::Tool &tool,
+                                        const nlohmann::json &arguments, CallOrigin origin,
+                                        const ToolCaller::Context &context) {
+    return elicitation.enter_value(tool, arguments, origin, context);
+  });
+  if (elicitation.options().confirm != ConfirmPolicy::Never)
+    caller.confirm_destructive_with(
+        [&elicitation](const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                       CallOrigin origin, const ToolCaller::Context &context) {
+          return elicitation.confirm(tool, arguments, origin, context);
+        });
+}
+
 /// Serves MCP on stdin/stdout until EOF, then answers the calls already read;
 /// or until SIGINT or SIGTERM: then the messages being handled are answered
 /// first (each call within --deadline), and the process exits with 0.
@@ -261,10 +292,8 @@ int serve_stdio_until_stopped(const Options &options, const mcp::Server &server,
   if (!page_port)
     return config_error("the value-entry pages' loopback listener: " + page_port.error());
   entry.set_origin(default_origin("127.0.0.1", page_port.value()));
-  caller.ask_values_with(
-      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
-        return entry.open(tool, arguments, origin);
-      });
+  Elicitation elicitation(caller, entry, elicitation_options(options));
+  ask_person_with(caller, elicitation);
   std::thread page_server([&pages] { pages.serve(); });
 
   StdioTransport transport(server, std::cin, std::cout);
@@ -322,10 +351,8 @@ int serve_http(const Options &options, const Capability &capability, const mcp::
   entry_options.ttl = std::chrono::seconds(options.entry_link_ttl_seconds);
   entry_options.auth_token = auth_token.value();
   EntryPages entry(caller, std::move(entry_options));
-  caller.ask_values_with(
-      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
-        return entry.open(tool, arguments, origin);
-      });
+  Elicitation elicitation(caller, entry, elicitation_options(options));
+  ask_person_with(caller, elicitation);
   mcp::SessionStore sessions(
       std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)),
       options.max_sessions);
@@ -799,6 +826,14 @@ int main(int argc, char **argv) {
                  "is served only to loopback peers")
       ->envname("QOVERY_MCP_ENTRY_LINK_TTL")
       ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--confirm-destructive", options.confirm_destructive,
+                 "Whether a destructive call (delete-secret-job: the capability's destructive "
+                 "hint) needs the person's yes first: auto asks when the client declared form "
+                 "elicitation and sends it unasked otherwise; always asks, and refuses the "
+                 "call with a tool error when the client cannot ask; never asks nobody")
+      ->envname("QOVERY_MCP_CONFIRM_DESTRUCTIVE")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   app.add_option("--public-url", options.public_url,
                  "The origin a person's browser reaches this server at (scheme://host[:port], "
