@@ -375,11 +375,13 @@ bool Server::may_ask_client(const json &message, const Session &session) const {
     return false;
   if (tool->spec->hints.destructive)
     return true;
+  if (!ToolCaller::takes_value(*tool))
+    return false;
   auto arguments = params.find("arguments");
-  auto body =
-      arguments != params.end() && arguments->is_object() ? arguments->find("body") : params.end();
-  bool value_given = body != params.end() && body->is_object() && body->contains("value");
-  return !value_given && ToolCaller::takes_value(*tool);
+  if (arguments == params.end() || !arguments->is_object())
+    return true;
+  auto body = arguments->find("body");
+  return body == arguments->end() || !body->is_object() || !body->contains("value");
 }
 
 std::optional<std::string> Server::respond(const json &message, Session &session,

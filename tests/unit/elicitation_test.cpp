@@ -1,6 +1,8 @@
 #include "qovery_mcp/elicitation.hpp"
 
 #include "qovery_mcp/client_requests.hpp"
+#include "qovery_mcp/fake_qovery.hpp"
+#include "qovery_mcp/mcp_server.hpp"
 #include "qovery_mcp/resources.hpp"
 
 #include <catch2/catch.hpp>
@@ -82,4 +84,37 @@ TEST_CASE("Elicitation: responses reach the request that waits for them", "[elic
   closer.join();
   CHECK(requests.closed());
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+}
+
+TEST_CASE("Elicitation: which calls may ask the client", "[elicitation]") {
+  Capability capability = std::move(parse_capability(*resource("capability.naftiko.yaml")).value());
+  ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
+  FakeQovery fake;
+  SandboxUpstream upstream(fake);
+  ToolCaller caller(capability, registry, upstream);
+  mcp::Server server(caller, {"t", "T", "1", ""});
+  const auto call = [](const std::string &tool, const json &arguments) {
+    return json{{"jsonrpc", "2.0"},
+                {"id", 1},
+                {"method", "tools/call"},
+                {"params", {{"name", tool}, {"arguments", arguments}}}};
+  };
+  const json no_value = {{"jobId", FakeQovery::kJobId}, {"body", {{"key", "K"}}}};
+  const json with_value = {{"jobId", FakeQovery::kJobId}, {"body", {{"key", "K"}, {"value", "v"}}}};
+  const json secret = {{"jobId", FakeQovery::kJobId}, {"secretId", FakeQovery::kJobSecretId}};
+
+  mcp::Session plain("plain");
+  CHECK_FALSE(server.may_ask_client(call("add-secret-job", no_value), plain));
+  CHECK_FALSE(server.may_ask_client(call("delete-secret-job", secret), plain));
+
+  mcp::Session asking("asking");
+  asking.set_elicitation({true, true});
+  CHECK(server.may_ask_client(call("add-secret-job", no_value), asking));
+  CHECK(server.may_ask_client(call("add-secret-job", json::object()), asking));
+  CHECK(server.may_ask_client(call("delete-secret-job", secret), asking));
+  CHECK_FALSE(server.may_ask_client(call("add-secret-job", with_value), asking));
+  CHECK_FALSE(server.may_ask_client(call("list-job-secrets", secret), asking));
+  CHECK_FALSE(server.may_ask_client(call("no-such-tool", secret), asking));
+  CHECK(server.may_ask_client(call("add-secret-job", json::array()), asking)); // refused later
+  CHECK_FALSE(server.may_ask_client({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, asking));
 }
