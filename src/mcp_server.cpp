@@ -373,9 +373,10 @@ bool Server::may_ask_client(const json &message, const Session &session) const {
   const ToolRegistry::Tool *tool = registry_.find(name->get_ref<const std::string &>());
   if (tool == nullptr)
     return false;
+  ElicitationModes modes = session.elicitation();
   if (tool->spec->hints.destructive)
-    return true;
-  if (!ToolCaller::takes_value(*tool))
+    return modes.form && caller_.confirms_destructive();
+  if (!modes.url || !ToolCaller::takes_value(*tool))
     return false;
   auto arguments = params.find("arguments");
   if (arguments == params.end() || !arguments->is_object())

@@ -327,9 +327,11 @@ public:
 
   /// Whether answering the 2025-11-25 `message` of `session` may send the
   /// client requests and notifications first (respond()'s `notify`): a
-  /// tools/call of a session that declared elicitation, of a destructive
-  /// tool or of one that takes a secret's value without it. Over HTTP such
-  /// a request is answered as an SSE stream; any other, as one JSON object.
+  /// tools/call of a destructive tool, from a session that declared form
+  /// elicitation, when the caller confirms destructive calls; or of a tool
+  /// that takes a secret's value, without it, from a session that declared
+  /// URL elicitation. Over HTTP such a request is answered as an SSE stream;
+  /// any other, as one JSON object.
   bool may_ask_client(const nlohmann::json &message, const Session &session) const;
 
   /// Answers one message of the 2026-07-28 era (is_modern_request), with no

@@ -124,6 +124,8 @@ public:
   /// `confirm` first from now on (Elicitation::confirm). Set it before the
   /// caller is used from other threads.
   void confirm_destructive_with(Confirm confirm) { confirm_ = std::move(confirm); }
+  /// Whether destructive calls pass a Confirm first.
+  bool confirms_destructive() const { return static_cast<bool>(confirm_); }
 
   /// Whether `tool` takes a secret's value: its input schema declares
   /// `body.value` (add, edit and override do).

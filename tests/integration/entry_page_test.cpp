@@ -2,6 +2,7 @@
 // fake-qovery, over real HTTP: a call without a value gives a link and writes
 // nothing; the person's form makes the call; every refusal sends nothing.
 
+#include "entry_browser.hpp"
 #include "stack.hpp"
 
 #include <catch2/catch.hpp>
@@ -20,8 +21,6 @@ using namespace test;
 namespace {
 
 const std::string kToken = "inbound-entry-5e8a1c07d3";
-
-std::string text_of(const json &result) { return result["content"][0]["text"]; }
 
 /// fake-qovery, the server pointed at it with an audit log and debug logs,
 /// and an initialized MCP client.
@@ -42,13 +41,7 @@ struct EntryStack {
     return "http://" + host + ":" + std::to_string(server.port);
   }
   /// The requests fake-qovery got that change something (any but GET).
-  std::vector<json> writes() {
-    std::vector<json> found;
-    for (const json &request : fake.requests())
-      if (request["method"] != "GET")
-        found.push_back(request);
-    return found;
-  }
+  std::vector<json> writes() { return writes_to(fake); }
   FakeQoveryProcess fake;
   TempPath audit;
   ServerProcess server;
@@ -63,66 +56,6 @@ std::string link_path(const json &result, const std::string &origin) {
   REQUIRE(std::regex_search(text, match, std::regex(R"((https?://[^/ ]+)(/entry/[0-9a-f]{32}))")));
   CHECK(match[1].str() == origin);
   return match[2].str();
-}
-
-/// The page's hidden CSRF token.
-std::string csrf_in(const std::string &page) {
-  std::smatch match;
-  REQUIRE(std::regex_search(page, match, std::regex(R"re(name="csrf" value="([0-9a-f]+)")re")));
-  return match[1].str();
-}
-
-/// What a page answer must carry, whatever it says.
-void check_security_headers(const HttpReply &reply) {
-  INFO("status " << reply.status);
-  CHECK(reply.header("Cache-Control") == "no-store");
-  std::string policy = reply.header("Content-Security-Policy");
-  CHECK(policy.find("default-src 'none'") != std::string::npos);
-  CHECK(policy.find("form-action 'self'") != std::string::npos);
-  CHECK(policy.find("frame-ancestors 'none'") != std::string::npos);
-  CHECK(policy.find("unsafe-inline") == std::string::npos);
-  CHECK(reply.header("X-Frame-Options") == "DENY");
-  CHECK(reply.header("Referrer-Policy") == "no-referrer");
-  CHECK(reply.header("X-Content-Type-Options") == "nosniff");
-  CHECK(reply.header("Access-Control-Allow-Origin").empty());
-}
-
-/// A browser-like client of the page on 127.0.0.1:`port` (or `address`).
-struct Browser {
-  explicit Browser(int port, const std::string &address = "127.0.0.1") : http(address, port) {
-    http.set_read_timeout(30, 0);
-  }
-  HttpReply reply(const httplib::Result &res) {
-    if (!res)
-      throw std::runtime_error("the page did not answer: " + httplib::to_string(res.error()));
-    HttpReply got{res->status, res->body, res->headers};
-    check_security_headers(got);
-    answers += got.body;
-    return got;
-  }
-  HttpReply get(const std::string &path, const httplib::Headers &headers = {}) {
-    return reply(http.Get(path.c_str(), headers));
-  }
-  /// POSTs `fields` as application/x-www-form-urlencoded.
-  HttpReply post(const std::string &path, const httplib::Params &fields,
-                 const httplib::Headers &headers) {
-    return reply(http.Post(path.c_str(), headers, httplib::detail::params_to_query_str(fields),
-                           "application/x-www-form-urlencoded"));
-  }
-  httplib::Client http;
-  std::string answers; ///< every page body, for the transcript
-};
-
-/// The headers a browser sends with a form from the page at `origin`.
-httplib::Headers from_page(const std::string &origin) {
-  return {{"Origin", origin}, {"Sec-Fetch-Site", "same-origin"}};
-}
-
-std::string read_all(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 /// A non-loopback IPv4 address of this machine, or "" when it has none.

@@ -109,6 +109,19 @@ TEST_CASE("Elicitation: which calls may ask the client", "[elicitation]") {
 
   mcp::Session asking("asking");
   asking.set_elicitation({true, true});
+  // No Confirm hook (--confirm-destructive=never): a delete asks nothing.
+  CHECK_FALSE(server.may_ask_client(call("delete-secret-job", secret), asking));
+  caller.confirm_destructive_with(
+      [](const ToolRegistry::Tool &, const json &, CallOrigin, const ToolCaller::Context &) {
+        return std::optional<json>();
+      });
+  mcp::Session url_only("url"), form_only("form");
+  url_only.set_elicitation({false, true});
+  form_only.set_elicitation({true, false});
+  CHECK_FALSE(server.may_ask_client(call("delete-secret-job", secret), url_only));
+  CHECK(server.may_ask_client(call("delete-secret-job", secret), form_only));
+  CHECK_FALSE(server.may_ask_client(call("add-secret-job", no_value), form_only));
+  CHECK(server.may_ask_client(call("add-secret-job", no_value), url_only));
   CHECK(server.may_ask_client(call("add-secret-job", no_value), asking));
   CHECK(server.may_ask_client(call("add-secret-job", json::object()), asking));
   CHECK(server.may_ask_client(call("delete-secret-job", secret), asking));

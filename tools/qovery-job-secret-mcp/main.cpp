@@ -816,14 +816,17 @@ int main(int argc, char **argv) {
       ->envname("QOVERY_MCP_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  app.add_option("--entry-link-ttl", options.entry_link_ttl_seconds,
-                 "Seconds a value-entry link works: a call of add-secret-job, "
-                 "edit-secret-belonging-job or create-secret-override-job-level without "
-                 "body.value sends nothing and answers with a link to a page of this server "
-                 "(/entry/<id> on the MCP port; with --stdio, on a loopback port of its own), "
-                 "where the person types the value; each link works once. With "
-                 "--auth-token-file the page first asks for that token; without it, the page "
-                 "is served only to loopback peers")
+  app.add_option(
+         "--entry-link-ttl", options.entry_link_ttl_seconds,
+         "Seconds a value-entry link works: a call of add-secret-job, "
+         "edit-secret-belonging-job or create-secret-override-job-level without "
+         "body.value sends nothing and answers with a link to a page of this server "
+         "(/entry/<id> on the MCP port; with --stdio, on a loopback port of its own), "
+         "where the person types the value; each link works once. With "
+         "--auth-token-file the page first asks for that token; without it, the page "
+         "is served only to loopback peers. A client that declared URL elicitation gets the link "
+         "in an elicitation/create request during the call, which then waits for the "
+         "person (progress every tenth of this, at most 10 s apart) and answers the secret")
       ->envname("QOVERY_MCP_ENTRY_LINK_TTL")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
@@ -831,7 +834,7 @@ int main(int argc, char **argv) {
                  "Whether a destructive call (delete-secret-job: the capability's destructive "
                  "hint) needs the person's yes first: auto asks when the client declared form "
                  "elicitation and sends it unasked otherwise; always asks, and refuses the "
-                 "call with a tool error when the client cannot ask; never asks nobody")
+                 "call with a tool error when the client cannot ask; never sends it unasked")
       ->envname("QOVERY_MCP_CONFIRM_DESTRUCTIVE")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
