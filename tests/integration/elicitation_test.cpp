@@ -484,3 +484,23 @@ TEST_CASE("Elicitation: --stateless session ids carry the elicitation modes", "[
   plain.initialize();
   CHECK(plain.session_id.rfind("s1.2025-11-25.", 0) == 0);
 }
+
+TEST_CASE("Elicitation: over HTTP, stopping ends a call that waits on the person",
+          "[elicitation]") {
+  Stack s;
+  s.client.initialize("2025-11-25", kUrlElicitation);
+  StreamedRequest call(
+      s.client, s.server.port,
+      s.tools_call(2, "add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "STOPPED"}}}}));
+  std::optional<json> asked = call.next();
+  REQUIRE(asked);
+  auto started = std::chrono::steady_clock::now();
+  CHECK(s.server.process->stop(SIGTERM, std::chrono::seconds(20)) == 0);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
+  // The call's answer went out before the server stopped: a tool error, nothing changed.
+  std::optional<json> answer = call.next();
+  REQUIRE(answer);
+  CHECK((*answer)["result"]["isError"] == true);
+  CHECK(text_of((*answer)["result"]).find("nothing was changed") != std::string::npos);
+  CHECK(s.writes().empty());
+}
