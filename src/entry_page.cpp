@@ -330,18 +330,26 @@ void EntryPages::forget_ended(bool all) {
   });
 }
 
-std::string EntryPages::key_of_secret(const json &arguments, CallOrigin origin) const {
+std::optional<json> listed_secret(const ToolCaller &caller, const json &arguments,
+                                  CallOrigin origin) {
   std::string secret = argument(arguments, "secretId");
-  const ToolRegistry::Tool *list = list_tool(caller_.registry());
-  if (secret.empty() || !argument(arguments, "key", true).empty() || list == nullptr)
-    return {};
-  json listed = caller_.call(*list, {{"jobId", argument(arguments, "jobId")}}, origin);
+  const ToolRegistry::Tool *list = list_tool(caller.registry());
+  if (secret.empty() || list == nullptr)
+    return std::nullopt;
+  json listed = caller.call(*list, {{"jobId", argument(arguments, "jobId")}}, origin);
   const json results =
       listed.value("structuredContent", json::object()).value("results", json::array());
   for (const json &found : results)
     if (found.is_object() && found.value("id", "") == secret)
-      return found.value("key", "");
-  return {};
+      return found;
+  return std::nullopt;
+}
+
+std::string EntryPages::key_of_secret(const json &arguments, CallOrigin origin) const {
+  if (!argument(arguments, "key", true).empty())
+    return {};
+  std::optional<json> found = listed_secret(caller_, arguments, origin);
+  return found ? found->value("key", "") : std::string();
 }
 
 Result<std::string> EntryPages::hold(Entry entry) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <list>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -195,6 +196,7 @@ struct HttpTransport::Impl {
                                             delete ended;
                                           });
     session->initialize(claims->protocol_version);
+    session->set_elicitation(claims->elicitation);
     slot = session;
     return session;
   }
@@ -208,11 +210,48 @@ struct HttpTransport::Impl {
       live.erase(entry);
   }
 
-  /// The open subscriptions/listen streams, which stop() ends.
+  /// The open SSE streams (subscriptions/listen, and calls that may ask the
+  /// client), which stop() ends.
   std::mutex streams_mutex{};
   std::condition_variable streams_changed{};
   std::size_t open_streams = 0;
   bool closing_streams = false;
+  /// The sessions of the calls answered as SSE streams, once per call: stop()
+  /// closes their ClientRequests, so that a call waiting on the person ends.
+  std::list<std::shared_ptr<mcp::Session>> asking{};
+
+  /// Counts a stream open while the response holds its provider.
+  struct OpenStream {
+    Impl &impl;
+    explicit OpenStream(Impl &owner) : impl(owner) {
+      std::lock_guard lock(impl.streams_mutex);
+      ++impl.open_streams;
+    }
+    ~OpenStream() {
+      std::lock_guard lock(impl.streams_mutex);
+      --impl.open_streams;
+      impl.streams_changed.notify_all();
+    }
+    OpenStream(const OpenStream &) = delete;
+    OpenStream &operator=(const OpenStream &) = delete;
+  };
+  /// Holds a call's session in `asking` while the call's stream is open.
+  struct Asking {
+    Impl &impl;
+    std::list<std::shared_ptr<mcp::Session>>::iterator entry;
+    Asking(Impl &owner, std::shared_ptr<mcp::Session> session) : impl(owner) {
+      std::lock_guard lock(impl.streams_mutex);
+      if (impl.closing_streams)
+        session->client_requests().close(); // stop() came first: ask nothing
+      entry = impl.asking.insert(impl.asking.end(), std::move(session));
+    }
+    ~Asking() {
+      std::lock_guard lock(impl.streams_mutex);
+      impl.asking.erase(entry);
+    }
+    Asking(const Asking &) = delete;
+    Asking &operator=(const Asking &) = delete;
+  };
 
   /// The session named by Mcp-Session-Id, or nullptr after writing the 400/404.
   std::shared_ptr<mcp::Session> session_of(const httplib::Request &req, httplib::Response &res,
@@ -286,13 +325,49 @@ struct HttpTransport::Impl {
                  id);
       return;
     }
+    if (server.may_ask_client(message, *session)) {
+      ask_on_stream(std::move(message), std::move(session), res);
+      return;
+    }
     std::optional<std::string> reply = server.respond(message, *session);
     if (!reply) {
-      res.status = 202;
+      res.status = 202; // a notification, or the client's response to a request of ours
       return;
     }
     res.status = 200;
     res.set_content(std::move(*reply), kJson);
+  }
+
+  /// Answers a 2025-11-25 tools/call that may ask the client something
+  /// (Server::may_ask_client) with an SSE stream (basic/transports: the
+  /// server "MAY send JSON-RPC requests and notifications before sending the
+  /// JSON-RPC response", which relate to the request): the call runs while
+  /// the stream is open, its requests (elicitation/create) and notifications
+  /// (progress) are events as they happen, and its answer is the last one.
+  /// The client's response to a request comes as a POST of its own, which
+  /// post() delivers to the session's ClientRequests. A write that fails (the
+  /// client went away) cancels the call, which then revokes its link.
+  void ask_on_stream(json message, std::shared_ptr<mcp::Session> session, httplib::Response &res) {
+    auto open = std::make_shared<OpenStream>(*this);
+    auto asked = std::make_shared<Asking>(*this, session);
+    set_stream_headers(res);
+    res.set_chunked_content_provider(
+        kEventStream, [this, open, asked, session,
+                       message = std::move(message)](std::size_t, httplib::DataSink &sink) {
+          bool gone = false;
+          auto send = [&](const std::string &text) {
+            std::string event = sse_event(text);
+            if (!gone && !sink.write(event.data(), event.size())) {
+              gone = true;
+              session->cancel(message["id"]);
+            }
+          };
+          mcp::Notify notify = [&](const json &out) { send(mcp::to_text(out)); };
+          if (std::optional<std::string> reply = server.respond(message, *session, nullptr, notify))
+            send(*reply);
+          sink.done();
+          return true;
+        });
   }
 
   /// A request of the 2026-07-28 era: no session, headers checked against the body.
@@ -334,20 +409,7 @@ struct HttpTransport::Impl {
   /// ends it with the graceful-closure result. Each open stream holds one
   /// connection and its thread.
   void listen(const json &id, std::string acknowledgment, httplib::Response &res) {
-    // Counts the stream open while the response holds its provider.
-    struct Open {
-      Impl &impl;
-      explicit Open(Impl &owner) : impl(owner) {
-        std::lock_guard lock(impl.streams_mutex);
-        ++impl.open_streams;
-      }
-      ~Open() {
-        std::lock_guard lock(impl.streams_mutex);
-        --impl.open_streams;
-        impl.streams_changed.notify_all();
-      }
-    };
-    auto open = std::make_shared<Open>(*this);
+    auto open = std::make_shared<OpenStream>(*this);
     set_stream_headers(res);
     res.set_chunked_content_provider(
         kEventStream, [this, open, id, first = sse_event(acknowledgment),
@@ -370,10 +432,14 @@ struct HttpTransport::Impl {
   }
 
   /// Ends the open subscriptions/listen streams, each with its graceful-
-  /// closure result, waiting up to kStreamClosingTime for them to be written.
+  /// closure result, and the calls waiting on the person, each with its tool
+  /// error (their links revoked), waiting up to kStreamClosingTime for them
+  /// to be written.
   void close_streams() {
     std::unique_lock lock(streams_mutex);
     closing_streams = true;
+    for (const std::shared_ptr<mcp::Session> &session : asking)
+      session->client_requests().close();
     streams_changed.notify_all();
     streams_changed.wait_for(lock, kStreamClosingTime, [this] { return open_streams == 0; });
   }
@@ -411,7 +477,8 @@ struct HttpTransport::Impl {
     res.status = reply->contains("error") ? 400 : 200;
     if (res.status == 200)
       res.set_header("Mcp-Session-Id",
-                     tokens->issue(session.protocol_version(), mcp::SessionTokens::now()));
+                     tokens->issue(session.protocol_version(), mcp::SessionTokens::now(),
+                                   session.elicitation()));
     res.set_content(reply->dump(), kJson);
   }
 

@@ -4,6 +4,7 @@
 
 #include "qovery_mcp/json_text.hpp"
 #include "qovery_mcp/log.hpp"
+#include "qovery_mcp/request_link.hpp"
 #include "qovery_mcp/text.hpp"
 
 #include <algorithm>
@@ -213,6 +214,16 @@ void Session::set_log_level(std::string level) {
   log_level_ = std::move(level);
 }
 
+ElicitationModes Session::elicitation() const {
+  std::lock_guard lock(mutex_);
+  return elicitation_;
+}
+
+void Session::set_elicitation(ElicitationModes modes) {
+  std::lock_guard lock(mutex_);
+  elicitation_ = modes;
+}
+
 std::shared_ptr<Session> SessionStore::create() {
   auto session = std::make_shared<Session>(random_hex(32));
   auto now = std::chrono::steady_clock::now();
@@ -354,6 +365,28 @@ bool Server::waits_on_upstream(const json &message) {
   return classify(message) == MessageKind::Request && message["method"] == "tools/call";
 }
 
+bool Server::may_ask_client(const json &message, const Session &session) const {
+  if (!waits_on_upstream(message) || !session.elicitation().any())
+    return false;
+  const json &params = params_of(message);
+  auto name = params.is_object() ? params.find("name") : params.end();
+  if (name == params.end() || !name->is_string())
+    return false;
+  const ToolRegistry::Tool *tool = registry_.find(name->get_ref<const std::string &>());
+  if (tool == nullptr)
+    return false;
+  ElicitationModes modes = session.elicitation();
+  if (tool->spec->hints.destructive)
+    return modes.form && caller_.confirms_destructive();
+  if (!modes.url || !ToolCaller::takes_value(*tool))
+    return false;
+  auto arguments = params.find("arguments");
+  if (arguments == params.end() || !arguments->is_object())
+    return true;
+  auto body = arguments->find("body");
+  return body == arguments->end() || !body->is_object() || !body->contains("value");
+}
+
 std::optional<std::string> Server::respond(const json &message, Session &session,
                                            const InFlightRequest *request,
                                            const Notify &notify) const {
@@ -372,7 +405,7 @@ std::optional<std::string> Server::respond(const json &message, Session &session
     return std::move(answer->text);
   }
   bool list_elided = false;
-  std::optional<json> reply = dispatch(message, session, request, &list_elided);
+  std::optional<json> reply = dispatch(message, session, request, &list_elided, notify);
   if (!reply)
     return std::nullopt;
   std::string text = to_text(*reply);
@@ -388,18 +421,21 @@ std::optional<json> Server::handle(const json &message, Session &session) const 
 }
 
 std::optional<json> Server::dispatch(const json &message, Session &session,
-                                     const InFlightRequest *request, bool *list_elided) const {
+                                     const InFlightRequest *request, bool *list_elided,
+                                     const Notify &notify) const {
   MessageKind kind = classify(message);
   if (kind == MessageKind::Invalid)
     return invalid_request_response(message);
   if (kind == MessageKind::Notification && message["method"] == "notifications/cancelled")
     cancel(message, session);
+  if (kind == MessageKind::Response)
+    session.client_requests().deliver(message); // an unknown id is ignored
   if (kind != MessageKind::Request)
     return std::nullopt; // notifications and responses need no answer
   std::optional<InFlightRequest> tracked;
   if (request == nullptr)
     request = &tracked.emplace(session, message["id"]);
-  json reply = answer(message, session, *request, list_elided);
+  json reply = answer(message, session, *request, list_elided, notify);
   if (request->cancelled())
     return std::nullopt; // "SHOULD ... not send a response for the cancelled request"
   return reply;
@@ -422,7 +458,7 @@ void Server::cancel(const json &message, Session &session) const {
 }
 
 json Server::answer(const json &message, Session &session, const InFlightRequest &request,
-                    bool *list_elided) const {
+                    bool *list_elided, const Notify &notify) const {
   const json &id = message["id"];
   const std::string &method = message["method"].get_ref<const std::string &>();
   const json &params = params_of(message);
@@ -454,7 +490,7 @@ json Server::answer(const json &message, Session &session, const InFlightRequest
       return result_response(id, registry_.tools_list());
     }
     if (method == "tools/call")
-      return call_tool(id, params, session, request);
+      return call_tool(id, params, session, request, notify);
     if (method == "logging/setLevel") {
       auto level = params.find("level");
       if (level == params.end() || !level->is_string() ||
@@ -478,6 +514,7 @@ json Server::initialize(const json &params, Session &session) const {
   std::string version =
       is_supported_protocol_version(requested) ? requested : std::string(kLatestProtocolVersion);
   session.initialize(version);
+  session.set_elicitation(elicitation_modes(params.value("capabilities", json::object())));
   json result = {
       {"protocolVersion", version},
       {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", json::object()}}},
@@ -643,7 +680,7 @@ json Server::modern_answer(const json &message, const json &params, const InFlig
     if (request == nullptr)
       request = &untracked.emplace(stateless, id);
     json answer =
-        call_tool(id, params, stateless, *request,
+        call_tool(id, params, stateless, *request, nullptr,
                   inputs_ != nullptr ? ask_inputs(id, params, *request, notify) : BeforeCall());
     if (answer.contains("result"))
       answer["result"] = completed(std::move(answer["result"]));
@@ -695,8 +732,9 @@ Server::BeforeCall Server::ask_inputs(const json &id, const json &params,
   };
 }
 
-json Server::call_tool(const json &id, const json &params, const Session &session,
-                       const InFlightRequest &request, const BeforeCall &before) const {
+json Server::call_tool(const json &id, const json &params, Session &session,
+                       const InFlightRequest &request, const Notify &notify,
+                       const BeforeCall &before) const {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string())
     return error_response(
@@ -721,8 +759,14 @@ json Server::call_tool(const json &id, const json &params, const Session &sessio
   if (before)
     if (std::optional<json> answered = before(*tool, args))
       return std::move(*answered);
-  return result_response(id, caller_.call(*tool, args, {"mcp", session.id()},
-                                          [&request] { return request.cancelled(); }));
+  // Only a client that declared elicitation, on a stream that can carry a
+  // request to it, can be asked anything.
+  std::optional<RequestLink> link;
+  if (notify && session.elicitation().any())
+    link.emplace(session, request, notify, progress_token_of(params));
+  return result_response(
+      id, caller_.call(*tool, args, {"mcp", session.id()},
+                       {[&request] { return request.cancelled(); }, link ? &*link : nullptr}));
 }
 
 } // namespace qovery_mcp::mcp

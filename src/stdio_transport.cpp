@@ -206,11 +206,15 @@ struct StdioTransport::Impl {
       input_ended = true;
       changed.notify_all();
     }
+    // The client can answer no elicitation any more: the calls that wait
+    // on one end (revoking their links) instead of waiting for the person.
+    session.client_requests().close();
     for (std::thread &worker : workers)
       worker.join();
   }
 
   void stop() {
+    session.client_requests().close(); // calls waiting on the person end now
     std::unique_lock lock(mutex);
     stopping = true;
     waiting.clear();

@@ -62,7 +62,7 @@ ToolCaller::ToolCaller(const Capability &capability, const ToolRegistry &registr
 bool ToolCaller::takes_value(const ToolRegistry::Tool &tool) { return tool.takes_value; }
 
 json ToolCaller::call(const ToolRegistry::Tool &tool, const json &arguments, CallOrigin origin,
-                      const Cancelled &cancelled) const {
+                      const Context &context) const {
   if (tool.spec->operation == nullptr) {
     if (std::optional<std::string> problem = registry_.check_arguments(tool, arguments))
       return result(tool, arguments, {CallRefusal::InvalidArguments, std::move(*problem), {}});
@@ -79,12 +79,19 @@ json ToolCaller::call(const ToolRegistry::Tool &tool, const json &arguments, Cal
                       tool.spec->name +
                       " again without body.value: the result gives a link where the user types "
                       "the value themselves. Tell the user not to paste secrets in the chat.");
-  if (!value_entry_ || value_given || !tool.takes_value)
-    return result(tool, arguments, send(tool, arguments, origin, cancelled));
+  bool enters_value = value_entry_ && !value_given && tool.takes_value;
+  bool confirms = confirm_ && tool.spec->hints.destructive;
+  if (!enters_value && !confirms)
+    return result(tool, arguments, send(tool, arguments, origin, context.cancelled));
+  // Nobody is asked about a call that would be refused anyway.
   Result<UpstreamRequest> request = registry_.prepare(tool, arguments);
   if (!request)
     return result(tool, arguments, {CallRefusal::InvalidArguments, request.error(), {}});
-  return value_entry_(tool, arguments, origin);
+  if (enters_value)
+    return value_entry_(tool, arguments, origin, context);
+  if (std::optional<json> refused = confirm_(tool, arguments, origin, context))
+    return std::move(*refused);
+  return result(tool, arguments, send(tool, arguments, origin, context.cancelled));
 }
 
 CallOutcome ToolCaller::send(const ToolRegistry::Tool &tool, const json &arguments,

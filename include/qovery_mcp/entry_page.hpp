@@ -287,6 +287,14 @@ private:
   std::unordered_map<std::string, Entry> entries_;
 };
 
+/// The secret `arguments.secretId` of a call as the job's list shows it (an
+/// object with id, key, scope, ...), read with the list tool (the first
+/// selected read-only tool) through `caller`; nullopt when the call names no
+/// secretId, there is no list tool, or the read fails or finds none. For a
+/// page or a question that names a secret known to the call by id only.
+std::optional<nlohmann::json> listed_secret(const ToolCaller &caller,
+                                            const nlohmann::json &arguments, CallOrigin origin);
+
 /// The fields of an HTML form's body: application/x-www-form-urlencoded, or
 /// multipart/form-data (RFC 7578; a file's content as its value), by the
 /// request's Content-Type; nullopt for any other type or a malformed

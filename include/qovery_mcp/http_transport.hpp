@@ -24,8 +24,11 @@ inline constexpr const char *kHealthPath = "/healthz";
 /// beside them, the stateless requests of 2026-07-28 on the same endpoint: a
 /// subscriptions/listen is answered with an SSE stream that stays open, and a
 /// request whose _meta asks for a log level gets its log messages and its
-/// result as an SSE stream (otherwise the answer is one JSON object); and the
-/// health endpoint, kHealthPath.
+/// result as an SSE stream (otherwise the answer is one JSON object); a
+/// 2025-11-25 tools/call that may ask the person (Server::may_ask_client) is
+/// answered as an SSE stream carrying its elicitation/create request, its
+/// progress and its result, and the client's response, POSTed on its own,
+/// is routed to it (202); and the health endpoint, kHealthPath.
 class HttpTransport {
 public:
   /// Sessions of the 2025-11-25 era are held in `sessions`; or, with `tokens`
@@ -45,7 +48,8 @@ public:
   void serve();
   /// Stops serving; safe from another thread or a signal-watching thread.
   /// The open subscriptions/listen streams end first, each with its
-  /// graceful-closure result (waiting for them at most 2 s).
+  /// graceful-closure result, and the calls waiting on the person, each with
+  /// its tool error and its link revoked (waiting for them at most 2 s).
   void stop();
 
   struct Impl;

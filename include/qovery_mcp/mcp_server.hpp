@@ -1,5 +1,7 @@
 #pragma once
 
+#include "qovery_mcp/client_link.hpp"
+#include "qovery_mcp/client_requests.hpp"
 #include "qovery_mcp/tool_caller.hpp"
 
 #include <nlohmann/json.hpp>
@@ -107,6 +109,13 @@ public:
   std::string log_level() const;
   void set_log_level(std::string level);
 
+  /// The elicitation modes the client declared at initialize (none before).
+  ElicitationModes elicitation() const;
+  void set_elicitation(ElicitationModes modes);
+  /// The requests sent to the client awaiting its response: a response the
+  /// client sends on this session is delivered there.
+  ClientRequests &client_requests() { return client_requests_; }
+
   /// Marks the requests in flight whose id is `id` (a string or an integer)
   /// cancelled, as notifications/cancelled asks, and ends the open
   /// subscriptions of that id; false when there is none (unknown, or already
@@ -133,6 +142,8 @@ private:
   std::atomic<bool> initialized_{false};
   std::string protocol_version_;
   std::string log_level_ = "info";
+  ElicitationModes elicitation_;
+  ClientRequests client_requests_;
   std::list<Pending> in_flight_;              ///< one entry per live InFlightRequest
   std::vector<nlohmann::json> subscriptions_; ///< ids of the open subscriptions/listen
 };
@@ -248,8 +259,11 @@ std::string to_text(const nlohmann::json &message);
 
 /// Receives, as it is logged, a notification that belongs to a request and
 /// goes before its answer: a notifications/message of the request's log
-/// level. On stdio it is written at once; on HTTP it is an event of the SSE
-/// stream that answers the request.
+/// level; in the 2025-11-25 era, a request to the client (elicitation/create)
+/// or a notification (notifications/progress, notifications/elicitation/
+/// complete) sent while a tools/call waits on the person. On stdio it is
+/// written at once; on HTTP it is an event of the SSE stream that answers
+/// the request.
 using Notify = std::function<void(const nlohmann::json &notification)>;
 
 /// A 2026-07-28 answer as a transport sends it.
@@ -293,6 +307,10 @@ public:
   /// of the 2026-07-28 era (is_modern_request) is answered by handle_modern(),
   /// whatever `session` holds (stdio serves both eras on one stream).
   ///
+  /// A 2025-11-25 tools/call of a session that declared elicitation sends
+  /// its requests to the client (elicitation/create) and its notifications
+  /// through `notify` (see may_ask_client()); a response the client sends
+  /// is delivered to the call waiting for it (Session::client_requests()).
   /// A 2026-07-28 request's notifications go to `notify` before the answer
   /// (none after it, nor once the request is cancelled); a 2026-07-28
   /// subscriptions/listen acknowledged is recorded in `session` (see
@@ -312,6 +330,15 @@ public:
   /// that serves calls concurrently answers it as soon as it reads it, and a
   /// ping is answered promptly (basic/utilities/ping) however slow Qovery is.
   static bool waits_on_upstream(const nlohmann::json &message);
+
+  /// Whether answering the 2025-11-25 `message` of `session` may send the
+  /// client requests and notifications first (respond()'s `notify`): a
+  /// tools/call of a destructive tool, from a session that declared form
+  /// elicitation, when the caller confirms destructive calls; or of a tool
+  /// that takes a secret's value, without it, from a session that declared
+  /// URL elicitation. Over HTTP such a request is answered as an SSE stream;
+  /// any other, as one JSON object.
+  bool may_ask_client(const nlohmann::json &message, const Session &session) const;
 
   /// Answers one message of the 2026-07-28 era (is_modern_request), with no
   /// session (2026-07-28: basic/index "Statelessness"): server/discover,
@@ -364,12 +391,14 @@ private:
   /// handle(), with the tools/list result left null when `list_elided` is
   /// given (set to true then) for respond() to splice in.
   std::optional<nlohmann::json> dispatch(const nlohmann::json &message, Session &session,
-                                         const InFlightRequest *request, bool *list_elided) const;
+                                         const InFlightRequest *request, bool *list_elided,
+                                         const Notify &notify = nullptr) const;
   /// Handles notifications/cancelled: marks the request it names cancelled.
   void cancel(const nlohmann::json &notification, Session &session) const;
   /// The answer to a request, cancelled or not.
   nlohmann::json answer(const nlohmann::json &message, Session &session,
-                        const InFlightRequest &request, bool *list_elided) const;
+                        const InFlightRequest &request, bool *list_elided,
+                        const Notify &notify) const;
   nlohmann::json initialize(const nlohmann::json &params, Session &session) const;
   /// The result of server/discover (2026-07-28, server/discover).
   nlohmann::json discover() const;
@@ -377,8 +406,11 @@ private:
   /// its arguments; nullopt lets the call go on.
   using BeforeCall = std::function<std::optional<nlohmann::json>(const ToolRegistry::Tool &,
                                                                  const nlohmann::json &arguments)>;
-  nlohmann::json call_tool(const nlohmann::json &id, const nlohmann::json &params,
-                           const Session &session, const InFlightRequest &request,
+  /// A tools/call; with `notify`, a session that declared elicitation
+  /// gives the call a ClientLink over it (mcp::RequestLink); with `before`,
+  /// its answer, when it has one, is the call's.
+  nlohmann::json call_tool(const nlohmann::json &id, const nlohmann::json &params, Session &session,
+                           const InFlightRequest &request, const Notify &notify = nullptr,
                            const BeforeCall &before = nullptr) const;
   /// The BeforeCall of a 2026-07-28 tools/call: InputRequired's answer, as a
   /// JSON-RPC response to `id`, with notifications/progress to `notify`

@@ -36,6 +36,10 @@ inline constexpr std::size_t kMaxStdioCallsWaiting = 64;
 /// notifications/cancelled naming a call not answered yet means the call gets
 /// no answer: one still waiting never starts, one not yet sent to Qovery is
 /// not sent, and one already sent completes (and is audited) unanswered.
+/// A call that asks the person (a client that declared elicitation, 2025-11-25)
+/// writes its elicitation/create request and its notifications as lines
+/// before its answer; the client's response line is routed to it. The end of
+/// input and stop() end such calls at once (their links revoked).
 /// Both protocol eras are served on the same stream, message by message; a
 /// 2026-07-28 request's log messages (its _meta's log level) are written as
 /// they happen, before its answer, and a 2026-07-28 subscriptions/listen is

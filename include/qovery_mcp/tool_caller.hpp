@@ -3,6 +3,7 @@
 #include "qovery_mcp/api_texts.hpp"
 #include "qovery_mcp/audit_log.hpp"
 #include "qovery_mcp/capability.hpp"
+#include "qovery_mcp/client_link.hpp"
 #include "qovery_mcp/result.hpp"
 #include "qovery_mcp/tool_registry.hpp"
 #include "qovery_mcp/upstream.hpp"
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +47,15 @@ class ToolCaller {
 public:
   /// Says whether the call was cancelled; asked once, just before sending.
   using Cancelled = std::function<bool()>;
+
+  /// What the adapter of a call gives beyond its arguments.
+  struct Context {
+    Cancelled cancelled; ///< may be empty: never cancelled
+    /// The client, for a call that asks the person through it
+    /// (elicitation); nullptr when the adapter cannot ask (REST, the page,
+    /// a client that declared no elicitation).
+    ClientLink *client = nullptr;
+  };
 
   /// All must outlive the caller; with `audit`, every call that changes
   /// state (any method but GET) is recorded there.
@@ -87,14 +98,23 @@ public:
   /// pages, which add the person's value, use send() and result() instead.
   /// A valid call of a tool the server serves itself (ToolRegistry::add_own_tool)
   /// is the OwnTools handler's (serve_own_tools_with), or a tool error without one.
+  /// With a Confirm set (confirm_destructive_with), a valid call of a tool
+  /// whose capability hints call it destructive is sent only when Confirm
+  /// lets it.
   nlohmann::json call(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
-                      CallOrigin origin, const Cancelled &cancelled = nullptr) const;
+                      CallOrigin origin, const Context &context) const;
+  /// call() with no client to ask.
+  nlohmann::json call(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                      CallOrigin origin, const Cancelled &cancelled = nullptr) const {
+    return call(tool, arguments, origin, Context{cancelled, nullptr});
+  }
 
   /// What a call without its secret's value gets instead of being sent: the
-  /// CallToolResult of a page where the person types the value (EntryPages),
-  /// given the tool, its validated arguments and who called.
-  using ValueEntry = std::function<nlohmann::json(const ToolRegistry::Tool &,
-                                                  const nlohmann::json &arguments, CallOrigin)>;
+  /// CallToolResult of a page where the person types the value (EntryPages,
+  /// Elicitation), given the tool, its validated arguments, who called and
+  /// the call's context.
+  using ValueEntry = std::function<nlohmann::json(
+      const ToolRegistry::Tool &, const nlohmann::json &arguments, CallOrigin, const Context &)>;
   /// Hands call()'s value-less calls to `entry` from now on, so that the value
   /// reaches the upstream from the person, never through the model. Set it
   /// before the caller is used from other threads.
@@ -108,6 +128,17 @@ public:
   /// Hands call()'s calls of the server's own tools to `handler` from now on.
   /// Set it before the caller is used from other threads.
   void serve_own_tools_with(OwnTools handler) { own_tools_ = std::move(handler); }
+  /// Asked before a destructive call is sent, with its validated arguments:
+  /// nullopt lets it go; a CallToolResult (a tool error) is answered instead
+  /// and nothing is sent.
+  using Confirm = std::function<std::optional<nlohmann::json>(
+      const ToolRegistry::Tool &, const nlohmann::json &arguments, CallOrigin, const Context &)>;
+  /// Has every destructive call (the capability's `destructive` hint) pass
+  /// `confirm` first from now on (Elicitation::confirm). Set it before the
+  /// caller is used from other threads.
+  void confirm_destructive_with(Confirm confirm) { confirm_ = std::move(confirm); }
+  /// Whether destructive calls pass a Confirm first.
+  bool confirms_destructive() const { return static_cast<bool>(confirm_); }
 
   /// Whether `tool` takes a secret's value: its input schema declares
   /// `body.value` (add, edit and override do).
@@ -126,6 +157,7 @@ private:
   std::vector<AuditFields> audit_fields_;
   ValueEntry value_entry_; ///< empty: every call is sent
   OwnTools own_tools_;     ///< empty: the server's own tools answer a tool error
+  Confirm confirm_;        ///< empty: destructive calls are sent unasked
 };
 
 /// The deepest nesting accepted in the upstream's answers: serializing JSON

@@ -19,6 +19,15 @@ namespace test {
 
 inline std::string text_of(const nlohmann::json &result) { return result["content"][0]["text"]; }
 
+/// The requests `fake` got that change something (any but GET).
+inline std::vector<nlohmann::json> writes_to(FakeQoveryProcess &fake) {
+  std::vector<nlohmann::json> found;
+  for (const nlohmann::json &request : fake.requests())
+    if (request["method"] != "GET")
+      found.push_back(request);
+  return found;
+}
+
 /// fake-qovery, the server pointed at it with an audit log and debug logs,
 /// and an initialized MCP client.
 struct EntryStack {
@@ -38,13 +47,7 @@ struct EntryStack {
     return "http://" + host + ":" + std::to_string(server.port);
   }
   /// The requests fake-qovery got that change something (any but GET).
-  std::vector<nlohmann::json> writes() {
-    std::vector<nlohmann::json> found;
-    for (const nlohmann::json &request : fake.requests())
-      if (request["method"] != "GET")
-        found.push_back(request);
-    return found;
-  }
+  std::vector<nlohmann::json> writes() { return writes_to(fake); }
   FakeQoveryProcess fake;
   TempPath audit;
   ServerProcess server;

@@ -210,14 +210,15 @@ HttpReply McpClient::post(const std::string &body, const httplib::Headers &extra
   return {res->status, res->body, res->headers};
 }
 
-nlohmann::json McpClient::initialize(const std::string &version) {
+nlohmann::json McpClient::initialize(const std::string &version,
+                                     const nlohmann::json &capabilities) {
   HttpReply reply =
       post(nlohmann::json{{"jsonrpc", "2.0"},
                           {"id", next_id++},
                           {"method", "initialize"},
                           {"params",
                            {{"protocolVersion", version},
-                            {"capabilities", nlohmann::json::object()},
+                            {"capabilities", capabilities},
                             {"clientInfo", {{"name", "integration-test"}, {"version", "1"}}}}}});
   if (reply.status != 200)
     throw std::runtime_error("initialize failed: " + reply.body);

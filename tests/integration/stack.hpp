@@ -110,8 +110,10 @@ public:
   HttpReply post(const nlohmann::json &message, const httplib::Headers &extra = {}) {
     return post(message.dump(), extra);
   }
-  /// initialize + notifications/initialized; remembers the session id.
-  nlohmann::json initialize(const std::string &version = "2025-11-25");
+  /// initialize + notifications/initialized, declaring `capabilities`;
+  /// remembers the session id.
+  nlohmann::json initialize(const std::string &version = "2025-11-25",
+                            const nlohmann::json &capabilities = nlohmann::json::object());
   /// A request in the session; returns the whole JSON-RPC response.
   nlohmann::json request(const std::string &method, const nlohmann::json &params);
   /// tools/call in the session; returns the CallToolResult.

@@ -127,6 +127,8 @@ TEST_CASE("CLI: --help documents every option, --version prints it", "[cli]") {
         "--http-timeout", "--header-timeout", "--session-timeout", "--capability",
         "--log-level",    "QOVERY_API_KEY"})
     CHECK(text.find(option) != std::string::npos);
+  CHECK(text.find("--confirm-destructive") != std::string::npos);
+  CHECK(text.find("QOVERY_MCP_CONFIRM_DESTRUCTIVE") != std::string::npos);
   Process version({QMCP_SERVER_BIN, "--version"});
   CHECK(version.wait() == 0);
   auto line = version.read_stdout_line();

@@ -559,7 +559,8 @@ TEST_CASE("Caller: a call without a secret's value goes to the value entry and n
   CHECK(c.upstream.sent == 1);
 
   std::vector<json> asked;
-  c.caller.ask_values_with([&](const ToolRegistry::Tool &tool, const json &arguments, CallOrigin) {
+  c.caller.ask_values_with([&](const ToolRegistry::Tool &tool, const json &arguments, CallOrigin,
+                               const ToolCaller::Context &) {
     asked.push_back({{"tool", tool.spec->name}, {"arguments", arguments}});
     return json{{"content", json::array({{{"type", "text"}, {"text", "a link"}}})}};
   });
@@ -624,10 +625,11 @@ TEST_CASE("Caller: without values from the model, no tool offers a value and non
 
   // A model's call with a value is refused, and nothing is sent.
   int asked = 0;
-  caller.ask_values_with([&](const ToolRegistry::Tool &, const json &, CallOrigin) {
-    ++asked;
-    return json{{"content", json::array({{{"type", "text"}, {"text", "a link"}}})}};
-  });
+  caller.ask_values_with(
+      [&](const ToolRegistry::Tool &, const json &, CallOrigin, const ToolCaller::Context &) {
+        ++asked;
+        return json{{"content", json::array({{{"type", "text"}, {"text", "a link"}}})}};
+      });
   const json calls[] = {
       {{"jobId", kJob}, {"body", {{"key", "K"}, {"value", kValue}}}},
       {{"jobId", kJob}, {"secretId", kSecret}, {"body", {{"key", "K"}, {"value", kValue}}}},

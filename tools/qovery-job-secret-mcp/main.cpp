@@ -3,6 +3,7 @@
 
 #include "qovery_mcp/capability.hpp"
 #include "qovery_mcp/derived_schemas.hpp"
+#include "qovery_mcp/elicitation.hpp"
 #include "qovery_mcp/entry_page.hpp"
 #include "qovery_mcp/fake_qovery.hpp"
 #include "qovery_mcp/http_transport.hpp"
@@ -77,6 +78,7 @@ struct Options {
   std::string audit_log;
   int entry_link_ttl_seconds = 600;
   std::string public_url;
+  std::string confirm_destructive = "auto";
 };
 
 int config_error(const std::string &message) {
@@ -236,6 +238,39 @@ std::string rest_prefix(const Capability &capability) {
   return path.substr(0, path.find('/', 1));
 }
 
+/// What Elicitation does, from the options: --confirm-destructive, and
+/// progress every tenth of a link's life, at most every 10 s (a client whose
+/// 60 s timeout resets on progress keeps waiting; a short test link still
+/// sees several).
+ElicitationOptions elicitation_options(const Options &options) {
+  ElicitationOptions elicitation;
+  elicitation.confirm = parse_confirm_policy(options.confirm_destructive).value();
+  elicitation.progress_every = std::min<std::chrono::milliseconds>(
+      std::chrono::seconds(10), std::chrono::milliseconds(options.entry_link_ttl_seconds * 100));
+  return elicitation;
+}
+
+/// Has `caller` ask the person through `elicitation`: the value of a call
+/// without one (a URL elicitation, or a link), and the yes to a destructive
+/// call unless --confirm-destructive=never.
+void ask_person_with(ToolCaller &caller, Elicitation &elicitation, EntryPages &entry) {
+  caller.ask_values_with([&elicitation](const ToolRegistry::Tool &tool,
+                                        const nlohmann::json &arguments, CallOrigin origin,
+                                        const ToolCaller::Context &context) {
+    return elicitation.enter_value(tool, arguments, origin, context);
+  });
+  if (elicitation.options().confirm != ConfirmPolicy::Never)
+    caller.confirm_destructive_with(
+        [&elicitation](const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                       CallOrigin origin, const ToolCaller::Context &context) {
+          return elicitation.confirm(tool, arguments, origin, context);
+        });
+  caller.serve_own_tools_with(
+      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
+        return entry.open_import(tool, arguments, origin);
+      });
+}
+
 /// Serves MCP on stdin/stdout until EOF, then answers the calls already read;
 /// or until SIGINT or SIGTERM: then the messages being handled are answered
 /// first (each call within --deadline), and the process exits with 0.
@@ -264,16 +299,10 @@ int serve_stdio_until_stopped(const Options &options, mcp::Server &server, ToolC
   if (!page_port)
     return config_error("the value-entry pages' loopback listener: " + page_port.error());
   entry.set_origin(default_origin("127.0.0.1", page_port.value()));
-  caller.ask_values_with(
-      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
-        return entry.open(tool, arguments, origin);
-      });
+  Elicitation elicitation(caller, entry, elicitation_options(options));
+  ask_person_with(caller, elicitation, entry);
   mcp::InputRequired inputs(caller, entry, mcp::RequestStates());
   server.ask_inputs_with(inputs);
-  caller.serve_own_tools_with(
-      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
-        return entry.open_import(tool, arguments, origin);
-      });
   std::thread page_server([&pages] { pages.serve(); });
 
   StdioTransport transport(server, std::cin, std::cout);
@@ -331,20 +360,14 @@ int serve_http(const Options &options, const Capability &capability, mcp::Server
   entry_options.ttl = std::chrono::seconds(options.entry_link_ttl_seconds);
   entry_options.auth_token = auth_token.value();
   EntryPages entry(caller, std::move(entry_options));
-  caller.ask_values_with(
-      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
-        return entry.open(tool, arguments, origin);
-      });
+  Elicitation elicitation(caller, entry, elicitation_options(options));
+  ask_person_with(caller, elicitation, entry);
   // With --stateless, any replica verifies any requestState (the page itself
   // stays on the replica that opened it: README, "Several replicas").
   mcp::InputRequired inputs(caller, entry,
                             tokens->has_value() ? (*tokens.value()).request_states()
                                                 : mcp::RequestStates());
   server.ask_inputs_with(inputs);
-  caller.serve_own_tools_with(
-      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
-        return entry.open_import(tool, arguments, origin);
-      });
   mcp::SessionStore sessions(
       std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)),
       options.max_sessions);
@@ -822,18 +845,30 @@ int main(int argc, char **argv) {
       ->envname("QOVERY_MCP_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  app.add_option("--entry-link-ttl", options.entry_link_ttl_seconds,
-                 "Seconds a value-entry link works: a call of add-secret-job, "
-                 "edit-secret-belonging-job or create-secret-override-job-level without "
-                 "body.value sends nothing and answers with a link to a page of this server "
-                 "(/entry/<id> on the MCP port; with --stdio, on a loopback port of its own), "
-                 "where the person types the value; import-job-secrets-from-dotenv answers "
-                 "with a link to a page where the person gives a .env file, reviews the plan "
-                 "and confirms it; each link works once. With "
-                 "--auth-token-file the page first asks for that token; without it, the page "
-                 "is served only to loopback peers")
+  app.add_option(
+         "--entry-link-ttl", options.entry_link_ttl_seconds,
+         "Seconds a value-entry link works: a call of add-secret-job, "
+         "edit-secret-belonging-job or create-secret-override-job-level without "
+         "body.value sends nothing and answers with a link to a page of this server "
+         "(/entry/<id> on the MCP port; with --stdio, on a loopback port of its own), "
+         "where the person types the value; import-job-secrets-from-dotenv answers "
+         "with a link to a page where the person gives a .env file, reviews the plan "
+         "and confirms it; each link works once. With "
+         "--auth-token-file the page first asks for that token; without it, the page "
+         "is served only to loopback peers. A client that declared URL elicitation gets the link "
+         "in an elicitation/create request during the call (2025-11-25) or an input_required "
+         "result (2026-07-28), and the call then waits for the person (progress every tenth of "
+         "this, at most 10 s apart) and answers the outcome")
       ->envname("QOVERY_MCP_ENTRY_LINK_TTL")
       ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--confirm-destructive", options.confirm_destructive,
+                 "Whether a destructive call (delete-secret-job: the capability's destructive "
+                 "hint) needs the person's yes first: auto asks when the client declared form "
+                 "elicitation and sends it unasked otherwise; always asks, and refuses the "
+                 "call with a tool error when the client cannot ask; never sends it unasked")
+      ->envname("QOVERY_MCP_CONFIRM_DESTRUCTIVE")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   app.add_option("--public-url", options.public_url,
                  "The origin a person's browser reaches this server at (scheme://host[:port], "
