@@ -1,8 +1,10 @@
 #include "qovery_mcp/input_required.hpp"
 
+#include "qovery_mcp/log.hpp"
 #include "qovery_mcp/mcp_server.hpp"
 #include "qovery_mcp/secret_import.hpp"
 #include "qovery_mcp/session_token.hpp"
+#include "qovery_mcp/text.hpp"
 
 #include <chrono>
 
@@ -27,14 +29,9 @@ const json *input_response(const json &params, const char *key) {
 
 } // namespace
 
-bool declares_url_elicitation(const json &capabilities) {
-  auto elicitation = capabilities.find("elicitation");
-  return elicitation != capabilities.end() && elicitation->is_object() &&
-         elicitation->contains("url");
-}
-
-InputRequired::InputRequired(const ToolCaller &caller, EntryPages &pages, RequestStates states)
-    : caller_(caller), pages_(pages), states_(std::move(states)) {}
+InputRequired::InputRequired(const ToolCaller &caller, EntryPages &pages, RequestStates states,
+                             ConfirmPolicy confirm)
+    : caller_(caller), pages_(pages), states_(std::move(states)), confirm_(confirm) {}
 
 json InputRequired::ask_value(const std::string &url, const std::string &message,
                               const std::string &state) const {
@@ -63,8 +60,14 @@ std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool
   // The server's own tool, the .env import, waits on its page as a value does.
   const bool import = tool.spec->operation == nullptr && tool.spec->name == kImportToolName;
   const json &meta = params.value("_meta", json::object());
-  if (!(import || (tool.takes_value && !value_given)) ||
-      !declares_url_elicitation(meta.value(kMetaClientCapabilities, json::object())))
+  const ElicitationModes modes =
+      elicitation_modes(meta.value(kMetaClientCapabilities, json::object()));
+  if (!import && confirmation_for(tool, confirm_, modes.form) == Confirmation::Ask) {
+    if (caller_.registry().prepare(tool, arguments))
+      return confirm(tool, arguments, params, origin, hooks);
+    return std::nullopt; // the usual tool error says what is wrong
+  }
+  if (!(import || (tool.takes_value && !value_given)) || !modes.url)
     return std::nullopt;
   const bool valid = import ? !caller_.registry().check_arguments(tool, arguments)
                             : static_cast<bool>(caller_.registry().prepare(tool, arguments));
@@ -134,6 +137,52 @@ std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool
   return Answer(tool_error("this server no longer knows the page (it restarted, or another "
                            "replica made it), so whether the user submitted it is unknown." +
                            caller_.texts().outcome_unknown(*tool.spec)));
+}
+
+Result<json> InputRequired::confirm(const ToolRegistry::Tool &tool, const json &arguments,
+                                    const json &params, CallOrigin origin,
+                                    const AwaitHooks &hooks) {
+  using Answer = Result<json>;
+  auto state = params.find("requestState");
+  const std::int64_t now = SessionTokens::now();
+  if (state == params.end()) {
+    json request = confirmation_request(tool, arguments, listed_secret(caller_, arguments, origin));
+    return json{
+        {"resultType", "input_required"},
+        {"inputRequests",
+         {{kConfirmInput, {{"method", "elicitation/create"}, {"params", std::move(request)}}}}},
+        {"requestState", states_.seal({kConfirmInput, tool.spec->name, call_digest(arguments),
+                                       random_hex(16), now + pages_.options().ttl.count()})}};
+  }
+  if (!state->is_string())
+    return Answer::failure("invalid params: requestState must be the string this server gave");
+  Result<RequestStateClaims> claims = states_.open(state->get_ref<const std::string &>(), now);
+  if (!claims)
+    return Answer::failure("invalid params: " + claims.error() + "; call " + tool.spec->name +
+                           " again without requestState and inputResponses");
+  if (claims->purpose != kConfirmInput || claims->tool != tool.spec->name ||
+      claims->arguments != call_digest(arguments))
+    return Answer::failure("invalid params: requestState belongs to another call; echo it only "
+                           "with the arguments of the call that received it");
+  const json *response = input_response(params, kConfirmInput);
+  if (response == nullptr) // asked again, under the same state
+    return json{{"resultType", "input_required"},
+                {"inputRequests",
+                 {{kConfirmInput,
+                   {{"method", "elicitation/create"},
+                    {"params", confirmation_request(tool, arguments, std::nullopt)}}}}},
+                {"requestState", *state}};
+  if (!use_once(claims->subject, claims->expires_at))
+    return Answer::failure("invalid params: requestState was used already; call " +
+                           tool.spec->name + " again without it to be asked again");
+  if (!confirms(*response)) {
+    log::write(log::Level::Info, "a destructive call was not confirmed: nothing sent",
+               {{"tool", tool.spec->name}, {"reason", "the user did not confirm it"}});
+    return tool_error("nothing was deleted in " + caller_.texts().api_name() +
+                      ": the user did not confirm it.");
+  }
+  // Confirmed: sent as it is (not call(), whose Confirm would ask again).
+  return caller_.result(tool, arguments, caller_.send(tool, arguments, origin, hooks.cancelled));
 }
 
 } // namespace qovery_mcp::mcp

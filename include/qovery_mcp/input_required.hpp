@@ -1,5 +1,6 @@
 #pragma once
 
+#include "qovery_mcp/elicitation.hpp"
 #include "qovery_mcp/entry_page.hpp"
 #include "qovery_mcp/request_state.hpp"
 #include "qovery_mcp/result.hpp"
@@ -20,10 +21,9 @@ namespace qovery_mcp::mcp {
 /// value, a .env import).
 inline constexpr const char *kPageInput = "page";
 
-/// Whether a 2026-07-28 request's client capabilities (params._meta's
-/// kMetaClientCapabilities) declare URL elicitation: `elicitation.url`
-/// (client/elicitation, "Capabilities").
-bool declares_url_elicitation(const nlohmann::json &capabilities);
+/// The key, in an input_required result's inputRequests, of the form
+/// elicitation that asks the person to confirm a destructive call.
+inline constexpr const char *kConfirmInput = "confirm";
 
 /// The 2026-07-28 era's way of asking the person during a tools/call
 /// (basic/patterns/mrtr, client/elicitation "URL Mode Flow"): a call of a
@@ -47,11 +47,20 @@ bool declares_url_elicitation(const nlohmann::json &capabilities);
 /// verification, lapsed, belongs to another call, or was used once already
 /// is refused (mrtr: "MUST reject state that fails verification"; usable
 /// once, enforced here, as the spec leaves single use to the server).
+/// A destructive call (the capability's hint) is confirmed the same way when
+/// confirmation_for() says Ask for a client whose request declares form
+/// elicitation: an input_required result whose inputRequests hold the form
+/// of confirmation_request() (kConfirmInput), and whose requestState binds
+/// the retry to the call and a random nonce, usable once; the retry with
+/// the person's yes (confirms()) is sent, anything else is a tool error
+/// saying nothing was deleted. Nothing is sent before the yes.
+///
 /// Safe to use from many threads at once.
 class InputRequired {
 public:
-  /// `caller` and `pages` must outlive it.
-  InputRequired(const ToolCaller &caller, EntryPages &pages, RequestStates states);
+  /// `caller` and `pages` must outlive it; `confirm` is --confirm-destructive.
+  InputRequired(const ToolCaller &caller, EntryPages &pages, RequestStates states,
+                ConfirmPolicy confirm);
 
   /// The answer to a tools/call of `tool` with `arguments`, whose request's
   /// params are `params` (`_meta`, `inputResponses`, `requestState`), when the
@@ -68,6 +77,10 @@ public:
                                                const AwaitHooks &hooks);
 
 private:
+  /// answer() for a destructive call a form-eliciting client must confirm.
+  Result<nlohmann::json> confirm(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
+                                 const nlohmann::json &params, CallOrigin origin,
+                                 const AwaitHooks &hooks);
   /// The input_required result asking for the value on page `url`.
   nlohmann::json ask_value(const std::string &url, const std::string &message,
                            const std::string &state) const;
@@ -77,6 +90,7 @@ private:
   const ToolCaller &caller_;
   EntryPages &pages_;
   RequestStates states_;
+  ConfirmPolicy confirm_;
   std::mutex mutex_;
   /// The subjects of the states used, with their expiry (forgotten after).
   std::unordered_map<std::string, std::int64_t> used_;

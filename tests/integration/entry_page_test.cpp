@@ -572,3 +572,79 @@ TEST_CASE("Entry page: over --stdio a 2026-07-28 client gets input_required too"
   transcript += server.stderr_text() + browser.answers;
   CHECK(transcript.find(value) == std::string::npos);
 }
+
+TEST_CASE("Entry page: a 2026-07-28 client with form elicitation confirms a delete first",
+          "[entry][mrtr]") {
+  const json form = {{"elicitation", {{"form", json::object()}}}};
+  for (const std::string policy : {"auto", "always", "never"}) {
+    INFO(policy);
+    EntryStack s({"--confirm-destructive=" + policy});
+    const auto send = [&](const json &message) {
+      HttpReply reply = s.client.post(message, modern_headers(message));
+      return reply.json();
+    };
+    int next_id = 1;
+    // A secret of the job to delete, made through the fake's API.
+    const auto made = [&](const std::string &key) {
+      json created = send(modern_call(next_id++, "add-secret-job",
+                                      {{"jobId", kJobId}, {"body", {{"key", key}, {"value", "v"}}}},
+                                      json::object()))["result"];
+      REQUIRE(created["structuredContent"].contains("id"));
+      return created["structuredContent"]["id"].get<std::string>();
+    };
+    const auto deletes = [&] {
+      int n = 0;
+      for (const json &write : s.writes())
+        n += write["method"] == "DELETE";
+      return n;
+    };
+
+    const json arguments = {{"jobId", kJobId}, {"secretId", made("TO_DELETE")}};
+    const json asked = modern_call(next_id++, "delete-secret-job", arguments, form);
+    json first = send(asked)["result"];
+    if (policy == "never") {
+      CHECK(first["resultType"] == "complete");
+      CHECK(deletes() == 1);
+      continue;
+    }
+    REQUIRE(first["resultType"] == "input_required");
+    const json &request = first["inputRequests"]["confirm"];
+    CHECK(request["method"] == "elicitation/create");
+    CHECK(request["params"]["mode"] == "form");
+    CHECK(request["params"]["message"].get<std::string>().find("TO_DELETE") != std::string::npos);
+    CHECK(request["params"]["requestedSchema"]["properties"]["confirm"]["type"] == "boolean");
+    CHECK(deletes() == 0);
+
+    // No, or a yes left unticked: nothing is deleted.
+    for (const json &answer : {json{{"action", "decline"}},
+                               json{{"action", "accept"}, {"content", {{"confirm", false}}}}}) {
+      json fresh = send(asked)["result"];
+      json no =
+          send(retry(asked, next_id++, {{"confirm", answer}}, fresh["requestState"]))["result"];
+      CHECK(no["isError"] == true);
+      CHECK(text_of(no).find("nothing was deleted") != std::string::npos);
+    }
+    CHECK(deletes() == 0);
+    // Yes: deleted, once.
+    const json yes = {{"confirm", {{"action", "accept"}, {"content", {{"confirm", true}}}}}};
+    json done = send(retry(asked, next_id++, yes, first["requestState"]))["result"];
+    CHECK_FALSE(done.value("isError", false));
+    CHECK(deletes() == 1);
+    CHECK(send(retry(asked, next_id++, yes, first["requestState"]))["error"]["code"] == -32602);
+    CHECK(deletes() == 1);
+
+    // A client that cannot ask: deleted unasked under auto, refused under always.
+    json unasked = send(modern_call(next_id++, "delete-secret-job",
+                                    {{"jobId", kJobId}, {"secretId", made("UNASKED")}},
+                                    json::object()))["result"];
+    CHECK(unasked["resultType"] == "complete");
+    if (policy == "auto") {
+      CHECK_FALSE(unasked.value("isError", false));
+      CHECK(deletes() == 2);
+    } else {
+      CHECK(unasked["isError"] == true);
+      CHECK(text_of(unasked).find("--confirm-destructive") != std::string::npos);
+      CHECK(deletes() == 1);
+    }
+  }
+}

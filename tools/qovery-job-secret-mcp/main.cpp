@@ -301,7 +301,7 @@ int serve_stdio_until_stopped(const Options &options, mcp::Server &server, ToolC
   entry.set_origin(default_origin("127.0.0.1", page_port.value()));
   Elicitation elicitation(caller, entry, elicitation_options(options));
   ask_person_with(caller, elicitation, entry);
-  mcp::InputRequired inputs(caller, entry, mcp::RequestStates());
+  mcp::InputRequired inputs(caller, entry, mcp::RequestStates(), elicitation.options().confirm);
   server.ask_inputs_with(inputs);
   std::thread page_server([&pages] { pages.serve(); });
 
@@ -366,7 +366,8 @@ int serve_http(const Options &options, const Capability &capability, mcp::Server
   // stays on the replica that opened it: README, "Several replicas").
   mcp::InputRequired inputs(caller, entry,
                             tokens->has_value() ? (*tokens.value()).request_states()
-                                                : mcp::RequestStates());
+                                                : mcp::RequestStates(),
+                            elicitation.options().confirm);
   server.ask_inputs_with(inputs);
   mcp::SessionStore sessions(
       std::chrono::milliseconds(static_cast<long>(options.session_timeout_seconds * 1000)),
