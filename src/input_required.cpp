@@ -59,15 +59,22 @@ std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool
   const bool value_given = body != arguments.end() && body->is_object() && body->contains("value");
   // The server's own tool, the .env import, waits on its page as a value does.
   const bool import = tool.spec->operation == nullptr && tool.spec->name == kImportToolName;
-  const json &meta = params.value("_meta", json::object());
-  const ElicitationModes modes =
-      elicitation_modes(meta.value(kMetaClientCapabilities, json::object()));
+  const bool enters = import || (tool.takes_value && !value_given);
+  // Nothing to ask of a call that neither enters a value nor destroys: it goes on untouched.
+  if (!enters && !tool.spec->hints.destructive)
+    return std::nullopt;
+  static const json kNone = json::object();
+  const json *capabilities = &kNone;
+  if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object())
+    if (auto declared = meta->find(kMetaClientCapabilities); declared != meta->end())
+      capabilities = &*declared;
+  const ElicitationModes modes = elicitation_modes(*capabilities);
   if (!import && confirmation_for(tool, confirm_, modes.form) == Confirmation::Ask) {
     if (caller_.registry().prepare(tool, arguments))
       return confirm(tool, arguments, params, origin, hooks);
     return std::nullopt; // the usual tool error says what is wrong
   }
-  if (!(import || (tool.takes_value && !value_given)) || !modes.url)
+  if (!enters || !modes.url)
     return std::nullopt;
   const bool valid = import ? !caller_.registry().check_arguments(tool, arguments)
                             : static_cast<bool>(caller_.registry().prepare(tool, arguments));
