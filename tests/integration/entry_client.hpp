@@ -124,4 +124,28 @@ inline std::string read_all(const std::string &path) {
   return text.str();
 }
 
+/// A 2026-07-28 tools/call `message` with the client capabilities `capabilities`.
+inline nlohmann::json modern_call(int id, const std::string &tool, const nlohmann::json &arguments,
+                                  const nlohmann::json &capabilities = {
+                                      {"elicitation", {{"url", nlohmann::json::object()}}}}) {
+  return {{"jsonrpc", "2.0"},
+          {"id", id},
+          {"method", "tools/call"},
+          {"params",
+           {{"name", tool},
+            {"arguments", arguments},
+            {"_meta",
+             {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+              {"io.modelcontextprotocol/clientCapabilities", capabilities}}}}}};
+}
+
+/// `asked`'s retry: the same call, a new id, `responses` and the state echoed.
+inline nlohmann::json retry(nlohmann::json asked, int id, const nlohmann::json &responses,
+                            const std::string &state) {
+  asked["id"] = id;
+  asked["params"]["inputResponses"] = responses;
+  asked["params"]["requestState"] = state;
+  return asked;
+}
+
 } // namespace test

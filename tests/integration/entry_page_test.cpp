@@ -415,28 +415,6 @@ TEST_CASE("Entry page: --public-url names the links' origin and the only one a f
 
 namespace {
 
-/// A 2026-07-28 tools/call `message` with the client capabilities `capabilities`.
-json modern_call(int id, const std::string &tool, const json &arguments,
-                 const json &capabilities = {{"elicitation", {{"url", json::object()}}}}) {
-  return {{"jsonrpc", "2.0"},
-          {"id", id},
-          {"method", "tools/call"},
-          {"params",
-           {{"name", tool},
-            {"arguments", arguments},
-            {"_meta",
-             {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
-              {"io.modelcontextprotocol/clientCapabilities", capabilities}}}}}};
-}
-
-/// `asked`'s retry: the same call, a new id, `responses` and the state echoed.
-json retry(json asked, int id, const json &responses, const std::string &state) {
-  asked["id"] = id;
-  asked["params"]["inputResponses"] = responses;
-  asked["params"]["requestState"] = state;
-  return asked;
-}
-
 const json kAccept = {{"page", {{"action", "accept"}}}};
 
 } // namespace

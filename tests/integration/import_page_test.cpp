@@ -226,16 +226,7 @@ TEST_CASE("Import page: the file uploaded, a new file replaces the plan, and ove
   std::string transcript;
 
   // The 2026-07-28 era: no session, the same link flow.
-  json call = {{"jsonrpc", "2.0"},
-               {"id", 1},
-               {"method", "tools/call"},
-               {"params",
-                {{"name", kImportTool},
-                 {"arguments", {{"jobId", kJobId}}},
-                 {"_meta",
-                  {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
-                   {"io.modelcontextprotocol/clientInfo", {{"name", "t"}, {"version", "1"}}},
-                   {"io.modelcontextprotocol/clientCapabilities", json::object()}}}}}};
+  json call = modern_call(1, kImportTool, {{"jobId", kJobId}}, json::object());
   McpClient stateless(s.server.port);
   HttpReply reply = stateless.post(call, modern_headers(call));
   REQUIRE(reply.status == 200);
@@ -435,16 +426,7 @@ TEST_CASE("Import page: a 2026-07-28 client with URL elicitation waits and learn
   EntryStack s;
   std::string transcript;
   const std::string value = "import-mrtr-value-5d21e0";
-  json call = {{"jsonrpc", "2.0"},
-               {"id", 1},
-               {"method", "tools/call"},
-               {"params",
-                {{"name", kImportTool},
-                 {"arguments", {{"jobId", kJobId}}},
-                 {"_meta",
-                  {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
-                   {"io.modelcontextprotocol/clientCapabilities",
-                    {{"elicitation", {{"url", json::object()}}}}}}}}}};
+  json call = modern_call(1, kImportTool, {{"jobId", kJobId}});
   McpClient stateless(s.server.port);
   const auto send = [&](const json &message) {
     HttpReply reply = stateless.post(message, modern_headers(message));
@@ -476,11 +458,7 @@ TEST_CASE("Import page: a 2026-07-28 client with URL elicitation waits and learn
                  from_page(s.origin()));
     transcript += browser.answers;
   });
-  json retried = call;
-  retried["id"] = 2;
-  retried["params"]["inputResponses"] = {{"page", {{"action", "accept"}}}};
-  retried["params"]["requestState"] = asked["requestState"];
-  json done = send(retried);
+  json done = send(retry(call, 2, {{"page", {{"action", "accept"}}}}, asked["requestState"]));
   person.join();
   CHECK(done["resultType"] == "complete");
   CHECK_FALSE(done.value("isError", false));

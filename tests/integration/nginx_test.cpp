@@ -125,12 +125,13 @@ TEST_CASE("Example nginx.conf: MCP and REST pass through nginx over TLS", "[exam
 
   // /mcp/ too, as clients and proxies send it.
   for (const std::string path : {"/mcp", "/mcp/"}) {
-    auto call = post_mcp(*tls,
-                         {{"jsonrpc", "2.0"},
-                          {"id", 2},
-                          {"method", "tools/call"},
-                          {"params", {{"name", "list-job-secrets"}, {"arguments", {{"jobId", kJobId}}}}}},
-                         in_session, path);
+    auto call =
+        post_mcp(*tls,
+                 {{"jsonrpc", "2.0"},
+                  {"id", 2},
+                  {"method", "tools/call"},
+                  {"params", {{"name", "list-job-secrets"}, {"arguments", {{"jobId", kJobId}}}}}},
+                 in_session, path);
     REQUIRE(call);
     INFO(path << ": " << call->body);
     CHECK(call->status == 200);
