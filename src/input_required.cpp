@@ -43,6 +43,23 @@ json InputRequired::ask_value(const std::string &url, const std::string &message
           {"requestState", state}};
 }
 
+Result<RequestStateClaims> InputRequired::verified(const json &state, std::string_view purpose,
+                                                   const ToolRegistry::Tool &tool,
+                                                   const json &arguments, std::int64_t now) const {
+  using Verified = Result<RequestStateClaims>;
+  if (!state.is_string())
+    return Verified::failure("invalid params: requestState must be the string this server gave");
+  Verified claims = states_.open(state.get_ref<const std::string &>(), now);
+  if (!claims)
+    return Verified::failure("invalid params: " + claims.error() + "; call " + tool.spec->name +
+                             " again without requestState and inputResponses");
+  if (claims->purpose != purpose || claims->tool != tool.spec->name ||
+      claims->arguments != call_digest(arguments))
+    return Verified::failure("invalid params: requestState belongs to another call; echo it "
+                             "only with the arguments of the call that received it");
+  return claims;
+}
+
 bool InputRequired::use_once(const std::string &subject, std::int64_t expires_at) {
   const std::int64_t now = SessionTokens::now();
   std::lock_guard lock(mutex_);
@@ -92,17 +109,10 @@ std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool
                   states_.seal({kPageInput, tool.spec->name, call_digest(arguments), opened->id,
                                 SessionTokens::now() + pages_.options().ttl.count()})));
   }
-  if (!state->is_string())
-    return Answer::failure("invalid params: requestState must be the string this server gave");
   const std::int64_t now = SessionTokens::now();
-  Result<RequestStateClaims> claims = states_.open(state->get_ref<const std::string &>(), now);
+  Result<RequestStateClaims> claims = verified(*state, kPageInput, tool, arguments, now);
   if (!claims)
-    return Answer::failure("invalid params: " + claims.error() + "; call " + tool.spec->name +
-                           " again without requestState and inputResponses");
-  if (claims->purpose != kPageInput || claims->tool != tool.spec->name ||
-      claims->arguments != call_digest(arguments))
-    return Answer::failure("invalid params: requestState belongs to another call; echo it only "
-                           "with the arguments of the call that received it");
+    return Answer::failure(claims.error());
 
   const std::string &page = claims->subject;
   const json *response = input_response(params, kPageInput);
@@ -161,16 +171,9 @@ Result<json> InputRequired::confirm(const ToolRegistry::Tool &tool, const json &
         {"requestState", states_.seal({kConfirmInput, tool.spec->name, call_digest(arguments),
                                        random_hex(16), now + pages_.options().ttl.count()})}};
   }
-  if (!state->is_string())
-    return Answer::failure("invalid params: requestState must be the string this server gave");
-  Result<RequestStateClaims> claims = states_.open(state->get_ref<const std::string &>(), now);
+  Result<RequestStateClaims> claims = verified(*state, kConfirmInput, tool, arguments, now);
   if (!claims)
-    return Answer::failure("invalid params: " + claims.error() + "; call " + tool.spec->name +
-                           " again without requestState and inputResponses");
-  if (claims->purpose != kConfirmInput || claims->tool != tool.spec->name ||
-      claims->arguments != call_digest(arguments))
-    return Answer::failure("invalid params: requestState belongs to another call; echo it only "
-                           "with the arguments of the call that received it");
+    return Answer::failure(claims.error());
   const json *response = input_response(params, kConfirmInput);
   if (response == nullptr) // asked again, under the same state
     return json{{"resultType", "input_required"},

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace qovery_mcp::mcp {
@@ -84,6 +85,12 @@ private:
   /// The input_required result asking for the value on page `url`.
   nlohmann::json ask_value(const std::string &url, const std::string &message,
                            const std::string &state) const;
+  /// The claims of `state` (a retry's requestState) when it verifies, has
+  /// not lapsed at `now`, and was made for `purpose` and this very call;
+  /// else the -32602 message saying which and what to do.
+  Result<RequestStateClaims> verified(const nlohmann::json &state, std::string_view purpose,
+                                      const ToolRegistry::Tool &tool,
+                                      const nlohmann::json &arguments, std::int64_t now) const;
   /// Marks the state naming `subject` used; false when it was already.
   bool use_once(const std::string &subject, std::int64_t expires_at);
 
