@@ -1,0 +1,190 @@
+// The official TypeScript SDK v2's Client (@modelcontextprotocol/client)
+// pinned to MCP 2026-07-28, declaring URL and form elicitation: the server
+// answers with `input_required` results, and the SDK's multi-round-trip
+// driver fulfils them through the client's elicitation/create handler and
+// retries with inputResponses and the echoed requestState. The person the
+// handler plays opens the URL in Debian's chromium (headless, driven by
+// playwright-core) and types the value there, and answers a delete's form.
+// One line per check; exits 1 if any check failed.
+//
+//   node sdk-v2-elicitation.mjs --http URL --fake FAKE_URL --job JOB_ID --log SERVER_LOG
+//     (NODE_EXTRA_CA_CERTS: the test CA, to read fake-qovery's record)
+//
+// add-secret-job without a value: input_required with a URL elicitation; the
+// handler consents and the person types the value a few seconds later, so the
+// retry waits for the page; the call completes with the secret. The value is
+// in no MCP message (the transport records every message both ways) and in no
+// line of the server's log. delete-secret-job asks (form mode): a no deletes
+// nothing, a yes deletes.
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+
+const { values: args } = parseArgs({
+  options: {
+    http: { type: 'string' },
+    fake: { type: 'string' },
+    job: { type: 'string' },
+    log: { type: 'string' },
+  },
+});
+const key = 'SDK_V2_ELICITED_KEY';
+const value = 'sdk-v2-elicited-value-4e82d0';
+const kJobSecretId = '55555555-5555-4555-8555-555555555555'; // JOB_SIGNING_KEY, seeded by fake-qovery
+const kCapabilitiesKey = 'io.modelcontextprotocol/clientCapabilities';
+
+let failures = 0;
+let passes = 0;
+const check = (name, ok, detail = '') => {
+  if (ok) passes++;
+  else failures++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} [sdk-v2-elicitation] ${name}${!ok && detail ? `: ${detail}` : ''}`);
+};
+const short = (thing) => JSON.stringify(thing)?.slice(0, 400);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const textOf = (result) => (result?.content ?? []).map((block) => block.text ?? '').join('\n');
+
+async function writes() {
+  const recorded = await (await fetch(`${args.fake}/_fake/requests`)).json();
+  return recorded.filter((request) => request.method !== 'GET');
+}
+const deletes = async () => (await writes()).filter((request) => request.method === 'DELETE').length;
+
+const executablePath = '/usr/bin/chromium';
+if (!existsSync(executablePath)) {
+  console.log(`FAIL [sdk-v2-elicitation] no ${executablePath}: install Debian's chromium (tools/bootstrap does)`);
+  process.exit(1);
+}
+const { chromium } = await import('playwright-core');
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  chromiumSandbox: false, // root in a container: Chromium's sandbox needs user namespaces
+  args: ['--no-sandbox', '--no-proxy-server'],
+});
+
+let submitting = false;
+/** The person: opens `url` after a while, types the value and submits it. */
+async function typeValue(url) {
+  await sleep(4000); // the driver's retry is on the wire, waiting, meanwhile
+  const page = await browser.newPage();
+  await page.goto(url);
+  const body = await page.textContent('body');
+  check('the page names the key and the job', body.includes(key) && body.includes(args.job), body);
+  await page.fill('#value', value);
+  submitting = true;
+  const [done] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  check('the page shows the outcome without the value',
+        done?.status() === 200 && !(await page.textContent('body')).includes(value), `${done?.status()}`);
+}
+
+// Every MCP message both ways, as the transport carries it.
+const sent = [];
+const received = [];
+const transport = new StreamableHTTPClientTransport(new URL(args.http));
+const send = transport.send.bind(transport);
+transport.send = (message, options) => {
+  sent.push(message);
+  return send(message, options);
+};
+const client = new Client({ name: 'sdk-v2-elicitation-test', version: '1' },
+                          { versionNegotiation: { mode: { pin: '2026-07-28' } },
+                            capabilities: { elicitation: { url: {}, form: {} } } });
+const recordReceived = () => {
+  const handler = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    received.push(message);
+    handler?.(message, extra);
+  };
+};
+
+const asked = [];
+let person = Promise.resolve();
+let confirmAnswer = { action: 'decline' };
+client.setRequestHandler('elicitation/create', async (request) => {
+  asked.push(request.params);
+  if (request.params.mode === 'url') {
+    person = typeValue(request.params.url).catch((error) => check('the person typed the value', false, `${error}`));
+    return { action: 'accept' }; // consent to open the URL, not the outcome
+  }
+  return confirmAnswer;
+});
+
+/** The tools/call requests sent for `tool`, and the responses to them, in order. */
+function legs(tool) {
+  const requests = sent.filter((message) => message.method === 'tools/call' && message.params?.name === tool);
+  return requests.map((request) => ({
+    request, response: received.find((message) => message.id === request.id && !message.method),
+  }));
+}
+
+try {
+  await client.connect(transport);
+  recordReceived();
+  check('the client speaks 2026-07-28', client.getNegotiatedProtocolVersion() === '2026-07-28',
+        `${client.getNegotiatedProtocolVersion()}`);
+
+  const result = await client.callTool({ name: 'add-secret-job', arguments: { jobId: args.job, body: { key } } },
+                                       { timeout: 60000 });
+  const waited = submitting; // the retry was answered only once the person submitted the page
+  await person;
+  check('the handler was asked once, a URL elicitation naming the key',
+        asked.length === 1 && asked[0].mode === 'url' && asked[0].message.includes(key), short(asked));
+  check('the call completed with the secret, after the page was submitted, no value in it',
+        waited && result.isError !== true && result.structuredContent?.key === key &&
+          result.structuredContent?.scope === 'JOB' && !('value' in result.structuredContent) &&
+          !textOf(result).includes(value), short(result));
+  const [first, retry] = legs('add-secret-job');
+  check('on the wire: the call declared URL elicitation in _meta, and was answered input_required ' +
+          '(inputRequests.page: elicitation/create, mode url, the page URL; a requestState)',
+        first?.request.params._meta?.[kCapabilitiesKey]?.elicitation?.url !== undefined &&
+          first?.response?.result?.resultType === 'input_required' &&
+          first.response.result.inputRequests?.page?.method === 'elicitation/create' &&
+          first.response.result.inputRequests.page.params?.mode === 'url' &&
+          first.response.result.inputRequests.page.params.url === asked[0]?.url &&
+          typeof first.response.result.requestState === 'string', short(first));
+  check('on the wire: the retry carried inputResponses.page accept and the requestState echoed, ' +
+          'and was answered with the secret',
+        legs('add-secret-job').length === 2 && retry.request.id !== first.request.id &&
+          JSON.stringify(retry.request.params.inputResponses) === JSON.stringify({ page: { action: 'accept' } }) &&
+          retry.request.params.requestState === first.response.result.requestState &&
+          retry.response?.result?.structuredContent?.key === key, short(retry));
+  const written = await writes();
+  check('Qovery got the value from the page, once', written.length === 1 && written[0].body?.value === value,
+        short(written.map((r) => [r.method, r.path])));
+
+  // A no first (nothing deleted), then a yes.
+  const declined = await client.callTool({ name: 'delete-secret-job',
+                                           arguments: { jobId: args.job, secretId: kJobSecretId } });
+  check('delete-secret-job asked the person (a form with a boolean confirm) and deleted nothing on their no',
+        asked.length === 2 && asked[1].mode !== 'url' && asked[1].message.includes('JOB_SIGNING_KEY') &&
+          asked[1].requestedSchema?.properties?.confirm?.type === 'boolean' && declined.isError === true &&
+          textOf(declined).includes('nothing was deleted') && await deletes() === 0, short([asked[1], declined]));
+  confirmAnswer = { action: 'accept', content: { confirm: true } };
+  const deleted = await client.callTool({ name: 'delete-secret-job',
+                                          arguments: { jobId: args.job, secretId: kJobSecretId } });
+  check('delete-secret-job asked again and deleted, once, on their yes',
+        asked.length === 3 && deleted.isError !== true && deleted.structuredContent?.deleted === true &&
+          await deletes() === 1, short(deleted));
+  const deleteLegs = legs('delete-secret-job');
+  check('on the wire: each delete was answered input_required (inputRequests.confirm, form), then retried',
+        deleteLegs.length === 4 && [0, 2].every((i) =>
+          deleteLegs[i].response?.result?.resultType === 'input_required' &&
+          deleteLegs[i].response.result.inputRequests?.confirm?.params?.mode === 'form' &&
+          deleteLegs[i + 1].request.params.requestState === deleteLegs[i].response.result.requestState) &&
+          JSON.stringify(deleteLegs[3].request.params.inputResponses) ===
+            JSON.stringify({ confirm: { action: 'accept', content: { confirm: true } } }),
+        short(deleteLegs.map((leg) => [leg.request.params, leg.response?.result?.resultType])));
+
+  const transcript = JSON.stringify([sent, received]) + readFileSync(args.log, 'utf8');
+  check('no MCP message and no server log line carries the value', !transcript.includes(value));
+  check('the transcript holds the elicitation (it was recorded)', transcript.includes('elicitation/create'));
+} catch (error) {
+  check('the client ran', false, `${error?.stack ?? error}`);
+} finally {
+  await client.close().catch(() => {});
+  await browser.close();
+}
+
+console.log(`[sdk-v2-elicitation] ${passes} passed, ${failures} failed`);
+process.exit(failures === 0 ? 0 : 1);
