@@ -258,6 +258,7 @@ case $client in
       --log-level debug --entry-link-ttl 10
     mcp_url=$(sed -E 's|.*MCP endpoint (http://[^ ]+/mcp).*|\1|' <<<"$started_line")
     log "server at $mcp_url"
+    program elicitation-person.mjs >/dev/null
     NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" node "$(program "$client.mjs")" --http "$mcp_url" \
       --fake "$fake_url" --job "$job_id" --log "$work/server.log" </dev/null
     ;;

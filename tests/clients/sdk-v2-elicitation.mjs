@@ -5,10 +5,8 @@
 // retries with inputResponses and the echoed requestState. The person the
 // handler plays opens the URL in Debian's chromium (headless, driven by
 // playwright-core) and types the value there, and answers a delete's form.
-// One line per check; exits 1 if any check failed.
-//
-//   node sdk-v2-elicitation.mjs --http URL --fake FAKE_URL --job JOB_ID --log SERVER_LOG
-//     (NODE_EXTRA_CA_CERTS: the test CA, to read fake-qovery's record)
+// One line per check; exits 1 if any check failed. Command line and the
+// person: elicitation-person.mjs.
 //
 // add-secret-job without a value: input_required with a URL elicitation; the
 // handler consents and the person types the value a few seconds later, so the
@@ -16,67 +14,16 @@
 // in no MCP message (the transport records every message both ways) and in no
 // line of the server's log. delete-secret-job asks (form mode): a no deletes
 // nothing, a yes deletes.
-import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { args, elicitationTest, kJobSecretId, short, writes } from './elicitation-person.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    http: { type: 'string' },
-    fake: { type: 'string' },
-    job: { type: 'string' },
-    log: { type: 'string' },
-  },
-});
 const key = 'SDK_V2_ELICITED_KEY';
 const value = 'sdk-v2-elicited-value-4e82d0';
-const kJobSecretId = '55555555-5555-4555-8555-555555555555'; // JOB_SIGNING_KEY, seeded by fake-qovery
 const kCapabilitiesKey = 'io.modelcontextprotocol/clientCapabilities';
-
-let failures = 0;
-let passes = 0;
-const check = (name, ok, detail = '') => {
-  if (ok) passes++;
-  else failures++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} [sdk-v2-elicitation] ${name}${!ok && detail ? `: ${detail}` : ''}`);
-};
-const short = (thing) => JSON.stringify(thing)?.slice(0, 400);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const textOf = (result) => (result?.content ?? []).map((block) => block.text ?? '').join('\n');
-
-async function writes() {
-  const recorded = await (await fetch(`${args.fake}/_fake/requests`)).json();
-  return recorded.filter((request) => request.method !== 'GET');
-}
 const deletes = async () => (await writes()).filter((request) => request.method === 'DELETE').length;
-
-const executablePath = '/usr/bin/chromium';
-if (!existsSync(executablePath)) {
-  console.log(`FAIL [sdk-v2-elicitation] no ${executablePath}: install Debian's chromium (tools/bootstrap does)`);
-  process.exit(1);
-}
-const { chromium } = await import('playwright-core');
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  chromiumSandbox: false, // root in a container: Chromium's sandbox needs user namespaces
-  args: ['--no-sandbox', '--no-proxy-server'],
-});
-
-let submitting = false;
-/** The person: opens `url` after a while, types the value and submits it. */
-async function typeValue(url) {
-  await sleep(4000); // the driver's retry is on the wire, waiting, meanwhile
-  const page = await browser.newPage();
-  await page.goto(url);
-  const body = await page.textContent('body');
-  check('the page names the key and the job', body.includes(key) && body.includes(args.job), body);
-  await page.fill('#value', value);
-  submitting = true;
-  const [done] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-  check('the page shows the outcome without the value',
-        done?.status() === 200 && !(await page.textContent('body')).includes(value), `${done?.status()}`);
-}
+const { check, person, finish } = await elicitationTest('sdk-v2-elicitation', { key, value });
 
 // Every MCP message both ways, as the transport carries it.
 const sent = [];
@@ -99,12 +46,13 @@ const recordReceived = () => {
 };
 
 const asked = [];
-let person = Promise.resolve();
+let typed = Promise.resolve();
 let confirmAnswer = { action: 'decline' };
 client.setRequestHandler('elicitation/create', async (request) => {
   asked.push(request.params);
   if (request.params.mode === 'url') {
-    person = typeValue(request.params.url).catch((error) => check('the person typed the value', false, `${error}`));
+    typed = person.typeValue(request.params.url)
+      .catch((error) => check('the person typed the value', false, `${error}`));
     return { action: 'accept' }; // consent to open the URL, not the outcome
   }
   return confirmAnswer;
@@ -126,8 +74,8 @@ try {
 
   const result = await client.callTool({ name: 'add-secret-job', arguments: { jobId: args.job, body: { key } } },
                                        { timeout: 60000 });
-  const waited = submitting; // the retry was answered only once the person submitted the page
-  await person;
+  const waited = person.submitting; // the retry was answered only once the person submitted the page
+  await typed;
   check('the handler was asked once, a URL elicitation naming the key',
         asked.length === 1 && asked[0].mode === 'url' && asked[0].message.includes(key), short(asked));
   check('the call completed with the secret, after the page was submitted, no value in it',
@@ -183,8 +131,5 @@ try {
   check('the client ran', false, `${error?.stack ?? error}`);
 } finally {
   await client.close().catch(() => {});
-  await browser.close();
 }
-
-console.log(`[sdk-v2-elicitation] ${passes} passed, ${failures} failed`);
-process.exit(failures === 0 ? 0 : 1);
+await finish();
