@@ -5,7 +5,7 @@
 //
 //   node sdk[-v2]-elicitation.mjs --http URL --fake FAKE_URL --job JOB_ID --log SERVER_LOG
 //     (NODE_EXTRA_CA_CERTS: the test CA, to read fake-qovery's record)
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export const { values: args } = parseArgs({
@@ -27,9 +27,33 @@ export async function writes() {
 }
 
 /**
+ * Records every MCP message `transport` carries: `sent` from now on,
+ * `received` once `listen()` is called after connect (where the client sets
+ * the transport's onmessage).
+ */
+export function recordMessages(transport) {
+  const wire = { sent: [], received: [] };
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    wire.sent.push(message);
+    return send(message, options);
+  };
+  wire.listen = () => {
+    const handler = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      wire.received.push(message);
+      handler?.(message, extra);
+    };
+  };
+  return wire;
+}
+
+/**
  * Launches chromium and returns the test's `check(name, ok, detail)` (one line
  * prefixed with `label`), `person` and `finish()` (closes the browser, prints
- * the count, exits 1 if any check failed). `person.typeValue(url)` waits four
+ * the count, exits 1 if any check failed) and `checkTranscript(wire)` (the
+ * value is in no message `recordMessages` recorded nor in the server's log,
+ * and the record holds the elicitation). `person.typeValue(url)` waits four
  * seconds (longer than a short request timeout: the call must wait for the
  * person), opens `url`, checks that the page names `key` and the job, types
  * `value` and submits; `person.submitting` is true from the moment it clicks.
@@ -70,10 +94,15 @@ export async function elicitationTest(label, { key, value }) {
             done?.status() === 200 && !(await page.textContent('body')).includes(value), `${done?.status()}`);
     },
   };
+  const checkTranscript = (wire) => {
+    const transcript = JSON.stringify([wire.sent, wire.received]) + readFileSync(args.log, 'utf8');
+    check('no MCP message and no server log line carries the value', !transcript.includes(value));
+    check('the transcript holds the elicitation (it was recorded)', transcript.includes('elicitation/create'));
+  };
   const finish = async () => {
     await browser.close();
     console.log(`[${label}] ${passes} passed, ${failures} failed`);
     process.exit(failures === 0 ? 0 : 1);
   };
-  return { check, person, finish };
+  return { check, person, checkTranscript, finish };
 }

@@ -12,35 +12,20 @@
 // The client's request timeout is shorter than the person takes, and is
 // reset by the server's progress notifications. delete-secret-job asks
 // (form mode) and deletes on a yes.
-import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitationCompleteNotificationSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { args, elicitationTest, kJobSecretId, short, writes } from './elicitation-person.mjs';
+import { args, elicitationTest, kJobSecretId, recordMessages, short, writes } from './elicitation-person.mjs';
 
 const key = 'SDK_ELICITED_KEY';
 const value = 'sdk-elicited-value-7a31c9';
-const { check, person, finish } = await elicitationTest('sdk-elicitation', { key, value });
+const { check, person, checkTranscript, finish } = await elicitationTest('sdk-elicitation', { key, value });
 
 // Every MCP message both ways, as the transport carries it.
-const messages = [];
 const transport = new StreamableHTTPClientTransport(new URL(args.http));
-const send = transport.send.bind(transport);
-transport.send = (message, options) => {
-  messages.push(message);
-  return send(message, options);
-};
+const wire = recordMessages(transport);
 const client = new Client({ name: 'sdk-elicitation-test', version: '1' },
                           { capabilities: { elicitation: { url: {}, form: {} } } });
-const received = [];
-const onmessage = () => {
-  const handler = transport.onmessage;
-  transport.onmessage = (message, extra) => {
-    received.push(message);
-    handler?.(message, extra);
-  };
-};
-
 const asked = [];
 const completed = [];
 let typed = Promise.resolve();
@@ -59,7 +44,7 @@ client.setNotificationHandler(ElicitationCompleteNotificationSchema, (notificati
 
 try {
   await client.connect(transport);
-  onmessage();
+  wire.listen();
   let progress = 0;
   const result = await client.callTool({ name: 'add-secret-job', arguments: { jobId: args.job, body: { key } } },
                                        undefined,
@@ -84,9 +69,7 @@ try {
         asked.length === 2 && asked[1].mode !== 'url' && asked[1].message.includes('JOB_SIGNING_KEY') &&
         deleted.isError !== true && (await writes()).some((r) => r.method === 'DELETE'), short([asked[1], deleted]));
 
-  const transcript = JSON.stringify([messages, received]) + readFileSync(args.log, 'utf8');
-  check('no MCP message and no server log line carries the value', !transcript.includes(value));
-  check('the transcript holds the elicitation (it was recorded)', transcript.includes('elicitation/create'));
+  checkTranscript(wire);
 } catch (error) {
   check('the client ran', false, `${error?.stack ?? error}`);
 } finally {
