@@ -8,7 +8,9 @@
 # inspector, mcp-remote, one of the agent frameworks: ai-sdk, langchain,
 # mastra, openai-agents, sdk-v2, browser-cors (a page in Debian's chromium,
 # driven by playwright-core), entry-page (the value-entry page in chromium),
-# sdk-elicitation (the SDK client answering URL elicitation in chromium), or replicas (three --stateless servers behind
+# sdk-elicitation (the SDK client answering URL elicitation in chromium),
+# sdk-v2-elicitation (the SDK v2 client fulfilling input_required the same
+# way), or replicas (three --stateless servers behind
 # nginx, with several clients). The
 # script makes sure the clients are installed (install.sh, a no-op when they
 # are), starts fake-qovery over HTTPS and the server pointed at it (or the
@@ -246,16 +248,18 @@ case $client in
     NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" node "$(program entry-page.mjs)" --mcp "$mcp_url" \
       --fake "$fake_url" --job "$job_id" --shots "${QMCP_SCREENSHOT_DIR:-$work}" </dev/null
     ;;
-  sdk-elicitation)
-    # The SDK client with an elicitation handler that opens the URL in
-    # chromium; a 10 s link, so progress comes every second.
+  sdk-elicitation | sdk-v2-elicitation)
+    # The SDK client (v1 on 2025-11-25, v2 on 2026-07-28) with an elicitation
+    # handler that opens the URL in chromium; a 10 s link, so progress comes
+    # every second.
     start_fake
     start server 'MCP endpoint http://' env QOVERY_API_KEY="$api_key" "$server_bin" \
       --api-url "$fake_url" --ca-file "$cert_dir/ca.pem" --mcp-port 0 --rest-port 0 \
       --log-level debug --entry-link-ttl 10
     mcp_url=$(sed -E 's|.*MCP endpoint (http://[^ ]+/mcp).*|\1|' <<<"$started_line")
     log "server at $mcp_url"
-    NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" node "$(program sdk-elicitation.mjs)" --http "$mcp_url" \
+    program elicitation-person.mjs >/dev/null
+    NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" node "$(program "$client.mjs")" --http "$mcp_url" \
       --fake "$fake_url" --job "$job_id" --log "$work/server.log" </dev/null
     ;;
   replicas)
