@@ -455,6 +455,8 @@ bool EntryPages::revoke_entry(Entry &entry, const std::string &reason) {
     return false;
   entry.stage = Stage::Revoked;
   entry.reason = reason;
+  if (entry.import)
+    entry.import->lines.clear(); // the .env values, wiped as they go
   return true;
 }
 

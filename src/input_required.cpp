@@ -129,9 +129,9 @@ std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool
                              "), so nothing was sent to " + caller_.texts().api_name() +
                              " and nothing changed."));
   }
-  if (!use_once(page, claims->expires_at))
-    return Answer::failure("invalid params: requestState was used already; call " +
-                           tool.spec->name + " again without it for a new page");
+  // No use_once() here: the page itself takes one submission, so this state
+  // can make no second write; a client whose retry timed out may retry it
+  // and still learn the outcome (kept 10 minutes after the page ended).
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::seconds(std::max<std::int64_t>(claims->expires_at - now, 0));
   EntryOutcome outcome = pages_.await(page, deadline, hooks);

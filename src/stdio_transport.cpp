@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -72,8 +73,11 @@ struct StdioTransport::Impl {
     write_line(mcp::to_text(notification));
   };
 
-  Impl(const mcp::Server &served, std::istream &input, std::ostream &output)
-      : server(served), in(input), out(output) {}
+  std::function<void()> on_end; ///< StdioTransport's `ended`
+
+  Impl(const mcp::Server &served, std::istream &input, std::ostream &output,
+       std::function<void()> ended)
+      : server(served), in(input), out(output), on_end(std::move(ended)) {}
 
   /// Whether no message may start: stop() was called, or the client went away.
   bool halted() const { return stopping || out_failed; }
@@ -209,12 +213,16 @@ struct StdioTransport::Impl {
     // The client can answer no elicitation any more: the calls that wait
     // on one end (revoking their links) instead of waiting for the person.
     session.client_requests().close();
+    if (on_end)
+      on_end();
     for (std::thread &worker : workers)
       worker.join();
   }
 
   void stop() {
     session.client_requests().close(); // calls waiting on the person end now
+    if (on_end)
+      on_end();
     std::unique_lock lock(mutex);
     stopping = true;
     waiting.clear();
@@ -230,8 +238,9 @@ struct StdioTransport::Impl {
   }
 };
 
-StdioTransport::StdioTransport(const mcp::Server &server, std::istream &in, std::ostream &out)
-    : impl_(std::make_unique<Impl>(server, in, out)) {}
+StdioTransport::StdioTransport(const mcp::Server &server, std::istream &in, std::ostream &out,
+                               std::function<void()> ended)
+    : impl_(std::make_unique<Impl>(server, in, out, std::move(ended))) {}
 
 StdioTransport::~StdioTransport() = default;
 

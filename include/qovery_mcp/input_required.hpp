@@ -45,9 +45,11 @@ inline constexpr const char *kConfirmInput = "confirm";
 /// value; for an import, each line's key and outcome); on decline or cancel the page is revoked and
 /// the answer is a tool error saying nothing changed; with no answer for kPageInput, the same
 /// input_required comes back (mrtr, "Error Handling"). A state that fails
-/// verification, lapsed, belongs to another call, or was used once already
-/// is refused (mrtr: "MUST reject state that fails verification"; usable
-/// once, enforced here, as the spec leaves single use to the server).
+/// verification, lapsed or belongs to another call is refused (mrtr: "MUST
+/// reject state that fails verification"). Single use, which the spec
+/// leaves to the server, is the page's: it takes one submission, so a state
+/// can make one write at most; retried, it reads the same outcome again
+/// (a client whose first retry timed out still learns it).
 /// A destructive call (the capability's hint) is confirmed the same way when
 /// confirmation_for() says Ask for a client whose request declares form
 /// elicitation: an input_required result whose inputRequests hold the form

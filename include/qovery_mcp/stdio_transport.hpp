@@ -3,6 +3,7 @@
 #include "qovery_mcp/mcp_server.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <ostream>
@@ -48,7 +49,13 @@ inline constexpr std::size_t kMaxStdioCallsWaiting = 64;
 class StdioTransport {
 public:
   /// Serves `server` on `in` and `out`, which must outlive the transport.
-  StdioTransport(const mcp::Server &server, std::istream &in, std::ostream &out);
+  /// `ended`, when given, is called once input ends or stop() is called,
+  /// before waiting for the calls in flight: what they wait on that is not
+  /// the client (a 2026-07-28 call waiting on a value-entry page:
+  /// EntryPages::revoke_all) must end then, or the wait would outlast the
+  /// client.
+  StdioTransport(const mcp::Server &server, std::istream &in, std::ostream &out,
+                 std::function<void()> ended = nullptr);
   ~StdioTransport();
   StdioTransport(const StdioTransport &) = delete;
   StdioTransport &operator=(const StdioTransport &) = delete;

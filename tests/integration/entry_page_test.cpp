@@ -486,8 +486,11 @@ TEST_CASE("Entry page: a 2026-07-28 client with URL elicitation gets input_requi
   std::vector<json> writes = s.writes();
   REQUIRE(writes.size() == 1);
   CHECK(writes[0]["body"]["value"] == value);
-  // Usable once.
-  CHECK(send(retry(asked, 7, kAccept, state))["error"]["code"] == -32602);
+  // Retried (a client whose first retry timed out), the state reads the same
+  // outcome again; the page took one submission, so nothing is written twice.
+  json again_done = send(retry(asked, 7, kAccept, state))["result"];
+  CHECK(again_done["structuredContent"] == result["structuredContent"]);
+  CHECK(s.writes().size() == 1);
 
   // Declined: the page is revoked, and nothing is written.
   s.fake.clear_requests();
@@ -624,5 +627,39 @@ TEST_CASE("Entry page: a 2026-07-28 client with form elicitation confirms a dele
       CHECK(text_of(unasked).find("--confirm-destructive") != std::string::npos);
       CHECK(deletes() == 1);
     }
+  }
+}
+
+TEST_CASE("Entry page: a 2026-07-28 retry waiting on a page ends when input ends or the server "
+          "stops",
+          "[entry][mrtr]") {
+  FakeQoveryProcess fake;
+  for (const bool by_signal : {false, true}) {
+    INFO(by_signal);
+    // The page would wait 10 minutes: only the end of the client may end it sooner.
+    Process server({QMCP_SERVER_BIN, "--stdio", "--api-url", fake.url(), "--ca-file",
+                    kCertDir + "/ca.pem", "--entry-link-ttl", "600"},
+                   {{"QOVERY_API_KEY", kApiKey}});
+    json asked = modern_call(1, "add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "GONE"}}}});
+    server.write_stdin(asked.dump() + "\n");
+    std::optional<std::string> line = server.read_stdout_line();
+    REQUIRE(line);
+    json first = json::parse(*line)["result"];
+    REQUIRE(first["resultType"] == "input_required");
+    server.write_stdin(
+        retry(asked, 2, {{"page", {{"action", "accept"}}}}, first["requestState"]).dump() + "\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the retry is waiting
+    if (by_signal) {
+      CHECK(server.stop(SIGTERM, std::chrono::seconds(30)) == 0);
+    } else {
+      server.close_stdin();
+      std::optional<std::string> answer = server.read_stdout_line(std::chrono::seconds(30));
+      REQUIRE(answer);
+      json ended = json::parse(*answer);
+      CHECK(ended["id"] == 2);
+      CHECK(ended["result"]["isError"] == true);
+      CHECK(server.wait(std::chrono::seconds(30)) == 0);
+    }
+    CHECK(fake.requests().empty());
   }
 }

@@ -305,7 +305,10 @@ int serve_stdio_until_stopped(const Options &options, mcp::Server &server, ToolC
   server.ask_inputs_with(inputs);
   std::thread page_server([&pages] { pages.serve(); });
 
-  StdioTransport transport(server, std::cin, std::cout);
+  // Input ended or stopping: no page may keep a call waiting (2026-07-28).
+  StdioTransport transport(server, std::cin, std::cout, [&entry] {
+    entry.revoke_all("The assistant's connection ended, so nothing was changed.");
+  });
   std::atomic<bool> input_ended{false};
   std::thread signal_waiter([&] {
     int received = 0;
@@ -405,6 +408,8 @@ int serve_http(const Options &options, const Capability &capability, mcp::Server
                    " s after the signal were dropped");
       std::_Exit(0); // every answer given and audit line written is already on its way or on disk
     }).detach();
+    entry.revoke_all(
+        "The server is stopping, so nothing was changed."); // ends calls waiting on a page
     transport.stop();
     if (rest)
       rest->stop();
