@@ -3,6 +3,7 @@
 #include "qovery_mcp/dotenv.hpp"
 #include "qovery_mcp/log.hpp"
 #include "qovery_mcp/secret_import.hpp"
+#include "qovery_mcp/session_token.hpp"
 #include "qovery_mcp/text.hpp"
 
 #include <httplib.h>
@@ -262,6 +263,22 @@ struct LinkWording {
   const char *done;  ///< what the person says they did: "submitted it"
 };
 
+/// What a value page's link tells the model.
+constexpr LinkWording kValueWording{
+    "the user types the value themselves, so that it never passes through this conversation",
+    "type the value and submit it", "the value", "submitted it"};
+/// What an import page's link tells the model.
+constexpr LinkWording kImportWording{
+    "the user gives the .env file on a page of this server, so that its values never pass "
+    "through this conversation",
+    "paste or upload the file, review the plan (keys only) and confirm it",
+    "the file or its values", "confirmed"};
+
+/// Whether `tool` is the server's own .env import (add_import_tool).
+bool is_import(const ToolRegistry::Tool &tool) {
+  return tool.spec->operation == nullptr && tool.spec->name == kImportToolName;
+}
+
 /// The CallToolResult of a call answered with `link`, which works for `ttl`:
 /// a text telling the model to show it and, once the person is done, to call
 /// the list tool (the first selected read-only one; else the console); with
@@ -311,7 +328,34 @@ struct EntryPages::Import {
 };
 
 EntryPages::EntryPages(const ToolCaller &caller, EntryPageOptions options)
-    : caller_(caller), options_(std::move(options)) {}
+    : caller_(caller), options_(std::move(options)) {
+  std::string &shared = options_.shared_key;
+  if (shared.empty())
+    return;
+  // Two keys derived from the shared one (HMAC of a label, as
+  // SessionTokens::request_states()), so that neither passes for the other
+  // nor for a session id's.
+  std::string seal_key = *from_hex(mcp::hmac_sha256_hex(shared, "qovery-mcp entry-page seal key"));
+  box_.emplace(std::move(seal_key), "qovery-mcp entry v1");
+  mac_key_ = mcp::hmac_sha256_hex(shared, "qovery-mcp entry-page token key");
+  OPENSSL_cleanse(shared.data(), shared.size());
+  shared.clear();
+}
+
+EntryPages::~EntryPages() { OPENSSL_cleanse(mac_key_.data(), mac_key_.size()); }
+
+std::string EntryPages::token_for(std::string_view purpose, const std::string &id) const {
+  if (!box_)
+    return random_hex(16);
+  return mcp::hmac_sha256_hex(mac_key_, std::string(purpose) + "." + id).substr(0, 32);
+}
+
+json EntryPages::awaiting(const ToolRegistry::Tool &tool, const std::string &id,
+                          std::chrono::seconds seconds_left) const {
+  return link_result(caller_, seconds_left, tool.output.has_value(),
+                     options_.origin + kEntryPrefix + id,
+                     is_import(tool) ? kImportWording : kValueWording);
+}
 
 std::size_t EntryPages::size() const {
   std::lock_guard lock(mutex_);
@@ -352,13 +396,52 @@ std::string EntryPages::key_of_secret(const json &arguments, CallOrigin origin) 
   return found ? found->value("key", "") : std::string();
 }
 
-Result<std::string> EntryPages::hold(Entry entry) {
-  std::string id = random_hex(16);
-  std::lock_guard lock(mutex_);
+bool EntryPages::room() {
   forget_ended(false);
   if (entries_.size() >= options_.max_entries)
     forget_ended(true);
-  if (entries_.size() >= options_.max_entries)
+  return entries_.size() < options_.max_entries;
+}
+
+std::optional<EntryPages::Entry> EntryPages::adopt(const std::string &id) {
+  std::optional<std::string> text = box_ ? box_->open(id) : std::nullopt;
+  if (!text)
+    return std::nullopt;
+  // Authentic from here on: the fields are ours, but still read strictly.
+  try {
+    const json sealed = json::parse(*text);
+    const ToolRegistry::Tool *tool = caller_.registry().find(sealed.at("t").get<std::string>());
+    if (tool == nullptr)
+      return std::nullopt; // served by a replica that selects other tools
+    const std::int64_t left = sealed.at("x").get<std::int64_t>() - mcp::SessionTokens::now();
+    Entry entry{tool,
+                sealed.at("a"),
+                sealed.at("s").get<std::string>(),
+                sealed.at("n").get<std::string>(),
+                token_for("csrf", id),
+                {},
+                Clock::now() + std::chrono::seconds(left)};
+    if (is_import(*tool))
+      entry.import = std::make_shared<Import>();
+    entries_.emplace(id, entry);
+    return entry;
+  } catch (const json::exception &) {
+    return std::nullopt;
+  }
+}
+
+Result<std::string> EntryPages::hold(Entry entry) {
+  std::string id = random_hex(16);
+  if (box_)
+    id = box_->seal(json{{"t", entry.tool->spec->name},
+                         {"a", entry.arguments},
+                         {"s", entry.session},
+                         {"n", entry.named},
+                         {"x", mcp::SessionTokens::now() + options_.ttl.count()}}
+                        .dump());
+  entry.csrf = token_for("csrf", id);
+  std::lock_guard lock(mutex_);
+  if (!room())
     return Result<std::string>::failure(
         "nothing was changed in " + caller_.texts().api_name() + ": " +
         std::to_string(options_.max_entries) +
@@ -373,13 +456,8 @@ Result<std::string> EntryPages::hold(Entry entry) {
 Result<OpenedEntry> EntryPages::open_entry(const ToolRegistry::Tool &tool, const json &arguments,
                                            CallOrigin origin) {
   std::string named = key_of_secret(arguments, origin);
-  Result<std::string> id = hold(Entry{&tool,
-                                      arguments,
-                                      std::string(origin.session),
-                                      named,
-                                      random_hex(16),
-                                      {},
-                                      Clock::now() + options_.ttl});
+  Result<std::string> id = hold(Entry{
+      &tool, arguments, std::string(origin.session), named, {}, {}, Clock::now() + options_.ttl});
   if (!id)
     return Result<OpenedEntry>::failure(id.error());
   std::string key = argument(arguments, "key", true);
@@ -395,10 +473,7 @@ json EntryPages::open(const ToolRegistry::Tool &tool, const json &arguments, Cal
   Result<OpenedEntry> opened = open_entry(tool, arguments, origin);
   if (!opened)
     return tool_error(opened.error());
-  return link_result(caller_, options_.ttl, tool.output.has_value(), opened->url,
-                     {"the user types the value themselves, so that it never passes through this "
-                      "conversation",
-                      "type the value and submit it", "the value", "submitted it"});
+  return link_result(caller_, options_.ttl, tool.output.has_value(), opened->url, kValueWording);
 }
 
 EntryOutcome EntryPages::await(const std::string &id, Clock::time_point deadline,
@@ -482,7 +557,8 @@ void EntryPages::revoke_all(const std::string &reason) {
 }
 
 void EntryPages::route(HttpRoutes &http) {
-  const std::string id = std::string(kEntryPrefix) + "([0-9a-f]{32})";
+  // 32 hex digits, or a sealed entry's base64url (a few hundred characters).
+  const std::string id = std::string(kEntryPrefix) + "([A-Za-z0-9_-]{32,})";
   http.Get(id, [this](const httplib::Request &req, httplib::Response &res) { show(req, res); });
   http.add("POST", id,
            [this](const httplib::Request &req, httplib::Response &res) { submit(req, res); });
@@ -503,11 +579,20 @@ std::optional<EntryPages::Entry> EntryPages::usable(const httplib::Request &req,
                                                     httplib::Response &res, const std::string &csrf,
                                                     bool posted) {
   std::optional<Entry> entry;
+  bool full = false;
   {
     std::lock_guard lock(mutex_);
-    auto it = entries_.find(req.matches[1].str());
+    const std::string id = req.matches[1].str();
+    auto it = entries_.find(id);
     if (it != entries_.end())
       entry = it->second;
+    else if (box_ && !(full = !room()))
+      entry = adopt(id);
+  }
+  if (full) {
+    res.set_header("Retry-After", "60");
+    refuse(res, 503, "Busy", "This server holds as many links as it may: try again in a minute.");
+    return std::nullopt;
   }
   if (!entry) {
     refuse(res, 404, "Unknown link",
@@ -549,11 +634,18 @@ std::optional<EntryPages::Entry> EntryPages::usable(const httplib::Request &req,
   return entry;
 }
 
+bool EntryPages::signed_in(const httplib::Request &req, const Entry &entry) const {
+  // Sealed, every replica computes the cookie the replica that took the token set.
+  const std::string expected = box_ ? token_for("person", req.matches[1].str()) : entry.person;
+  const std::string presented = cookie(req, kCookie);
+  return !expected.empty() && presented.size() == expected.size() &&
+         token_matches(presented, expected);
+}
+
 bool EntryPages::person_verified(const httplib::Request &req, const Entry &entry,
                                  httplib::Response &res) {
   if (!options_.auth_token.empty()) {
-    std::string presented = cookie(req, kCookie);
-    if (!entry.person.empty() && !presented.empty() && token_matches(presented, entry.person))
+    if (signed_in(req, entry))
       return true;
     refuse(res, 403, "Sign in first",
            "This page needs the server's access token first: open the link again and give it.");
@@ -572,9 +664,7 @@ void EntryPages::show(const httplib::Request &req, httplib::Response &res) {
     return;
   std::string csrf = "<input type=\"hidden\" name=\"csrf\" value=\"" + entry->csrf + "\">";
   std::string here = escape_html(req.path);
-  std::string presented = cookie(req, kCookie);
-  bool signed_in = !entry->person.empty() && token_matches(presented, entry->person);
-  if (!options_.auth_token.empty() && !signed_in) {
+  if (!options_.auth_token.empty() && !signed_in(req, *entry)) {
     answer(res, 200, "Access token",
            summary(*entry->tool, entry->arguments, entry->named) +
                "<p>Give this server's access token (the one its MCP clients use) to go on.</p>"
@@ -633,7 +723,7 @@ void EntryPages::sign_in(const httplib::Request &req, httplib::Response &res) {
     return;
   }
   bool right = token_matches(field(fields, "token"), options_.auth_token);
-  std::string person = right ? random_hex(16) : std::string();
+  std::string person = right ? token_for("person", id) : std::string();
   bool revoked = false;
   {
     std::lock_guard lock(mutex_);
@@ -731,8 +821,8 @@ void EntryPages::submit(const httplib::Request &req, httplib::Response &res) {
 
 Result<OpenedEntry> EntryPages::open_import_entry(const ToolRegistry::Tool &tool,
                                                   const json &arguments, CallOrigin origin) {
-  Entry entry{&tool,          arguments, std::string(origin.session), {},
-              random_hex(16), {},        Clock::now() + options_.ttl};
+  Entry entry{&tool, arguments, std::string(origin.session), {},
+              {},    {},        Clock::now() + options_.ttl};
   entry.import = std::make_shared<Import>();
   Result<std::string> id = hold(std::move(entry));
   if (!id)
@@ -747,11 +837,7 @@ json EntryPages::open_import(const ToolRegistry::Tool &tool, const json &argumen
   Result<OpenedEntry> opened = open_import_entry(tool, arguments, origin);
   if (!opened)
     return tool_error(opened.error());
-  return link_result(caller_, options_.ttl, tool.output.has_value(), opened->url,
-                     {"the user gives the .env file on a page of this server, so that its values "
-                      "never pass through this conversation",
-                      "paste or upload the file, review the plan (keys only) and confirm it",
-                      "the file or its values", "confirmed"});
+  return link_result(caller_, options_.ttl, tool.output.has_value(), opened->url, kImportWording);
 }
 
 void EntryPages::show_import(httplib::Response &res, const Entry &entry, const std::string &here,

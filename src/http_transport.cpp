@@ -2,10 +2,10 @@
 
 #include "qovery_mcp/json_text.hpp"
 #include "qovery_mcp/log.hpp"
+#include "qovery_mcp/sealed_box.hpp"
 #include "qovery_mcp/text.hpp"
 
 #include <httplib.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -80,20 +80,7 @@ std::optional<std::string> header_text(std::string_view value) {
   if (value.size() < kPrefix.size() + kSuffix.size() || !value.starts_with(kPrefix) ||
       !value.ends_with(kSuffix))
     return std::string(value);
-  std::string_view encoded =
-      value.substr(kPrefix.size(), value.size() - kPrefix.size() - kSuffix.size());
-  if (encoded.size() % 4 != 0)
-    return std::nullopt;
-  std::string decoded(encoded.size() / 4 * 3, '\0');
-  int length = EVP_DecodeBlock(reinterpret_cast<unsigned char *>(decoded.data()),
-                               reinterpret_cast<const unsigned char *>(encoded.data()),
-                               static_cast<int>(encoded.size()));
-  if (length < 0)
-    return std::nullopt;
-  // EVP_DecodeBlock counts the padding's bytes as zeros.
-  std::size_t padding = encoded.ends_with("==") ? 2 : encoded.ends_with("=") ? 1 : 0;
-  decoded.resize(static_cast<std::size_t>(length) - padding);
-  return decoded;
+  return from_base64(value.substr(kPrefix.size(), value.size() - kPrefix.size() - kSuffix.size()));
 }
 
 /// Why the MCP request headers of a 2026-07-28 request disagree with its body
@@ -196,7 +183,6 @@ struct HttpTransport::Impl {
                                             delete ended;
                                           });
     session->initialize(claims->protocol_version);
-    session->set_elicitation(claims->elicitation);
     slot = session;
     return session;
   }
@@ -477,8 +463,7 @@ struct HttpTransport::Impl {
     res.status = reply->contains("error") ? 400 : 200;
     if (res.status == 200)
       res.set_header("Mcp-Session-Id",
-                     tokens->issue(session.protocol_version(), mcp::SessionTokens::now(),
-                                   session.elicitation()));
+                     tokens->issue(session.protocol_version(), mcp::SessionTokens::now()));
     res.set_content(reply->dump(), kJson);
   }
 

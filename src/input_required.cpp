@@ -132,9 +132,16 @@ std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool
   // No use_once() here: the page itself takes one submission, so this state
   // can make no second write; a client whose retry timed out may retry it
   // and still learn the outcome (kept 10 minutes after the page ended).
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::seconds(std::max<std::int64_t>(claims->expires_at - now, 0));
+  // Sealed (--stateless), the page may be submitted on another replica,
+  // which this one would never learn of: it says how the page stands here
+  // without waiting, and else hands over to the model as the link flow does.
+  const std::chrono::seconds left(std::max<std::int64_t>(claims->expires_at - now, 0));
+  const auto deadline =
+      std::chrono::steady_clock::now() + (pages_.sealed() ? std::chrono::seconds(0) : left);
   EntryOutcome outcome = pages_.await(page, deadline, hooks);
+  if (pages_.sealed() &&
+      (outcome.state == EntryState::Pending || outcome.state == EntryState::Unknown))
+    return Answer(pages_.awaiting(tool, page, left));
   const std::string again =
       " Nothing was changed by this call; call " + tool.spec->name + " again for a new page.";
   switch (outcome.state) {
@@ -151,8 +158,8 @@ std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool
   case EntryState::Unknown:
     break;
   }
-  return Answer(tool_error("this server no longer knows the page (it restarted, or another "
-                           "replica made it), so whether the user submitted it is unknown." +
+  return Answer(tool_error("this server no longer knows the page (it restarted since it "
+                           "gave it), so whether the user submitted it is unknown." +
                            caller_.texts().outcome_unknown(*tool.spec)));
 }
 

@@ -15,8 +15,6 @@ namespace qovery_mcp::mcp {
 namespace {
 
 constexpr std::string_view kFormat = "s1";
-/// s1 with the elicitation modes after the version.
-constexpr std::string_view kFormatWithModes = "s2";
 constexpr std::size_t kSessionIdBytes = 16;
 constexpr std::size_t kMacHexDigits = 64;
 
@@ -34,20 +32,6 @@ std::optional<std::int64_t> parse_time(std::string_view text) {
   if (error != std::errc() || end != text.data() + text.size())
     return std::nullopt;
   return value;
-}
-
-/// The modes field of an s2 id.
-std::string modes_field(ElicitationModes modes) {
-  return std::string(modes.form ? "f" : "") + (modes.url ? "u" : "");
-}
-
-/// The modes of an s2 id's field; nullopt for anything modes_field() does not write.
-std::optional<ElicitationModes> parse_modes(std::string_view field) {
-  for (ElicitationModes modes :
-       {ElicitationModes{true, false}, ElicitationModes{false, true}, ElicitationModes{true, true}})
-    if (field == modes_field(modes))
-      return modes;
-  return std::nullopt;
 }
 
 } // namespace
@@ -73,19 +57,20 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view text) {
   return to_hex(std::string_view(reinterpret_cast<const char *>(digest.data()), length));
 }
 
+std::string SessionTokens::derive(std::string_view label) const {
+  return hmac_sha256_hex(key_, label);
+}
+
 RequestStates SessionTokens::request_states() const {
-  return RequestStates(hmac_sha256_hex(key_, "qovery-mcp requestState key"));
+  return RequestStates(derive("qovery-mcp requestState key"));
 }
 
 std::string SessionTokens::mac(std::string_view claims_text) const {
   return hmac_sha256_hex(key_, claims_text);
 }
 
-std::string SessionTokens::issue(std::string_view protocol_version, std::int64_t now,
-                                 ElicitationModes elicitation) const {
-  std::string claims = std::string(elicitation.any() ? kFormatWithModes : kFormat) + "." +
-                       std::string(protocol_version) + "." +
-                       (elicitation.any() ? modes_field(elicitation) + "." : std::string()) +
+std::string SessionTokens::issue(std::string_view protocol_version, std::int64_t now) const {
+  std::string claims = std::string(kFormat) + "." + std::string(protocol_version) + "." +
                        random_hex(kSessionIdBytes) + "." + std::to_string(now) + "." +
                        std::to_string(now + lifetime_.count());
   return claims + "." + mac(claims);
@@ -100,28 +85,7 @@ std::optional<SessionClaims> SessionTokens::verify(std::string_view token, std::
   if (CRYPTO_memcmp(expected.data(), token.data() + last_dot + 1, kMacHexDigits) != 0)
     return std::nullopt;
   // Authentic from here on: the fields are ours, but still read strictly.
-  // s2 has the modes after the version; without them it reads as s1.
-  std::optional<ElicitationModes> modes = ElicitationModes{};
-  std::string_view rest = claims_text;
-  if (rest.starts_with(std::string(kFormatWithModes) + ".")) {
-    std::size_t version_end = rest.find('.', kFormatWithModes.size() + 1);
-    std::size_t modes_end =
-        version_end == std::string_view::npos ? version_end : rest.find('.', version_end + 1);
-    if (modes_end == std::string_view::npos)
-      return std::nullopt;
-    modes = parse_modes(rest.substr(version_end + 1, modes_end - version_end - 1));
-    if (!modes)
-      return std::nullopt;
-    std::string without_modes =
-        std::string(kFormat) +
-        std::string(rest.substr(kFormatWithModes.size(), version_end - kFormatWithModes.size())) +
-        std::string(rest.substr(modes_end));
-    std::optional<SessionClaims> claims = read_claims(without_modes, now);
-    if (claims)
-      claims->elicitation = *modes;
-    return claims;
-  }
-  return read_claims(rest, now);
+  return read_claims(claims_text, now);
 }
 
 std::optional<SessionClaims> SessionTokens::read_claims(std::string_view claims_text,
@@ -143,7 +107,7 @@ std::optional<SessionClaims> SessionTokens::read_claims(std::string_view claims_
   std::optional<std::int64_t> expires_at = parse_time(fields[4]);
   if (!issued_at || !expires_at || now >= *expires_at)
     return std::nullopt;
-  return SessionClaims{std::string(fields[2]), std::string(fields[1]), {}, *issued_at, *expires_at};
+  return SessionClaims{std::string(fields[2]), std::string(fields[1]), *issued_at, *expires_at};
 }
 
 std::int64_t SessionTokens::now() {

@@ -3,6 +3,7 @@
 #include "qovery_mcp/audit_log.hpp"
 #include "qovery_mcp/http_server.hpp"
 #include "qovery_mcp/result.hpp"
+#include "qovery_mcp/sealed_box.hpp"
 #include "qovery_mcp/tool_caller.hpp"
 #include "qovery_mcp/tool_registry.hpp"
 
@@ -55,11 +56,20 @@ struct EntryPageOptions {
   /// when empty, the page is served only to loopback peers (a browser on the
   /// machine the server runs on, or a proxy there).
   std::string auth_token;
+  /// With --stateless, the key the replicas share (at least 32 bytes): a
+  /// link's id is then its entry sealed (SealedBox, under a key derived from
+  /// this one), and its CSRF token and session cookie are HMACs of the id
+  /// under another, so that any replica serves any link; each replica still
+  /// takes one submission per link. Empty: random ids, entries held by this
+  /// process only. EntryPages keeps only the derived keys.
+  std::string shared_key;
 };
 
 /// A pending entry just opened (EntryPages::open_entry).
 struct OpenedEntry {
-  std::string id;  ///< the entry's id: 32 hex digits, unguessable
+  /// The entry's id: 32 hex digits, unguessable; with a shared key, the
+  /// entry sealed (base64url, a few hundred characters).
+  std::string id;
   std::string url; ///< the link a person opens: options.origin + kEntryPrefix + id
   /// What the person is asked, in one line of plain text naming the action,
   /// the key (when known) and the job, e.g. "Add a secret to the job: key
@@ -131,6 +141,20 @@ public:
   /// `caller` must outlive the pages; set the origin before serving when it
   /// is known only once the port is bound (set_origin()).
   EntryPages(const ToolCaller &caller, EntryPageOptions options);
+  /// Overwrites the derived keys in memory.
+  ~EntryPages();
+
+  /// Whether links are sealed with the replicas' shared key
+  /// (EntryPageOptions::shared_key): a call cannot wait on the person then,
+  /// since the page may be submitted on another replica.
+  bool sealed() const { return box_.has_value(); }
+
+  /// The link flow's CallToolResult for the pending entry `id` of `tool`
+  /// (open()'s, `seconds_left` of life left): for a call that cannot learn
+  /// whether the person submitted (a sealed link) and hands over to the
+  /// model and the list tool.
+  nlohmann::json awaiting(const ToolRegistry::Tool &tool, const std::string &id,
+                          std::chrono::seconds seconds_left) const;
 
   /// Sets options.origin; call before serving.
   void set_origin(std::string origin) { options_.origin = std::move(origin); }
@@ -255,6 +279,9 @@ private:
   /// The POSTed form and its entry, checked by usable() with the form's
   /// CSRF token; nullopt after writing the refusal (415 for a body that is no form).
   std::optional<Posted> posted(const httplib::Request &req, httplib::Response &res);
+  /// Whether the request carries the session cookie of `entry` (the
+  /// token was given for this link).
+  bool signed_in(const httplib::Request &req, const Entry &entry) const;
   /// Whether the request comes from the person the page serves (session
   /// cookie of `entry`, or a loopback peer); false after writing the refusal.
   bool person_verified(const httplib::Request &req, const Entry &entry, httplib::Response &res);
@@ -265,9 +292,20 @@ private:
   /// Ends a pending `entry` as revoked with `reason`; false when it is not
   /// pending. Call with the mutex held, then notify ended_.
   static bool revoke_entry(Entry &entry, const std::string &reason);
-  /// Holds `entry` under a new id and returns its link; the failure (a tool
-  /// error's text) when options.max_entries are pending (see open()).
+  /// Holds `entry` (its CSRF token set here) under a new id and returns the
+  /// id; the failure (a tool error's text) when options.max_entries are
+  /// pending (see open()).
   Result<std::string> hold(Entry entry);
+  /// Makes room for one more entry (forget_ended()); false when every one
+  /// held is pending. Call with the mutex held.
+  bool room();
+  /// The entry sealed in `id` (a link another replica gave), held from now
+  /// on as if opened here; nullopt when there is no box, or `id` does not
+  /// open under it or names no tool served. Call with the mutex held.
+  std::optional<Entry> adopt(const std::string &id);
+  /// The value of a link's secret `purpose` ("csrf", "person"): an HMAC of
+  /// the id when sealed, so that every replica computes it; else random.
+  std::string token_for(std::string_view purpose, const std::string &id) const;
   /// The import's page for the file (show() of an import entry).
   void show_import(httplib::Response &res, const Entry &entry, const std::string &here,
                    const std::string &csrf_field);
@@ -282,6 +320,8 @@ private:
 
   const ToolCaller &caller_;
   EntryPageOptions options_;
+  std::optional<SealedBox> box_; ///< with a shared key: seals the links
+  std::string mac_key_;          ///< with a shared key: derives token_for()
   mutable std::mutex mutex_;
   std::condition_variable ended_; ///< notified when an entry leaves Pending or Submitting
   std::unordered_map<std::string, Entry> entries_;

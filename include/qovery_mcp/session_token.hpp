@@ -1,6 +1,5 @@
 #pragma once
 
-#include "qovery_mcp/client_link.hpp"
 #include "qovery_mcp/request_state.hpp"
 #include "qovery_mcp/result.hpp"
 
@@ -17,18 +16,16 @@ namespace qovery_mcp::mcp {
 std::string hmac_sha256_hex(std::string_view key, std::string_view text);
 
 /// What a --stateless session id carries: everything a replica needs to serve
-/// a request of the session without having seen its initialize. Of what a
-/// client declares at initialize, the server uses only the version and the
-/// elicitation modes (they decide whether a call may ask the person), so
-/// nothing else is carried.
+/// a request of the session without having seen its initialize. The server
+/// uses nothing else a client declares at initialize: its elicitation modes
+/// would be of no use, since a replica cannot ask a 2025-11-25 client when
+/// the answer may reach another replica (README, "Several replicas").
 struct SessionClaims {
   /// 32 random hexadecimal digits: the session's name in log and audit lines,
   /// the same on every replica (never the whole id, which authenticates).
   std::string session_id;
   /// The version agreed at initialize (one of kSupportedProtocolVersions).
   std::string protocol_version;
-  /// The elicitation modes the client declared at initialize.
-  ElicitationModes elicitation;
   std::int64_t issued_at = 0;  ///< Unix time, seconds
   std::int64_t expires_at = 0; ///< Unix time, seconds: unknown from then on
 };
@@ -39,11 +36,6 @@ struct SessionClaims {
 /// any replica can serve any session and none needs to remember one:
 ///
 ///   s1.<protocol version>.<session_id>.<issued_at>.<expires_at>.<HMAC, 64 hex digits>
-///   s2.<protocol version>.<modes>.<session_id>.<issued_at>.<expires_at>.<HMAC>
-///
-/// s1 is a session whose client declared no elicitation (ids issued before
-/// elicitation was carried are s1 and stay valid); s2 carries the modes it
-/// declared: "f" (form), "u" (url) or "fu", nothing else.
 ///
 /// An id altered in any byte, made under another key, expired, or in another
 /// format is refused alike (the transport answers 404, as for a session that
@@ -65,13 +57,17 @@ public:
   ~SessionTokens();
 
   /// A new session's id, for a session that agreed `protocol_version` at Unix
-  /// time `now` and declared `elicitation`, with a fresh random session_id:
-  /// s1 without elicitation, s2 with.
-  std::string issue(std::string_view protocol_version, std::int64_t now,
-                    ElicitationModes elicitation = {}) const;
+  /// time `now`, with a fresh random session_id.
+  std::string issue(std::string_view protocol_version, std::int64_t now) const;
   /// The claims of `token` if it was issued under this key and has not
   /// expired at `now`; nullopt otherwise. The HMAC is compared in constant time.
   std::optional<SessionClaims> verify(std::string_view token, std::int64_t now) const;
+
+  /// A key for another use than session ids, derived from the shared one
+  /// (HMAC-SHA256 of `label`, as 64 hex digits), so that what it signs or
+  /// seals and a session id can never pass for each other: the value-entry
+  /// pages' links (EntryPageOptions::shared_key).
+  std::string derive(std::string_view label) const;
 
   /// The requestState sealer of these replicas (2026-07-28 input_required
   /// results), under a key derived from this one (an HMAC of a fixed label),

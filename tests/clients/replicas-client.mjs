@@ -2,7 +2,8 @@
 // robin, no session affinity), over one fake-qovery: the SDK v1 client (the
 // 2025-11-25 era, with a session that every replica serves), the SDK v2 client
 // pinned to 2026-07-28, and the Inspector CLI with --protocol-era modern each
-// list the tools and call all six; then a load run of LOAD_CALLS calls of both
+// list the tools and call all six; a value-entry page is used once through
+// nginx's hash of its link; then a load run of LOAD_CALLS calls of both
 // eras, from several sessions, that must all succeed and must reach every
 // replica (counted in their debug logs). One line per check; exits 1 if any failed.
 //
@@ -110,6 +111,55 @@ async function listAndCallEveryTool(label, client) {
     listTools: async () => inspector('--method', 'tools/list'),
     callTool: async (name, values) => inspector('--method', 'tools/call', '--tool-name', name, ...toolArgs(values)),
   });
+}
+
+// ---- a value-entry page through nginx -------------------------------------
+// A value-less add (SDK v1, no elicitation declared: the link flow) opens a
+// sealed link on some replica; the person's requests reach the one nginx's
+// hash of the link picks, which serves it once: the value is sent once, and
+// every later submission is refused there (410), never made on another.
+{
+  const client = new ClientV1({ name: 'replicas-page', version: '1.0.0' });
+  const transport = new TransportV1(new URL(args.url));
+  if (await t.step('page: connect', async () => (await client.connect(transport), true))) {
+    const key = 'REPLICAS_PAGE';
+    const result = await t.step('page: add-secret-job without a value',
+                                () => client.callTool({ name: 'add-secret-job', arguments: { jobId, body: { key } } }));
+    const origin = new URL(args.url).origin;
+    const link = result?.structuredContent?.link ?? '';
+    t.check('page: the link flow, a link of the public URL (nginx)', result?.isError !== true &&
+            result?.structuredContent?.status === 'awaiting_value' && link.startsWith(`${origin}/entry/`), short(result));
+    const person = { Origin: origin, 'Sec-Fetch-Site': 'same-origin' };
+    const page = await t.step('page: the person opens it', async () => {
+      const response = await fetch(link);
+      return { status: response.status, body: await response.text() };
+    });
+    const csrf = /name="csrf" value="([0-9a-f]+)"/.exec(page?.body ?? '')?.[1];
+    t.check('page: it is served, with its form', page?.status === 200 && !!csrf && page.body.includes(key), `${page?.status}`);
+    const submit = async (value) => {
+      const response = await fetch(link, {
+        method: 'POST', redirect: 'manual',
+        headers: { ...person, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf, value }).toString(),
+      });
+      await response.text();
+      return response.status;
+    };
+    const first = await t.step('page: the value submitted', () => submit('replicas-page-value'));
+    t.check('page: the value was taken', first === 200, `${first}`);
+    const again = [];
+    for (let i = 0; i < 6; i++) again.push(await submit(`replicas-page-again-${i}`));
+    t.check('page: each later submission is refused as a used link (410), on whichever request',
+            again.every((status) => status === 410), short(again));
+    const posts = (await upstreamRequests()).filter((request) => request.method === 'POST' &&
+                                                                 JSON.stringify(request).includes(key));
+    t.check('page: Qovery got the value once', posts.length === 1, `${posts.length} POST(s)`);
+    const listed = await client.callTool({ name: 'list-job-secrets', arguments: { jobId } });
+    const made = (listed?.structuredContent?.results ?? []).find((secret) => secret.key === key);
+    if (made) await client.callTool({ name: 'delete-secret-job', arguments: { jobId, secretId: made.id } });
+    await transport.terminateSession().catch(() => {});
+    await client.close();
+  }
 }
 
 // ---- load: both eras, several sessions, every replica -----------------------

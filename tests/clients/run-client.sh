@@ -270,17 +270,19 @@ case $client in
     session_key=$(head -c 48 /dev/urandom | base64 -w0)
     echo "$session_key" >>"${QMCP_SERVER_OUTPUT_DIR:-$work}/secrets-clients-$client.txt"
     conf=$(cat "$here/../../examples/nginx-replicas.conf")
+    nginx_port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1",
+      () => { console.log(s.address().port); s.close(); })')
     logs=()
     for i in 1 2 3; do
       start "server-$i" 'MCP endpoint http://' env QOVERY_API_KEY="$api_key" \
         QOVERY_MCP_SESSION_KEY="$session_key" "$server_bin" --stateless --api-url "$fake_url" \
-        --ca-file "$cert_dir/ca.pem" --mcp-port 0 --rest-port 0 --log-level debug
+        --ca-file "$cert_dir/ca.pem" --mcp-port 0 --rest-port 0 --log-level debug \
+        --public-url "https://127.0.0.1:$nginx_port"
       port=$(sed -E 's|.*MCP endpoint http://[^:]+:([0-9]+)/mcp.*|\1|' <<<"$started_line")
-      conf=${conf/"server 127.0.0.1:909$i "/"server 127.0.0.1:$port "}
+      # Both upstreams: the round robin and the pages' hash.
+      conf=${conf//"server 127.0.0.1:909$i "/"server 127.0.0.1:$port "}
       logs+=("$work/server-$i.log")
     done
-    nginx_port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1",
-      () => { console.log(s.address().port); s.close(); })')
     conf=${conf/"pid /run/qovery-mcp-replicas-nginx.pid;"/"pid $work/nginx.pid;"}
     conf=${conf/"listen 443 ssl;"/"listen 127.0.0.1:$nginx_port ssl;"}
     conf=${conf/"/etc/qovery-mcp/tls/fullchain.pem"/"$cert_dir/server.pem"}

@@ -462,27 +462,32 @@ TEST_CASE("Elicitation: a delete is confirmed by the person first", "[elicitatio
   }
 }
 
-TEST_CASE("Elicitation: --stateless session ids carry the elicitation modes", "[elicitation]") {
+TEST_CASE("Elicitation: --stateless asks no 2025-11-25 client, whose answer may reach another "
+          "replica",
+          "[elicitation]") {
   TempPath key;
   {
     std::ofstream out(key.path);
     out << std::string(48, 'k');
   }
   Stack s({"--stateless", "--session-key-file", key.path});
-  s.client.initialize("2025-11-25", kFormElicitation);
-  CHECK(s.client.session_id.rfind("s2.2025-11-25.f.", 0) == 0);
-  StreamedRequest call(
-      s.client, s.server.port,
-      s.tools_call(2, "delete-secret-job", {{"jobId", kJobId}, {"secretId", kJobSecretId}}));
-  std::optional<json> asked = call.next();
-  REQUIRE(asked);
-  CHECK((*asked)["params"]["mode"] == "form");
-  s.respond((*asked)["id"], {{"action", "decline"}});
-  REQUIRE(call.next());
-
-  McpClient plain(s.server.port);
-  plain.initialize();
-  CHECK(plain.session_id.rfind("s1.2025-11-25.", 0) == 0);
+  s.client.initialize("2025-11-25",
+                      {{"elicitation", {{"form", json::object()}, {"url", json::object()}}}});
+  CHECK(s.client.session_id.rfind("s1.2025-11-25.", 0) == 0);
+  // A value-less add gets the link flow's plain answer, not an SSE stream
+  // that asks; a delete is not confirmed (auto: the client cannot be asked).
+  HttpReply added = s.client.post(
+      s.tools_call(2, "add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "ASKED"}}}}));
+  CHECK(added.header("Content-Type").rfind("application/json", 0) == 0);
+  const json result = json::parse(added.body)["result"];
+  CHECK(result["structuredContent"]["status"] == "awaiting_value");
+  CHECK(s.writes().empty());
+  HttpReply deleted = s.client.post(
+      s.tools_call(3, "delete-secret-job", {{"jobId", kJobId}, {"secretId", kJobSecretId}}));
+  CHECK(deleted.header("Content-Type").rfind("application/json", 0) == 0);
+  CHECK_FALSE(json::parse(deleted.body)["result"].value("isError", false));
+  CHECK(s.writes().size() == 1);
+  CHECK(s.writes()[0]["method"] == "DELETE");
 }
 
 TEST_CASE("Elicitation: over HTTP, stopping ends a call that waits on the person",

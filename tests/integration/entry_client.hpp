@@ -54,12 +54,14 @@ struct EntryStack {
   McpClient client;
 };
 
-/// The link in a tool result's text: its path, "/entry/<id>", after checking
+/// The link in a tool result's text: its path, "/entry/<id>" (32 hex digits,
+/// or a sealed entry's base64url with --stateless), after checking
 /// that it starts with `origin`.
 inline std::string link_path(const nlohmann::json &result, const std::string &origin) {
   std::smatch match;
   std::string text = text_of(result);
-  REQUIRE(std::regex_search(text, match, std::regex(R"((https?://[^/ ]+)(/entry/[0-9a-f]{32}))")));
+  REQUIRE(std::regex_search(text, match,
+                            std::regex(R"((https?://[^/ ]+)(/entry/[A-Za-z0-9_-]{32,}))")));
   CHECK(match[1].str() == origin);
   return match[2].str();
 }

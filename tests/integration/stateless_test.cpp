@@ -1,6 +1,7 @@
 // --stateless replicas (session ids signed with a shared key) and the health
 // endpoint, on real server processes sharing one fake-qovery.
 
+#include "entry_client.hpp"
 #include "stack.hpp"
 
 #include "qovery_mcp/http_transport.hpp"
@@ -186,6 +187,60 @@ TEST_CASE("Stateless: a cancellation that reaches the replica running the call s
     return server.process->stderr_text().find("request cancelled by the client") !=
            std::string::npos;
   }));
+}
+
+TEST_CASE("Stateless: a value page opened by one replica is served by another", "[stateless]") {
+  FakeQoveryProcess fake;
+  const std::vector<std::string> behind = {"--public-url", "https://mcp.example.com"};
+  ServerProcess first = replica(fake, kSessionKey, behind);
+  ServerProcess second = replica(fake, kSessionKey, behind);
+  const json arguments = {{"jobId", kJobId}, {"body", {{"key", "SEALED_PAGE"}}}};
+
+  // A 2026-07-28 client asks the first replica, which opens the page.
+  McpClient client(first.port);
+  const json call = modern_call(2, "add-secret-job", arguments);
+  HttpReply asked = client.post(call, modern_headers(call));
+  REQUIRE(asked.status == 200);
+  const json ask = asked.json()["result"];
+  REQUIRE(ask["resultType"] == "input_required");
+  const std::string url = ask["inputRequests"]["page"]["params"]["url"];
+  const std::string state = ask["requestState"];
+  const std::string origin = "https://mcp.example.com";
+  REQUIRE(url.rfind(origin + "/entry/", 0) == 0);
+  const std::string path = url.substr(origin.size());
+
+  // The person's browser reaches the second, which never saw the page.
+  Browser browser(second.port);
+  HttpReply page = browser.get(path);
+  REQUIRE(page.status == 200);
+  CHECK(page.body.find("SEALED_PAGE") != std::string::npos);
+  const std::string csrf = csrf_in(page.body);
+  HttpReply done =
+      browser.post(path, {{"csrf", csrf}, {"value", "s3cr3t-sealed-page"}}, from_page(origin));
+  CHECK(done.status == 200);
+  CHECK(writes_to(fake).size() == 1);
+  // Used on that replica: refused there, nothing sent again.
+  CHECK(browser.post(path, {{"csrf", csrf}, {"value", "again"}}, from_page(origin)).status == 410);
+  CHECK(writes_to(fake).size() == 1);
+
+  // The retry: the replica that served the page answers with the secret; the
+  // one that did not cannot know, and hands over at once instead of waiting
+  // until the link expires.
+  const json accepted = {{"page", {{"action", "accept"}}}};
+  McpClient on_second(second.port);
+  const json known = retry(call, 3, accepted, state);
+  json result = on_second.post(known, modern_headers(known)).json()["result"];
+  CHECK_FALSE(result.value("isError", false));
+  CHECK(result["structuredContent"]["key"] == "SEALED_PAGE");
+  const auto started = std::chrono::steady_clock::now();
+  const json unknown = retry(call, 4, accepted, state);
+  result = client.post(unknown, modern_headers(unknown)).json()["result"];
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+  CHECK_FALSE(result.value("isError", false));
+  CHECK(result["structuredContent"]["status"] == "awaiting_value");
+  CHECK(text_of(result).find("list-job-secrets") != std::string::npos);
+  CHECK((browser.answers + asked.body + result.dump()).find("s3cr3t-sealed-page") ==
+        std::string::npos);
 }
 
 TEST_CASE("Stateless: the start is refused without a good key, never quoting it", "[stateless]") {

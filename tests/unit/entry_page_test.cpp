@@ -67,7 +67,7 @@ TEST_CASE("Entry page: links are bounded in number and ended ones make room", "[
   const ToolRegistry::Tool &add = *registry.find("add-secret-job");
   const json arguments = {{"jobId", FakeQovery::kJobId}, {"body", {{"key", "K"}}}};
 
-  EntryPages pending(caller, {"http://127.0.0.1:9", std::chrono::seconds(600), 2, ""});
+  EntryPages pending(caller, {"http://127.0.0.1:9", std::chrono::seconds(600), 2, "", ""});
   std::set<std::string> links;
   for (int i = 0; i < 2; ++i) {
     json result = pending.open(add, arguments, {"mcp", "s"});
@@ -85,7 +85,7 @@ TEST_CASE("Entry page: links are bounded in number and ended ones make room", "[
   CHECK(pending.size() == 2);
 
   // Links that expired at once are forgotten to make room for new ones.
-  EntryPages expiring(caller, {"http://127.0.0.1:9", std::chrono::seconds(0), 2, ""});
+  EntryPages expiring(caller, {"http://127.0.0.1:9", std::chrono::seconds(0), 2, "", ""});
   for (int i = 0; i < 5; ++i)
     CHECK_FALSE(expiring.open(add, arguments, {"mcp", "s"}).contains("isError"));
   CHECK(expiring.size() <= 2);
@@ -122,15 +122,20 @@ struct PageStack {
   EntryPages pages;
   HttpRoutes routes;
 
-  explicit PageStack(std::chrono::seconds ttl = std::chrono::seconds(600))
-      : pages(caller, {"http://127.0.0.1:9", ttl, 8, ""}) {
+  /// `shared_key`: the replicas' (EntryPageOptions::shared_key), or none;
+  /// `token`: the server's access token, or none (loopback peers only).
+  explicit PageStack(std::chrono::seconds ttl = std::chrono::seconds(600),
+                     const std::string &shared_key = "", const std::string &token = "")
+      : pages(caller, {"http://127.0.0.1:9", ttl, 8, token, shared_key}) {
     pages.route(routes);
   }
 
   /// A request to entry `id` from a loopback browser on the page's origin.
   httplib::Response request(const std::string &method, const std::string &id,
-                            const std::string &body = {}) {
+                            const std::string &body = {}, const std::string &cookie = {}) {
     httplib::Request req;
+    if (!cookie.empty())
+      req.headers.emplace("Cookie", cookie);
     req.method = method;
     req.path = std::string(kEntryPrefix) + id;
     req.remote_addr = "127.0.0.1";
@@ -264,4 +269,122 @@ TEST_CASE("Entry page: await ends on expiry and on cancellation", "[entry][await
   CHECK(expired.state == EntryState::Expired);
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
   CHECK_FALSE(stack.pages.revoke(opened->id, "expired already"));
+}
+
+namespace {
+
+const std::string kSharedKey(64, 'r');
+
+/// How many of the job's secrets in `stack`'s fake are named AWAITED.
+std::size_t awaited(PageStack &stack) {
+  json listed = stack.caller.call(*stack.registry.find("list-job-secrets"),
+                                  {{"jobId", FakeQovery::kJobId}}, {"mcp", "s"});
+  std::size_t found = 0;
+  for (const json &secret : listed["structuredContent"]["results"])
+    found += secret.value("key", "") == "AWAITED" ? 1 : 0;
+  return found;
+}
+
+/// The CSRF token in a page's form.
+std::string csrf_of(const httplib::Response &page) {
+  std::size_t at = page.body.find("name=\"csrf\" value=\"");
+  REQUIRE(at != std::string::npos);
+  return page.body.substr(at + 19, 32);
+}
+
+} // namespace
+
+TEST_CASE("Entry page: a sealed link is served by any replica with the shared key, once each",
+          "[entry][stateless]") {
+  PageStack opener(std::chrono::seconds(600), kSharedKey);
+  PageStack other(std::chrono::seconds(600), kSharedKey);
+  const ToolRegistry::Tool &add = *opener.registry.find("add-secret-job");
+  Result<OpenedEntry> opened = opener.pages.open_entry(add, kAddArguments, {"mcp", "s"});
+  REQUIRE(opened);
+  INFO(opened->id);
+  CHECK(opened->id.size() > 100);
+  CHECK(opened->id.find_first_not_of(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+        std::string::npos);
+  CHECK(opened->id.find("AWAITED") == std::string::npos); // sealed, not just signed
+  CHECK(opener.pages.sealed());
+
+  // Another replica, which never saw the link, shows it and takes the value.
+  httplib::Response page = other.request("GET", opened->id);
+  CHECK(page.status == 200);
+  CHECK(page.body.find("AWAITED") != std::string::npos);
+  // Every replica puts the same CSRF token in the form (an HMAC of the id).
+  CHECK(csrf_of(page) == csrf_of(opener.request("GET", opened->id)));
+  httplib::Response done = other.submit(opened->id, "s3cr3t-sealed");
+  CHECK(done.status == 200);
+  CHECK(done.body.find("s3cr3t-sealed") == std::string::npos);
+  CHECK(awaited(other) == 1);
+  // Once on that replica; the opener, which did not see the submission,
+  // still takes one (README: single use is per replica).
+  CHECK(other.request("GET", opened->id).status == 410);
+  CHECK(other.request("POST", opened->id, "csrf=" + csrf_of(page) + "&value=again").status == 410);
+  CHECK(awaited(other) == 1);
+  CHECK(opener.pages.await(opened->id, std::chrono::steady_clock::now()).state ==
+        EntryState::Pending);
+  CHECK(other.pages.await(opened->id, std::chrono::steady_clock::now()).state ==
+        EntryState::Submitted);
+}
+
+TEST_CASE("Entry page: a sealed link altered, foreign or expired is refused",
+          "[entry][stateless]") {
+  PageStack opener(std::chrono::seconds(600), kSharedKey);
+  const ToolRegistry::Tool &add = *opener.registry.find("add-secret-job");
+  Result<OpenedEntry> opened = opener.pages.open_entry(add, kAddArguments, {"mcp", "s"});
+  REQUIRE(opened);
+  const std::string id = opened->id;
+
+  PageStack other(std::chrono::seconds(600), kSharedKey);
+  // Any character changed (a sample across the id) makes it unknown.
+  for (std::size_t at = 0; at < id.size(); at += 7) {
+    std::string altered = id;
+    altered[at] = altered[at] == 'A' ? 'B' : 'A';
+    INFO(at);
+    CHECK(other.request("GET", altered).status == 404);
+  }
+  CHECK(other.request("GET", id.substr(0, id.size() - 1)).status == 404);
+  PageStack foreign(std::chrono::seconds(600), std::string(64, 'f'));
+  CHECK(foreign.request("GET", id).status == 404);
+  PageStack unsealed;
+  CHECK(unsealed.request("GET", id).status == 404);
+  CHECK(other.pages.size() == 0); // nothing held for what did not open
+
+  PageStack lapsed(std::chrono::seconds(0), kSharedKey);
+  Result<OpenedEntry> expired = lapsed.pages.open_entry(add, kAddArguments, {"mcp", "s"});
+  REQUIRE(expired);
+  httplib::Response refused = other.request("GET", expired->id);
+  CHECK(refused.status == 410);
+  CHECK(refused.body.find("expired") != std::string::npos);
+  CHECK(awaited(other) == 0);
+}
+
+TEST_CASE("Entry page: a sealed link's sign-in holds on every replica", "[entry][stateless]") {
+  const std::string token = "page-token-71c2";
+  PageStack opener(std::chrono::seconds(600), kSharedKey, token);
+  PageStack signer(std::chrono::seconds(600), kSharedKey, token);
+  PageStack submitter(std::chrono::seconds(600), kSharedKey, token);
+  const ToolRegistry::Tool &add = *opener.registry.find("add-secret-job");
+  Result<OpenedEntry> opened = opener.pages.open_entry(add, kAddArguments, {"mcp", "s"});
+  REQUIRE(opened);
+  const std::string id = opened->id;
+  const std::string csrf = csrf_of(signer.request("GET", id));
+  httplib::Response signed_in =
+      signer.request("POST", id + "/login", "csrf=" + csrf + "&token=" + token);
+  REQUIRE(signed_in.status == 303);
+  std::string set_cookie = signed_in.get_header_value("Set-Cookie");
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  CHECK(cookie.rfind("qmcp_entry=", 0) == 0);
+  // A third replica knows the cookie: it shows the value's form and takes it.
+  CHECK(submitter.request("GET", id, {}, cookie).body.find("name=\"value\"") != std::string::npos);
+  CHECK(submitter
+            .request("POST", id, "csrf=" + csrf + "&value=v",
+                     "qmcp_entry=0123456789abcdef0123456789abcdef")
+            .status == 403);
+  CHECK(awaited(submitter) == 0);
+  CHECK(submitter.request("POST", id, "csrf=" + csrf + "&value=v", cookie).status == 200);
+  CHECK(awaited(submitter) == 1);
 }

@@ -118,36 +118,6 @@ TEST_CASE("Session tokens: a key shorter than 32 bytes is refused without quotin
   CHECK(SessionTokens::create(std::string(32, 'k'), kLifetime));
 }
 
-TEST_CASE("Session tokens: s2 ids carry the elicitation modes, s1 ids none", "[session-token]") {
-  SessionTokens signer = tokens();
-  std::string plain = signer.issue("2025-11-25", kNow);
-  CHECK(plain.rfind("s1.2025-11-25.", 0) == 0);
-  CHECK_FALSE(signer.verify(plain, kNow)->elicitation.any());
-  for (ElicitationModes modes : {ElicitationModes{true, false}, ElicitationModes{false, true},
-                                 ElicitationModes{true, true}}) {
-    std::string id = signer.issue("2025-06-18", kNow, modes);
-    INFO(id);
-    CHECK(id.rfind("s2.2025-06-18.", 0) == 0);
-    CHECK(visible_ascii(id));
-    std::optional<mcp::SessionClaims> claims = signer.verify(id, kNow + 1);
-    REQUIRE(claims);
-    CHECK(claims->elicitation == modes);
-    CHECK(claims->protocol_version == "2025-06-18");
-    CHECK(claims->session_id.size() == 32);
-    CHECK_FALSE(signer.verify(id, kNow + kLifetime.count()));
-    CHECK_FALSE(tokens(kOtherKey).verify(id, kNow));
-  }
-  // Modes changed or dropped in an s2 id break its HMAC; an s2 without the
-  // modes field, or with one it never writes, is refused even when signed.
-  std::string form = signer.issue("2025-11-25", kNow, {true, false});
-  std::string widened = form;
-  widened.replace(widened.find(".f."), 3, ".fu.");
-  CHECK_FALSE(signer.verify(widened, kNow));
-  std::string as_s1 = form;
-  as_s1.replace(0, 2, "s1");
-  CHECK_FALSE(signer.verify(as_s1, kNow));
-}
-
 TEST_CASE("Elicitation modes: as a client declares them at initialize", "[session-token]") {
   using nlohmann::json;
   CHECK(elicitation_modes(json::object()) == ElicitationModes{});

@@ -362,11 +362,13 @@ int serve_http(const Options &options, const Capability &capability, mcp::Server
   EntryPageOptions entry_options;
   entry_options.ttl = std::chrono::seconds(options.entry_link_ttl_seconds);
   entry_options.auth_token = auth_token.value();
+  // With --stateless, any replica serves any link and verifies any
+  // requestState (README, "Several replicas").
+  if (tokens->has_value())
+    entry_options.shared_key = (*tokens.value()).derive("qovery-mcp entry-page key");
   EntryPages entry(caller, std::move(entry_options));
   Elicitation elicitation(caller, entry, elicitation_options(options));
   ask_person_with(caller, elicitation, entry);
-  // With --stateless, any replica verifies any requestState (the page itself
-  // stays on the replica that opened it: README, "Several replicas").
   mcp::InputRequired inputs(caller, entry,
                             tokens->has_value() ? (*tokens.value()).request_states()
                                                 : mcp::RequestStates(),
