@@ -824,11 +824,16 @@ int main(int argc, char **argv) {
                "affinity: 2025-11-25 session ids carry the session's state, signed with a key the "
                "replicas share (--session-key-file), so any replica serves any session; a "
                "session then lasts --session-timeout from its initialize, and DELETE cannot end "
-               "it (405). 2026-07-28 requests need no session either way")
+               "it (405). 2026-07-28 requests need no session either way. A value-entry "
+               "link then carries its pending entry, sealed with the key, so any replica serves "
+               "it, but each replica takes one submission per link: route /entry/ by the link "
+               "(examples/nginx-replicas.conf). No 2025-11-25 client is asked (elicitation), "
+               "since its answer may reach another replica")
       ->envname("QOVERY_MCP_STATELESS");
   app.add_option("--session-key-file", options.session_key_file,
                  "With --stateless: file holding the key (at least 32 bytes, the same on every "
-                 "replica) that signs session ids (read once at start; the environment variable "
+                 "replica) that signs session ids and seals value-entry links (read once at "
+                 "start; the environment variable "
                  "QOVERY_MCP_SESSION_KEY may hold the key itself instead)");
   app.add_option("--capability", options.capability_file,
                  "Naftiko capability YAML to serve instead of the built-in one")
