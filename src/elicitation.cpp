@@ -110,19 +110,25 @@ Elicitation::Elicitation(const ToolCaller &caller, EntryPages &pages, Elicitatio
 
 json Elicitation::enter_value(const ToolRegistry::Tool &tool, const json &arguments,
                               CallOrigin origin, const ToolCaller::Context &context) {
+  // The server's own tool is the .env import; the others enter one value.
+  const bool import = tool.spec->operation == nullptr;
   ClientLink *client = context.client;
   if (client == nullptr || !client->modes().url)
-    return pages_.open(tool, arguments, origin);
-  Result<OpenedEntry> opened = pages_.open_entry(tool, arguments, origin);
+    return import ? pages_.open_import(tool, arguments, origin)
+                  : pages_.open(tool, arguments, origin);
+  Result<OpenedEntry> opened = import ? pages_.open_import_entry(tool, arguments, origin)
+                                      : pages_.open_entry(tool, arguments, origin);
   if (!opened)
     return tool_error(opened.error());
   const std::string api = caller_.texts().api_name();
+  // What the person gives on the page, in the messages below.
+  const std::string thing = import ? "the .env file" : "the value";
   std::string elicitation = random_hex(16);
   std::string asked = client->request(
       "elicitation/create", {{"mode", "url"},
-                             {"message", opened->message +
-                                             ". Open the page and type the value "
-                                             "there: it goes to " +
+                             {"message", opened->message + ". Open the page and " +
+                                             (import ? "give the .env file there: its values go to "
+                                                     : "type the value there: it goes to ") +
                                              api + " without passing through the assistant."},
                              {"url", opened->url},
                              {"elicitationId", elicitation}});
@@ -132,7 +138,7 @@ json Elicitation::enter_value(const ToolRegistry::Tool &tool, const json &argume
   AwaitHooks hooks;
   hooks.tick_every = options_.progress_every;
   hooks.on_tick = [&] {
-    progress.tick("waiting for the user to type the value on the page (" +
+    progress.tick("waiting for the user to give " + thing + " on the page (" +
                   std::to_string(seconds_until(expires)) + " s left)");
   };
   // The response says accept (wait on), decline or cancel (stop waiting).
@@ -148,13 +154,14 @@ json Elicitation::enter_value(const ToolRegistry::Tool &tool, const json &argume
     std::string why;
     if (client->ended())
       why = "the request ended (the client cancelled it, or the server is stopping) before the "
-            "user submitted the value";
+            "user submitted " +
+            thing;
     else if (!*answer)
       why = "the client could not ask the user (" + answer->error() + ")";
     else if (string_of(answer->value(), "action") == "decline")
-      why = "the user declined to give the value";
+      why = "the user declined to give " + thing;
     else
-      why = "the user dismissed the request for the value";
+      why = "the user dismissed the request for " + thing;
     if (pages_.revoke(opened->id, "The assistant's request was withdrawn: " + why + "."))
       return tool_error("nothing was changed in " + api + ": " + why +
                         ". The link is revoked; call again if the user wants to make the change.");
@@ -166,17 +173,16 @@ json Elicitation::enter_value(const ToolRegistry::Tool &tool, const json &argume
     client->notify("notifications/elicitation/complete", {{"elicitationId", elicitation}});
     return std::move(outcome.result);
   case EntryState::Expired:
-    return tool_error("nothing was changed in " + api +
-                      ": the user did not submit the value within " +
-                      std::to_string(pages_.options().ttl.count()) +
+    return tool_error("nothing was changed in " + api + ": the user did not submit " + thing +
+                      " within " + std::to_string(pages_.options().ttl.count()) +
                       " s, and the link expired. Call again if the user still wants the change.");
   case EntryState::Revoked:
     return tool_error("nothing was changed in " + api + ": the link was revoked (" +
                       outcome.reason + ")");
   default:
-    return tool_error("nothing was changed in " + api +
-                      ": the link for the value is no longer known to the server. Call again if "
-                      "the user still wants the change.");
+    return tool_error("nothing was changed in " + api + ": the link for " + thing +
+                      " is no longer known to the server. Call again if the user still wants the "
+                      "change.");
   }
 }
 

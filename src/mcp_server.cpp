@@ -376,6 +376,8 @@ bool Server::may_ask_client(const json &message, const Session &session) const {
   if (tool == nullptr)
     return false;
   ElicitationModes modes = session.elicitation();
+  if (tool->spec->operation == nullptr) // the .env import: its page, by URL elicitation
+    return modes.url;
   if (tool->spec->hints.destructive)
     return modes.form && caller_.confirms_destructive();
   if (!modes.url || !ToolCaller::takes_value(*tool))

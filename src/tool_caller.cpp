@@ -69,7 +69,7 @@ json ToolCaller::call(const ToolRegistry::Tool &tool, const json &arguments, Cal
     if (!own_tools_)
       return tool_error(tool.spec->name + " is not served here: it needs the pages of an MCP "
                                           "server, which this front door does not have");
-    return own_tools_(tool, arguments, origin);
+    return own_tools_(tool, arguments, origin, context);
   }
   auto body = arguments.find("body");
   bool value_given = body != arguments.end() && body->is_object() && body->contains("value");

@@ -90,6 +90,9 @@ public:
   /// the server stops): the link is revoked and the answer is a tool error
   /// saying nothing was changed; the link expired or was revoked: the same.
   /// Any other client gets the link flow (EntryPages::open).
+  /// The .env import (the server's own tool, ToolCaller::OwnTools) is asked
+  /// for the same way, its page an import's (EntryPages::open_import_entry),
+  /// and answers the lines' keys and outcomes once the person applied them.
   nlohmann::json enter_value(const ToolRegistry::Tool &tool, const nlohmann::json &arguments,
                              CallOrigin origin, const ToolCaller::Context &context);
 

@@ -120,11 +120,11 @@ public:
   /// before the caller is used from other threads.
   void ask_values_with(ValueEntry entry) { value_entry_ = std::move(entry); }
 
-  /// What a call of a tool the server serves itself gets (the .env import's
-  /// link: EntryPages::open_import), given the tool, its validated arguments
-  /// and who called.
-  using OwnTools = std::function<nlohmann::json(const ToolRegistry::Tool &,
-                                                const nlohmann::json &arguments, CallOrigin)>;
+  /// What a call of a tool the server serves itself gets (the .env import:
+  /// Elicitation::enter_value, a URL elicitation or a link), given the tool,
+  /// its validated arguments, who called and the call's context.
+  using OwnTools = std::function<nlohmann::json(
+      const ToolRegistry::Tool &, const nlohmann::json &arguments, CallOrigin, const Context &)>;
   /// Hands call()'s calls of the server's own tools to `handler` from now on.
   /// Set it before the caller is used from other threads.
   void serve_own_tools_with(OwnTools handler) { own_tools_ = std::move(handler); }

@@ -509,3 +509,63 @@ TEST_CASE("Elicitation: over HTTP, stopping ends a call that waits on the person
   CHECK(text_of((*answer)["result"]).find("nothing was changed") != std::string::npos);
   CHECK(s.writes().empty());
 }
+
+TEST_CASE("Elicitation: the .env import by URL elicitation, then each line's outcome",
+          "[elicitation][import]") {
+  const std::string value = "elicited-import-value-0e93a1";
+  Stack s;
+  s.client.initialize("2025-11-25", kUrlElicitation);
+  const std::string tool = "import-job-secrets-from-dotenv";
+  StreamedRequest call(s.client, s.server.port, s.tools_call(5, tool, {{"jobId", kJobId}}));
+  std::optional<json> asked = call.next();
+  REQUIRE(asked);
+  CHECK(call.content_type() == "text/event-stream");
+  CHECK((*asked)["method"] == "elicitation/create");
+  const json &params = (*asked)["params"];
+  CHECK(params["mode"] == "url");
+  CHECK(params["message"].get<std::string>().find(".env file") != std::string::npos);
+  CHECK(params["message"].get<std::string>().find(kJobId) != std::string::npos);
+  const std::string path = entry_path(*asked, s.origin());
+  Browser browser(s.server.port);
+
+  SECTION("the person applies one line of two") {
+    s.respond((*asked)["id"], {{"action", "accept"}});
+    const std::string csrf = csrf_in(browser.get(path).body);
+    HttpReply plan = send_file(browser, path, csrf,
+                               "ELICIT_IMPORTED=" + value + "\nELICIT_SKIPPED=" + value + "-2\n",
+                               from_page(s.origin()));
+    REQUIRE(plan.status == 200);
+    HttpReply applied = browser.post(path + "/apply",
+                                     {{"csrf", csrf},
+                                      {"plan", plan_token(plan.body)},
+                                      {"line", plan_of(plan.body)["ELICIT_IMPORTED"].index}},
+                                     from_page(s.origin()));
+    CHECK(applied.status == 200);
+    std::optional<json> complete = call.next();
+    REQUIRE(complete);
+    CHECK((*complete)["method"] == "notifications/elicitation/complete");
+    std::optional<json> answer = call.next();
+    REQUIRE(answer);
+    const json &result = (*answer)["result"];
+    CHECK_FALSE(result.value("isError", false));
+    CHECK(result["structuredContent"]["status"] == "imported");
+    CHECK(result["structuredContent"]["lines"] ==
+          json::array({{{"line", 1}, {"key", "ELICIT_IMPORTED"}, {"outcome", "created"}},
+                       {{"line", 2}, {"key", "ELICIT_SKIPPED"}, {"outcome", "unchecked"}}}));
+    std::vector<json> writes = s.writes();
+    REQUIRE(writes.size() == 1);
+    CHECK(writes[0]["body"]["key"] == "ELICIT_IMPORTED");
+  }
+
+  SECTION("the person declines: the page is revoked") {
+    s.respond((*asked)["id"], {{"action", "decline"}});
+    std::optional<json> answer = call.next();
+    REQUIRE(answer);
+    CHECK((*answer)["result"]["isError"] == true);
+    CHECK(text_of((*answer)["result"]).find("declined to give the .env file") != std::string::npos);
+    CHECK(browser.get(path).status == 410);
+    CHECK(s.writes().empty());
+  }
+  std::string transcript = call.transcript() + s.server.process->stderr_text() + browser.answers;
+  CHECK(transcript.find(value) == std::string::npos);
+}

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -113,6 +114,45 @@ struct Browser {
   httplib::Client http;
   std::string answers; ///< every page body, for the transcript
 };
+
+/// One line of a plan page, as the person sees it.
+struct PlanLine {
+  std::string index; ///< the checkbox's value; "" for a refused line
+  bool checked = false;
+  std::string action; ///< create, replace, override or refused
+};
+
+/// The plan page's lines by key.
+inline std::map<std::string, PlanLine> plan_of(const std::string &page) {
+  std::map<std::string, PlanLine> lines;
+  const std::regex applicable(
+      R"re(<input type="checkbox" name="line" value="([0-9]+)"( checked)?><b>([^<]+)</b> ([a-z]+))re");
+  for (std::sregex_iterator it(page.begin(), page.end(), applicable), end; it != end; ++it)
+    lines[(*it)[3]] = {(*it)[1], (*it)[2].matched, (*it)[4]};
+  const std::regex refused(R"re(<li class="refused">(?:<b>([^<]+)</b> )?refused: )re");
+  for (std::sregex_iterator it(page.begin(), page.end(), refused), end; it != end; ++it)
+    lines[(*it)[1].matched ? (*it)[1].str() : "(problem)"] = {"", false, "refused"};
+  return lines;
+}
+
+/// The plan page's hidden plan token.
+inline std::string plan_token(const std::string &page) {
+  std::smatch match;
+  REQUIRE(std::regex_search(page, match, std::regex(R"re(name="plan" value="([0-9a-f]+)")re")));
+  return match[1].str();
+}
+
+/// POSTs the .env `text` to the import page `path` as the browser does
+/// (multipart, pasted or as the file).
+inline HttpReply send_file(Browser &browser, const std::string &path, const std::string &csrf,
+                           const std::string &text, const httplib::Headers &headers,
+                           bool uploaded = false) {
+  httplib::MultipartFormDataItems items = {
+      {"csrf", csrf, "", ""},
+      {"dotenv", uploaded ? "" : text, "", ""},
+      {"file", uploaded ? text : "", uploaded ? "app.env" : "", "application/octet-stream"}};
+  return browser.reply(browser.http.Post((path + "/plan").c_str(), headers, items));
+}
 
 /// The headers a browser sends with a form from the page at `origin`.
 inline httplib::Headers from_page(const std::string &origin) {

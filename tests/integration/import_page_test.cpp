@@ -21,45 +21,6 @@ namespace {
 
 const std::string kImportTool = "import-job-secrets-from-dotenv";
 
-/// One line of a plan page, as the person sees it.
-struct PlanLine {
-  std::string index; ///< the checkbox's value; "" for a refused line
-  bool checked = false;
-  std::string action; ///< create, replace, override or refused
-};
-
-/// The plan page's lines by key.
-std::map<std::string, PlanLine> plan_of(const std::string &page) {
-  std::map<std::string, PlanLine> lines;
-  const std::regex applicable(
-      R"re(<input type="checkbox" name="line" value="([0-9]+)"( checked)?><b>([^<]+)</b> ([a-z]+))re");
-  for (std::sregex_iterator it(page.begin(), page.end(), applicable), end; it != end; ++it)
-    lines[(*it)[3]] = {(*it)[1], (*it)[2].matched, (*it)[4]};
-  const std::regex refused(R"re(<li class="refused">(?:<b>([^<]+)</b> )?refused: )re");
-  for (std::sregex_iterator it(page.begin(), page.end(), refused), end; it != end; ++it)
-    lines[(*it)[1].matched ? (*it)[1].str() : "(problem)"] = {"", false, "refused"};
-  return lines;
-}
-
-/// The plan page's hidden plan token.
-std::string plan_token(const std::string &page) {
-  std::smatch match;
-  REQUIRE(std::regex_search(page, match, std::regex(R"re(name="plan" value="([0-9a-f]+)")re")));
-  return match[1].str();
-}
-
-/// POSTs the .env `text` to the import page `path` as the browser does
-/// (multipart, pasted or as the file).
-HttpReply send_file(Browser &browser, const std::string &path, const std::string &csrf,
-                    const std::string &text, const httplib::Headers &headers,
-                    bool uploaded = false) {
-  httplib::MultipartFormDataItems items = {
-      {"csrf", csrf, "", ""},
-      {"dotenv", uploaded ? "" : text, "", ""},
-      {"file", uploaded ? text : "", uploaded ? "app.env" : "", "application/octet-stream"}};
-  return browser.reply(browser.http.Post((path + "/plan").c_str(), headers, items));
-}
-
 /// The import tool called over MCP (2025-11-25) for the seeded job: its link's path.
 std::string import_link(EntryStack &s, std::string &transcript) {
   json result = s.client.call(kImportTool, {{"jobId", kJobId}});

@@ -670,7 +670,8 @@ TEST_CASE("Caller: a call of the server's own tool goes to its handler and sends
         std::string::npos);
 
   std::vector<json> handled;
-  caller.serve_own_tools_with([&](const ToolRegistry::Tool &tool, const json &given, CallOrigin) {
+  caller.serve_own_tools_with([&](const ToolRegistry::Tool &tool, const json &given, CallOrigin,
+                                  const ToolCaller::Context &) {
     handled.push_back({{"tool", tool.spec->name}, {"arguments", given}});
     return json{{"content", json::array({{{"type", "text"}, {"text", "a link"}}})}};
   });

@@ -251,9 +251,9 @@ ElicitationOptions elicitation_options(const Options &options) {
 }
 
 /// Has `caller` ask the person through `elicitation`: the value of a call
-/// without one (a URL elicitation, or a link), and the yes to a destructive
-/// call unless --confirm-destructive=never.
-void ask_person_with(ToolCaller &caller, Elicitation &elicitation, EntryPages &entry) {
+/// without one and the .env file of an import (a URL elicitation, or a
+/// link), and the yes to a destructive call unless --confirm-destructive=never.
+void ask_person_with(ToolCaller &caller, Elicitation &elicitation) {
   caller.ask_values_with([&elicitation](const ToolRegistry::Tool &tool,
                                         const nlohmann::json &arguments, CallOrigin origin,
                                         const ToolCaller::Context &context) {
@@ -265,10 +265,11 @@ void ask_person_with(ToolCaller &caller, Elicitation &elicitation, EntryPages &e
                        CallOrigin origin, const ToolCaller::Context &context) {
           return elicitation.confirm(tool, arguments, origin, context);
         });
-  caller.serve_own_tools_with(
-      [&entry](const ToolRegistry::Tool &tool, const nlohmann::json &arguments, CallOrigin origin) {
-        return entry.open_import(tool, arguments, origin);
-      });
+  caller.serve_own_tools_with([&elicitation](const ToolRegistry::Tool &tool,
+                                             const nlohmann::json &arguments, CallOrigin origin,
+                                             const ToolCaller::Context &context) {
+    return elicitation.enter_value(tool, arguments, origin, context);
+  });
 }
 
 /// Serves MCP on stdin/stdout until EOF, then answers the calls already read;
@@ -300,7 +301,7 @@ int serve_stdio_until_stopped(const Options &options, mcp::Server &server, ToolC
     return config_error("the value-entry pages' loopback listener: " + page_port.error());
   entry.set_origin(default_origin("127.0.0.1", page_port.value()));
   Elicitation elicitation(caller, entry, elicitation_options(options));
-  ask_person_with(caller, elicitation, entry);
+  ask_person_with(caller, elicitation);
   mcp::InputRequired inputs(caller, entry, mcp::RequestStates(), elicitation.options().confirm);
   server.ask_inputs_with(inputs);
   std::thread page_server([&pages] { pages.serve(); });
@@ -368,7 +369,7 @@ int serve_http(const Options &options, const Capability &capability, mcp::Server
     entry_options.shared_key = (*tokens.value()).derive("qovery-mcp entry-page key");
   EntryPages entry(caller, std::move(entry_options));
   Elicitation elicitation(caller, entry, elicitation_options(options));
-  ask_person_with(caller, elicitation, entry);
+  ask_person_with(caller, elicitation);
   mcp::InputRequired inputs(caller, entry,
                             tokens->has_value() ? (*tokens.value()).request_states()
                                                 : mcp::RequestStates(),
