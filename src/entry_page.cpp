@@ -370,7 +370,11 @@ void EntryPages::forget_ended(bool all) {
                  (entry.stage == Stage::Pending && now >= entry.expires);
     if (ended && entry.import)
       entry.import->lines.clear();
-    return ended && (all || now >= entry.expires + kEndedKept);
+    // A sealed link forgotten before it expires would be adopted again as
+    // pending (a second use, or a revoked link working), so it stays held.
+    const bool forgettable =
+        all ? !box_ || now >= entry.expires : now >= entry.expires + kEndedKept;
+    return ended && forgettable;
   });
 }
 

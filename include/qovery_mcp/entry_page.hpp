@@ -285,9 +285,10 @@ private:
   /// Whether the request comes from the person the page serves (session
   /// cookie of `entry`, or a loopback peer); false after writing the refusal.
   bool person_verified(const httplib::Request &req, const Entry &entry, httplib::Response &res);
-  /// Forgets ended entries: those that ended 10 minutes ago, or all of them
-  /// with `all`; drops the .env values of every ended import. Call with the
-  /// mutex held.
+  /// Forgets ended entries: those that expired 10 minutes ago, or with
+  /// `all` every one (sealed, every expired one: a used or revoked sealed
+  /// link not yet expired must stay known, or adopt() would take it as new);
+  /// drops the .env values of every ended import. Call with the mutex held.
   void forget_ended(bool all);
   /// Ends a pending `entry` as revoked with `reason`; false when it is not
   /// pending. Call with the mutex held, then notify ended_.

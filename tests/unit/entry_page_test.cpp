@@ -388,3 +388,19 @@ TEST_CASE("Entry page: a sealed link's sign-in holds on every replica", "[entry]
   CHECK(submitter.request("POST", id, "csrf=" + csrf + "&value=v", cookie).status == 200);
   CHECK(awaited(submitter) == 1);
 }
+
+TEST_CASE("Entry page: a used sealed link stays known until it expires, even when links are full",
+          "[entry][stateless]") {
+  PageStack stack(std::chrono::seconds(600), kSharedKey); // holds 8 links
+  const ToolRegistry::Tool &add = *stack.registry.find("add-secret-job");
+  Result<OpenedEntry> used = stack.pages.open_entry(add, kAddArguments, {"mcp", "s"});
+  REQUIRE(used);
+  REQUIRE(stack.submit(used->id, "s3cr3t-once").status == 200);
+  for (int i = 0; i < 7; ++i)
+    REQUIRE(stack.pages.open_entry(add, kAddArguments, {"mcp", "s"}));
+  // Full: forgetting the used link to make room would let it be adopted
+  // again as new, so nothing is opened instead.
+  CHECK_FALSE(stack.pages.open_entry(add, kAddArguments, {"mcp", "s"}));
+  CHECK(stack.request("GET", used->id).status == 410);
+  CHECK(awaited(stack) == 1);
+}
