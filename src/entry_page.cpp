@@ -21,6 +21,10 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
+/// The longest sealed link id: with the origin and the path, well within
+/// the 8 KiB request line this server and nginx's example take, and short
+/// enough for a browser's address bar and a cookie's Path.
+constexpr std::size_t kMaxSealedId = 3000;
 /// How long an ended (used or expired) entry is kept, so that its page says
 /// why the link no longer works instead of not knowing it.
 constexpr std::chrono::minutes kEndedKept{10};
@@ -371,10 +375,11 @@ void EntryPages::forget_ended(bool all) {
     if (ended && entry.import)
       entry.import->lines.clear();
     // A sealed link forgotten before it expires would be adopted again as
-    // pending (a second use, or a revoked link working), so it stays held.
-    const bool forgettable =
-        all ? !box_ || now >= entry.expires : now >= entry.expires + kEndedKept;
-    return ended && forgettable;
+    // pending (a second use, or a revoked link working), so it stays held
+    // until both clocks say it expired.
+    if (box_ && mcp::SessionTokens::now() < entry.sealed_until)
+      return false;
+    return ended && (all ? !box_ || now >= entry.expires : now >= entry.expires + kEndedKept);
   });
 }
 
@@ -427,6 +432,7 @@ std::optional<EntryPages::Entry> EntryPages::adopt(const std::string &id) {
                 Clock::now() + std::chrono::seconds(left)};
     if (is_import(*tool))
       entry.import = std::make_shared<Import>();
+    entry.sealed_until = sealed.at("x").get<std::int64_t>();
     entries_.emplace(id, entry);
     return entry;
   } catch (const json::exception &) {
@@ -436,22 +442,29 @@ std::optional<EntryPages::Entry> EntryPages::adopt(const std::string &id) {
 
 Result<std::string> EntryPages::hold(Entry entry) {
   std::string id = random_hex(16);
-  if (box_)
+  if (box_) {
+    entry.sealed_until = mcp::SessionTokens::now() + options_.ttl.count();
     id = box_->seal(json{{"t", entry.tool->spec->name},
                          {"a", entry.arguments},
                          {"s", entry.session},
                          {"n", entry.named},
-                         {"x", mcp::SessionTokens::now() + options_.ttl.count()}}
+                         {"x", entry.sealed_until}}
                         .dump());
+    if (id.size() > kMaxSealedId)
+      return Result<std::string>::failure(
+          "nothing was changed in " + caller_.texts().api_name() +
+          ": the call's arguments would make a link of " + std::to_string(id.size()) +
+          " characters, too long for a browser (at most " + std::to_string(kMaxSealedId) +
+          "). Shorten the body's description or mount_path and call again.");
+  }
   entry.csrf = token_for("csrf", id);
   std::lock_guard lock(mutex_);
   if (!room())
     return Result<std::string>::failure(
         "nothing was changed in " + caller_.texts().api_name() + ": " +
         std::to_string(options_.max_entries) +
-        " links for typing a secret's value or importing a .env file are open and none has "
-        "been used or has expired yet. Ask the user to use or abandon the links they have (each "
-        "expires " +
+        " links for typing a secret's value or importing a .env file are held and none has "
+        "expired yet. Ask the user to use or abandon the links they have (each expires " +
         std::to_string(options_.ttl.count()) + " s after it was given), then call again.");
   entries_.emplace(id, std::move(entry));
   return id;

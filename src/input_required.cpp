@@ -124,10 +124,18 @@ std::optional<Result<json>> InputRequired::answer(const ToolRegistry::Tool &tool
   const std::string action = response->value("action", "");
   if (action != "accept") {
     pages_.revoke(page, "You declined, so nothing was changed.");
+    // Sealed, the revocation reaches this replica only (README, "Several replicas").
+    const std::string elsewhere =
+        pages_.sealed()
+            ? " Another replica of this server may still serve the link until it expires (" +
+                  std::to_string(std::max<std::int64_t>(claims->expires_at - now, 0)) +
+                  " s): if the user says they submitted it anyway, list the job's secrets to "
+                  "check."
+            : std::string();
     return Answer(tool_error("the user declined to open the page (" +
                              (action.empty() ? std::string("no action") : "action " + action) +
                              "), so nothing was sent to " + caller_.texts().api_name() +
-                             " and nothing changed."));
+                             " and nothing changed." + elsewhere));
   }
   // No use_once() here: the page itself takes one submission, so this state
   // can make no second write; a client whose retry timed out may retry it

@@ -257,6 +257,10 @@ private:
     /// Set for an import (open_import); shared by the entry's copies, read
     /// and changed with the mutex held.
     std::shared_ptr<Import> import = nullptr;
+    /// Sealed: the expiry the link carries (Unix seconds). Forgotten only
+    /// after it, by the system clock too, so that a clock stepped back cannot
+    /// make a used link new again (see forget_ended()).
+    std::int64_t sealed_until = 0;
   };
   /// A POST's form and its entry, as usable() found it.
   struct Posted {
@@ -295,7 +299,8 @@ private:
   static bool revoke_entry(Entry &entry, const std::string &reason);
   /// Holds `entry` (its CSRF token set here) under a new id and returns the
   /// id; the failure (a tool error's text) when options.max_entries are
-  /// pending (see open()).
+  /// held and none has expired (see open()), or when sealed the id would be
+  /// longer than 3000 characters (kMaxSealedId).
   Result<std::string> hold(Entry entry);
   /// Makes room for one more entry (forget_ended()); false when every one
   /// held is pending. Call with the mutex held.

@@ -241,6 +241,18 @@ TEST_CASE("Stateless: a value page opened by one replica is served by another", 
   CHECK(text_of(result).find("list-job-secrets") != std::string::npos);
   CHECK((browser.answers + asked.body + result.dump()).find("s3cr3t-sealed-page") ==
         std::string::npos);
+
+  // Declined on a replica, a link's revocation reaches that replica only:
+  // the model is told the link may still work elsewhere.
+  const json again = modern_call(5, "add-secret-job", arguments);
+  const json second_ask = client.post(again, modern_headers(again)).json()["result"];
+  REQUIRE(second_ask["resultType"] == "input_required");
+  const json declined =
+      retry(again, 6, {{"page", {{"action", "decline"}}}}, second_ask["requestState"]);
+  result = on_second.post(declined, modern_headers(declined)).json()["result"];
+  CHECK(result["isError"] == true);
+  CHECK(text_of(result).find("Another replica of this server may still serve the link") !=
+        std::string::npos);
 }
 
 TEST_CASE("Stateless: the start is refused without a good key, never quoting it", "[stateless]") {

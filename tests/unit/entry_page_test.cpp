@@ -2,6 +2,7 @@
 
 #include "qovery_mcp/fake_qovery.hpp"
 #include "qovery_mcp/resources.hpp"
+#include "qovery_mcp/sealed_box.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -306,7 +307,9 @@ TEST_CASE("Entry page: a sealed link is served by any replica with the shared ke
   CHECK(opened->id.find_first_not_of(
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
         std::string::npos);
-  CHECK(opened->id.find("AWAITED") == std::string::npos); // sealed, not just signed
+  // Encrypted, not just signed: the id's bytes do not hold the key's name.
+  REQUIRE(from_base64url(opened->id));
+  CHECK(from_base64url(opened->id)->find("AWAITED") == std::string::npos);
   CHECK(opener.pages.sealed());
 
   // Another replica, which never saw the link, shows it and takes the value.
@@ -403,4 +406,22 @@ TEST_CASE("Entry page: a used sealed link stays known until it expires, even whe
   CHECK_FALSE(stack.pages.open_entry(add, kAddArguments, {"mcp", "s"}));
   CHECK(stack.request("GET", used->id).status == 410);
   CHECK(awaited(stack) == 1);
+}
+
+TEST_CASE("Entry page: a sealed link too long for a browser is not opened", "[entry][stateless]") {
+  PageStack sealed(std::chrono::seconds(600), kSharedKey);
+  PageStack plain;
+  const ToolRegistry::Tool &add = *sealed.registry.find("add-secret-job");
+  const json arguments = {{"jobId", FakeQovery::kJobId},
+                          {"body", {{"key", "LONG"}, {"description", std::string(3000, 'd')}}}};
+  Result<OpenedEntry> refused = sealed.pages.open_entry(add, arguments, {"mcp", "s"});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().find("too long for a browser") != std::string::npos);
+  CHECK(sealed.pages.size() == 0);
+  CHECK(plain.pages.open_entry(add, arguments, {"mcp", "s"})); // a random id is short
+  const json shorter = {{"jobId", FakeQovery::kJobId},
+                        {"body", {{"key", "LONG"}, {"description", std::string(1500, 'd')}}}};
+  Result<OpenedEntry> opened = sealed.pages.open_entry(add, shorter, {"mcp", "s"});
+  REQUIRE(opened);
+  CHECK(sealed.request("GET", opened->id).status == 200);
 }
