@@ -4,18 +4,42 @@
 // chromium (headless, driven by playwright-core) and types the value there.
 //
 //   node sdk[-v2]-elicitation.mjs --http URL --fake FAKE_URL --job JOB_ID --log SERVER_LOG
-//     (NODE_EXTRA_CA_CERTS: the test CA, to read fake-qovery's record)
-import { existsSync, readFileSync } from 'node:fs';
+//   node sdk[-v2]-elicitation.mjs --server BIN --ca-file CA --fake FAKE_URL --job JOB_ID --log SERVER_LOG
+//     (NODE_EXTRA_CA_CERTS: the test CA, to read fake-qovery's record; with
+//      --server, QOVERY_API_KEY: fake-qovery's key, for the server it spawns)
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export const { values: args } = parseArgs({
   options: {
     http: { type: 'string' },
+    server: { type: 'string' },
+    'ca-file': { type: 'string' },
     fake: { type: 'string' },
     job: { type: 'string' },
     log: { type: 'string' },
   },
 });
+
+/**
+ * The client's transport to the server: streamable HTTP to --http, or else
+ * the --server binary spawned with --stdio (pointed at fake-qovery, a 10 s
+ * link as over HTTP), its stderr written to --log; built with the SDK's
+ * transport classes `{ Http, Stdio }` (v1's or v2's).
+ */
+export function serverTransport({ Http, Stdio }) {
+  if (args.http) return new Http(new URL(args.http));
+  writeFileSync(args.log, '');
+  const transport = new Stdio({
+    command: args.server,
+    args: ['--stdio', '--api-url', args.fake, '--ca-file', args['ca-file'], '--log-level', 'debug',
+           '--entry-link-ttl', '10'],
+    env: { PATH: process.env.PATH, QOVERY_API_KEY: process.env.QOVERY_API_KEY },
+    stderr: 'pipe',
+  });
+  transport.stderr.on('data', (chunk) => appendFileSync(args.log, chunk));
+  return transport;
+}
 export const kJobSecretId = '55555555-5555-4555-8555-555555555555'; // JOB_SIGNING_KEY, seeded by fake-qovery
 export const short = (thing) => JSON.stringify(thing)?.slice(0, 400);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -98,6 +122,8 @@ export async function elicitationTest(label, { key, value }) {
     const transcript = JSON.stringify([wire.sent, wire.received]) + readFileSync(args.log, 'utf8');
     check('no MCP message and no server log line carries the value', !transcript.includes(value));
     check('the transcript holds the elicitation (it was recorded)', transcript.includes('elicitation/create'));
+    if (args.server)
+      check('the server spoke over stdio (its log says so)', transcript.includes('serving MCP on stdin/stdout'));
   };
   const finish = async () => {
     await browser.close();

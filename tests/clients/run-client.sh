@@ -10,7 +10,8 @@
 # driven by playwright-core), entry-page (the value-entry page in chromium),
 # sdk-elicitation (the SDK client answering URL elicitation in chromium),
 # sdk-v2-elicitation (the SDK v2 client fulfilling input_required the same
-# way), or replicas (three --stateless servers behind
+# way), sdk-elicitation-stdio and sdk-v2-elicitation-stdio (the same over
+# stdio), or replicas (three --stateless servers behind
 # nginx, with several clients). The
 # script makes sure the clients are installed (install.sh, a no-op when they
 # are), starts fake-qovery over HTTPS and the server pointed at it (or the
@@ -260,6 +261,15 @@ case $client in
     log "server at $mcp_url"
     program elicitation-person.mjs >/dev/null
     NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" node "$(program "$client.mjs")" --http "$mcp_url" \
+      --fake "$fake_url" --job "$job_id" --log "$work/server.log" </dev/null
+    ;;
+  sdk-elicitation-stdio | sdk-v2-elicitation-stdio)
+    # The same clients spawning the server with --stdio (its pages on a
+    # loopback port of their own); its stderr goes to server.log.
+    start_fake
+    program elicitation-person.mjs >/dev/null
+    NODE_EXTRA_CA_CERTS="$cert_dir/ca.pem" QOVERY_API_KEY="$api_key" \
+      node "$(program "${client%-stdio}.mjs")" --server "$server_bin" --ca-file "$cert_dir/ca.pem" \
       --fake "$fake_url" --job "$job_id" --log "$work/server.log" </dev/null
     ;;
   replicas)

@@ -2,7 +2,8 @@
 // a client that declares URL and form elicitation (MCP 2025-11-25): the
 // person it plays opens each URL elicitation in Debian's chromium (headless,
 // driven by playwright-core) and types the value there, and confirms a
-// delete in the form. One line per check; exits 1 if any check failed.
+// delete in the form, over HTTP or (--server) stdio. One line per check;
+// exits 1 if any check failed.
 // Command line and the person: elicitation-person.mjs.
 //
 // add-secret-job without a value: the server sends elicitation/create (url)
@@ -13,16 +14,17 @@
 // reset by the server's progress notifications. delete-secret-job asks
 // (form mode) and deletes on a yes.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitationCompleteNotificationSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { args, elicitationTest, kJobSecretId, recordMessages, short, writes } from './elicitation-person.mjs';
+import { args, elicitationTest, kJobSecretId, recordMessages, serverTransport, short, writes } from './elicitation-person.mjs';
 
 const key = 'SDK_ELICITED_KEY';
 const value = 'sdk-elicited-value-7a31c9';
 const { check, person, checkTranscript, finish } = await elicitationTest('sdk-elicitation', { key, value });
 
 // Every MCP message both ways, as the transport carries it.
-const transport = new StreamableHTTPClientTransport(new URL(args.http));
+const transport = serverTransport({ Http: StreamableHTTPClientTransport, Stdio: StdioClientTransport });
 const wire = recordMessages(transport);
 const client = new Client({ name: 'sdk-elicitation-test', version: '1' },
                           { capabilities: { elicitation: { url: {}, form: {} } } });

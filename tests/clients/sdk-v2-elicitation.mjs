@@ -13,9 +13,10 @@
 // retry waits for the page; the call completes with the secret. The value is
 // in no MCP message (the transport records every message both ways) and in no
 // line of the server's log. delete-secret-job asks (form mode): a no deletes
-// nothing, a yes deletes.
+// nothing, a yes deletes. Over HTTP, or (--server) stdio.
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { args, elicitationTest, kJobSecretId, recordMessages, short, writes } from './elicitation-person.mjs';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { args, elicitationTest, kJobSecretId, recordMessages, serverTransport, short, writes } from './elicitation-person.mjs';
 
 const key = 'SDK_V2_ELICITED_KEY';
 const value = 'sdk-v2-elicited-value-4e82d0';
@@ -25,7 +26,7 @@ const deletes = async () => (await writes()).filter((request) => request.method 
 const { check, person, checkTranscript, finish } = await elicitationTest('sdk-v2-elicitation', { key, value });
 
 // Every MCP message both ways, as the transport carries it.
-const transport = new StreamableHTTPClientTransport(new URL(args.http));
+const transport = serverTransport({ Http: StreamableHTTPClientTransport, Stdio: StdioClientTransport });
 const wire = recordMessages(transport);
 const client = new Client({ name: 'sdk-v2-elicitation-test', version: '1' },
                           { versionNegotiation: { mode: { pin: '2026-07-28' } },
