@@ -16,13 +16,18 @@ import { createServer } from 'node:http';
 
 /**
  * Starts the fake on a free loopback port. `script` is a list of
- * `{ tool, arguments }`: `tool` is the MCP tool's name; the call names the tool
+ * `{ tool, arguments, after }`: `tool` is the MCP tool's name; the call names the tool
  * the framework declared with that name, or with that name after a prefix and
- * "_" (Mastra declares "server_tool"). Returns { baseURL, requests, toolResults(),
- * declaredTools(), setScript(), close() }.
+ * "_" (Mastra declares "server_tool"); `after(resultText)`, when given, is
+ * awaited once, when the step's result first arrives and before the model
+ * answers (what the person does meanwhile, such as opening a link); what it
+ * throws is kept in afterErrors. Returns { baseURL, requests, toolResults(),
+ * declaredTools(), afterErrors, setScript(), close() }.
  */
 export async function startFakeModel(script = []) {
   const requests = [];
+  const afterErrors = [];
+  let afterDone = new Set();
   let currentScript = script;
   const server = createServer((req, res) => {
     let body = '';
@@ -62,7 +67,13 @@ export async function startFakeModel(script = []) {
     return { text: `The fake model read ${done} tool results:\n${quoted}` };
   }
 
-  function answer(res, request, conversation, format) {
+  async function answer(res, request, conversation, format) {
+    const last = conversation.toolResults.length - 1;
+    const after = currentScript[last]?.after;
+    if (after && !afterDone.has(last)) {
+      afterDone.add(last);
+      await after(conversation.toolResults[last]).catch((error) => afterErrors.push(`${error?.stack ?? error}`));
+    }
     const step = nextStep(conversation);
     const model = request.model ?? 'fake-model';
     if (request.stream) {
@@ -78,6 +89,7 @@ export async function startFakeModel(script = []) {
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    afterErrors,
     /** Every tool result text the frameworks sent back, in the order first seen. */
     toolResults() {
       const seen = new Map();
@@ -100,6 +112,8 @@ export async function startFakeModel(script = []) {
     setScript(next) {
       currentScript = next;
       requests.length = 0;
+      afterErrors.length = 0;
+      afterDone = new Set();
     },
     close() {
       server.closeAllConnections();

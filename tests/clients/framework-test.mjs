@@ -92,7 +92,9 @@ export function stdioServer() {
 /**
  * The conversation the fake model plays in each agent run: list the secrets,
  * add one, then two calls the server answers with a tool error (an argument
- * that is not a UUID, which never reaches Qovery, and a job Qovery answers 404).
+ * that is not a UUID, which never reaches Qovery, and a job Qovery answers 404),
+ * and an add without a value: its result is a link, whose page the person
+ * opens and types typedValue(value) on before the model answers.
  */
 export function agentScript(key, value) {
   return [
@@ -100,22 +102,51 @@ export function agentScript(key, value) {
     { tool: 'add-secret-job', arguments: { jobId, body: { key, value, description: 'added by an agent' } } },
     { tool: 'list-job-secrets', arguments: { jobId: 'abc' } },
     { tool: 'list-job-secrets', arguments: { jobId: kUnknownJobId } },
+    { tool: 'add-secret-job', arguments: { jobId, body: { key: `${key}_TYPED` } },
+      after: (result) => typeOnPage(result, typedValue(value)) },
   ];
 }
-export const kFinalTextStart = 'The fake model read 4 tool results';
+export const kFinalTextStart = 'The fake model read 5 tool results';
+/** What the person types on the value-entry page in an agent run. */
+const typedValue = (value) => `${value}-typed-on-page`;
 
 /**
- * Checks what one agentScript run left: the four tool results the framework
+ * The person: opens the value-entry link that a tool result's `text` shows
+ * (as the model would show it), and submits `value` on its page from the
+ * page's origin, as a browser does. Throws unless the page took it (200).
+ */
+async function typeOnPage(text, value) {
+  const link = /https?:\/\/[^\s"/]+\/entry\/[A-Za-z0-9_-]+/.exec(text ?? '')?.[0];
+  if (!link) throw new Error(`no link in the tool result: ${(text ?? '').slice(0, 300)}`);
+  const page = await fetch(link);
+  const csrf = /name="csrf" value="([0-9a-f]+)"/.exec(await page.text())?.[1];
+  if (page.status !== 200 || !csrf) throw new Error(`the page answered ${page.status} without a form`);
+  const submitted = await fetch(link, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { Origin: new URL(link).origin, 'Sec-Fetch-Site': 'same-origin',
+               'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf, value }).toString(),
+  });
+  await submitted.text();
+  if (submitted.status !== 200) throw new Error(`the page answered ${submitted.status} to the value`);
+}
+
+/**
+ * Checks what one agentScript run left: the five tool results the framework
  * sent back to the model (the server's own text for each, errors included, and
- * never the value), and the three calls that reached fake-qovery. A framework
+ * never the value; the last a link the person used), nothing the model got
+ * carrying the value typed on the page, and the four calls that reached
+ * fake-qovery (the last from the page). A framework
  * that checks arguments against the input schema itself refuses the bad jobId
  * before the server sees it: `validatesArguments` is then { what, text }, the
  * text its refusal must hold.
  */
 export async function checkAgentRun(t, label, fakeModel, key, value, { validatesArguments } = {}) {
   const results = fakeModel.toolResults();
-  t.check(`${label}: the four tool results reached the model`, results.length === 4, short(results));
-  const [list, added, badJob, notFound] = results.map((text) => text ?? '');
+  const typed = typedValue(value);
+  t.check(`${label}: the five tool results reached the model`, results.length === 5, short(results));
+  const [list, added, badJob, notFound, linked] = results.map((text) => text ?? '');
   t.check(`${label}: list-job-secrets' result, as the model reads it, holds the seeded keys`,
           kSeededKeys.every((seeded) => list.includes(seeded)), list.slice(0, 400));
   t.check(`${label}: add-secret-job's result holds the new key and scope JOB, never the value`,
@@ -129,16 +160,24 @@ export async function checkAgentRun(t, label, fakeModel, key, value, { validates
   t.check(`${label}: Qovery's 404: the server's own error text reaches the model`,
           notFound.includes('Qovery answered HTTP 404') && notFound.includes(`job not found: ${kUnknownJobId}`),
           notFound.slice(0, 400));
+  t.check(`${label}: add-secret-job without a value: a link to the page, which the person used`,
+          /\/entry\/[A-Za-z0-9_-]+/.test(linked) && fakeModel.afterErrors.length === 0,
+          short([linked.slice(0, 300), fakeModel.afterErrors]));
   t.check(`${label}: no tool result the model read carries the value`, results.every((text) => !text.includes(value)));
+  t.check(`${label}: nothing the model received carries the value typed on the page`,
+          !JSON.stringify(fakeModel.requests).includes(typed));
   await t.step(`${label}: fake-qovery's record`, async () => {
     const requests = await upstreamRequests();
     const secrets = `/job/${jobId}/secret`;
-    t.check(`${label}: fake-qovery received GET, POST (the key and value sent), GET of the unknown job; not the bad jobId`,
-            requests.length === 3 &&
+    t.check(`${label}: fake-qovery received GET, POST (the key and value sent), GET of the unknown job, ` +
+            'POST (the typed value, from the page); not the bad jobId',
+            requests.length === 4 &&
               requests[0].method === 'GET' && requests[0].path === secrets &&
               requests[1].method === 'POST' && requests[1].path === secrets &&
               requests[1].body?.key === key && requests[1].body?.value === value &&
               requests[2].method === 'GET' && requests[2].path === `/job/${kUnknownJobId}/secret` &&
+              requests[3].method === 'POST' && requests[3].path === secrets &&
+              requests[3].body?.key === `${key}_TYPED` && requests[3].body?.value === typed &&
               requests.every((request) => request.authorized === true),
             short(requests.map((r) => [r.method, r.path, r.body?.key])));
   });
