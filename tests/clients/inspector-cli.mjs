@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import { parseArgs } from 'node:util';
+import { typeOnPage } from './person.mjs';
 
 const { values: args } = parseArgs({ options: { url: { type: 'string' }, job: { type: 'string' } } });
 
@@ -98,6 +99,17 @@ const added = await inspector(0, '--method', 'tools/call', '--tool-name', 'add-s
 check('tools/call add-secret-job with a JSON body: a JOB secret INSPECTOR_TOKEN, no value',
       added?.isError !== true && added?.structuredContent?.key === 'INSPECTOR_TOKEN' &&
         added?.structuredContent?.scope === 'JOB' && !('value' in (added?.structuredContent ?? {})), short(added));
+
+// Without a value: a link, and the person types the value on its page.
+const pending = await inspector(0, '--method', 'tools/call', '--tool-name', 'add-secret-job', '--tool-arg', `jobId=${args.job}`,
+                                '--tool-arg', 'body={"key":"INSPECTOR_TYPED"}');
+check('tools/call add-secret-job without a value: a link to the value-entry page',
+      pending?.isError !== true && pending?.structuredContent?.status === 'awaiting_value', short(pending));
+const typed = await typeOnPage(pending?.content?.[0]?.text, 'inspector-typed-0c7d').then(() => true, (error) => `${error}`);
+check('the person typed the value on the page, which took it', typed === true, typed);
+const listedAfter = await inspector(0, '--method', 'tools/call', '--tool-name', 'list-job-secrets', '--tool-arg', `jobId=${args.job}`);
+check('tools/call list-job-secrets: the typed key is there',
+      (listedAfter?.structuredContent?.results ?? []).some((secret) => secret.key === 'INSPECTOR_TYPED'), short(listedAfter));
 
 const bad = await inspector(5, '--method', 'tools/call', '--tool-name', 'list-job-secrets', '--tool-arg', 'jobId=abc');
 check('tools/call with jobId=abc: a tool error naming jobId',

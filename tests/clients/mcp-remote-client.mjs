@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { typeOnPage } from './person.mjs';
 
 const { values: args } = parseArgs({ options: { url: { type: 'string' }, job: { type: 'string' } } });
 const kTimeoutMs = 20000;
@@ -105,6 +106,18 @@ check('tools/call list-job-secrets: the seeded keys',
       call.result?.isError !== true &&
         ['DATABASE_PASSWORD', 'STRIPE_API_KEY', 'JOB_SIGNING_KEY'].every((key) => keys.includes(key)),
       short(call));
+
+// The value typed by the person on the page the result links to, never
+// through the bridge; the list then shows the key.
+const linked = await request('tools/call',
+                              { name: 'add-secret-job', arguments: { jobId: args.job, body: { key: 'MCP_REMOTE_TYPED' } } });
+check('tools/call add-secret-job without a value: a link to the value-entry page',
+      linked.result?.isError !== true && linked.result?.structuredContent?.status === 'awaiting_value', short(linked));
+const typed = await typeOnPage(linked.result?.content?.[0]?.text, 'mcp-remote-typed-5a1c').then(() => true, (error) => `${error}`);
+check('the person typed the value on the page, which took it', typed === true, typed);
+const after = await request('tools/call', { name: 'list-job-secrets', arguments: { jobId: args.job } });
+check('tools/call list-job-secrets: the typed key is there',
+      (after.result?.structuredContent?.results ?? []).some((secret) => secret.key === 'MCP_REMOTE_TYPED'), short(after));
 
 const ping = await request('ping');
 check('ping: {}', short(ping.result) === '{}', short(ping));

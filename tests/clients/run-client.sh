@@ -126,7 +126,8 @@ start_server() {
 # Copies a client program next to the install, so that its imports resolve
 # from $npm_dir/node_modules.
 program() {
-  cp "$here/$1" "$work/$1"
+  # With the helpers every program may import (framework-test.mjs, person.mjs, ...).
+  cp "$here"/*.mjs "$work/"
   echo "$work/$1"
 }
 

@@ -13,6 +13,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { parseArgs } from 'node:util';
+import { typeOnPage } from './person.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -238,20 +239,27 @@ const noBody = await step('missing body: call', () => client.callTool({ name: 'a
 const noBodyText = noBody?.content?.map((block) => block.text ?? '').join('\n') ?? '';
 check('missing body: a tool error naming the argument body',
       noBody?.isError === true && noBodyText.includes('body'), short(noBody));
-if (mode === 'http') {
-  // Without body.value, an HTTP server answers with a link to its value-entry
-  // page: callTool checks that answer against the tool's outputSchema too.
-  const pending = await step('add-secret-job without a value: call', () =>
-    client.callTool({ name: 'add-secret-job', arguments: { jobId, body: { key: 'TYPED_BY_PERSON' } } }));
-  check('add-secret-job without a value: a link (structuredContent awaiting_value) that passed the ' +
-        "SDK's outputSchema validation",
-        pending?.isError !== true && pending?.structuredContent?.status === 'awaiting_value' &&
-          /\/entry\/[0-9a-f]{32}$/.test(pending?.structuredContent?.link ?? ''), short(pending));
-}
+// Without body.value, the server answers with a link to its value-entry page
+// (over stdio, on a loopback port of its own): callTool checks that answer
+// against the tool's outputSchema too.
+const pending = await step('add-secret-job without a value: call', () =>
+  client.callTool({ name: 'add-secret-job', arguments: { jobId, body: { key: 'TYPED_BY_PERSON' } } }));
+check('add-secret-job without a value: a link (structuredContent awaiting_value) that passed the ' +
+      "SDK's outputSchema validation",
+      pending?.isError !== true && pending?.structuredContent?.status === 'awaiting_value' &&
+        /\/entry\/[0-9a-f]{32}$/.test(pending?.structuredContent?.link ?? ''), short(pending));
 await step('invalid arguments reach no upstream', async () => {
   const requests = await upstreamRequests();
   check('invalid arguments and value-less calls never reached fake-qovery', requests.length === 0,
         short(requests));
+});
+await step('the person types the value on the page', async () => {
+  await typeOnPage(pending?.content?.[0]?.text, 'typed-by-person-3b9e');
+  const requests = await upstreamRequests();
+  check('the value typed on the page reached fake-qovery, once, from the page',
+        requests.length === 1 && requests[0].method === 'POST' && requests[0].body?.key === 'TYPED_BY_PERSON' &&
+          requests[0].body?.value === 'typed-by-person-3b9e', short(requests.map((r) => [r.method, r.body?.key])));
+  await clearUpstreamRequests();
 });
 const notFound = await step('unknown job: call', () =>
   client.callTool({ name: 'list-job-secrets', arguments: { jobId: '99999999-9999-4999-8999-999999999999' } }));

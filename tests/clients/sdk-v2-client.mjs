@@ -17,6 +17,7 @@ import {
   args, checkRestart, clearUpstreamRequests, harness, jobId, kSeededKeys, kToolNames, kUnknownJobId, runExamplePage, short,
   stdioServer, upstreamRequests,
 } from './framework-test.mjs';
+import { typeOnPage } from './person.mjs';
 
 const t = harness('sdk-v2');
 const textOf = (result) => (result?.content ?? []).map((block) => block.text ?? '').join('\n');
@@ -184,6 +185,17 @@ for (const mode of kModes) {
                 requests[1].body?.key === key && requests[1].body?.value === value,
               short(requests.map((r) => [r.method, r.path])));
     });
+    // Without a value (and no URL elicitation declared): a link, whose page
+    // the person types the value on; the key then exists, and is deleted.
+    const linked = await call('add-secret-job', { jobId, body: { key: `${key}_TYPED` } });
+    t.check(`${label}: add-secret-job without a value: a link to the value-entry page`,
+            linked?.isError !== true && linked?.structuredContent?.status === 'awaiting_value', short(linked));
+    const typed = await typeOnPage(textOf(linked), `${value}-typed`).then(() => true, (error) => `${error}`);
+    t.check(`${label}: the person typed the value on the page, which took it`, typed === true, typed);
+    const typedKey = (await call('list-job-secrets', { jobId }))?.structuredContent?.results
+      ?.find((secret) => secret.key === `${key}_TYPED`);
+    t.check(`${label}: list-job-secrets: the typed key is there`, !!typedKey, short(typedKey));
+    if (typedKey) await call('delete-secret-job', { jobId, secretId: typedKey.id });
     await t.step(`${label}: close`, () => client.close());
   }
 }
