@@ -297,90 +297,43 @@ TEST_CASE("Elicitation: over --stdio, a request line and the response routed bac
           "[elicitation]") {
   const std::string value = "stdio-elicited-value-0e4d";
   FakeQoveryProcess fake;
-  Process server({QMCP_SERVER_BIN, "--stdio", "--api-url", fake.url(), "--ca-file",
-                  kCertDir + "/ca.pem", "--log-level", "debug"},
-                 {{"QOVERY_API_KEY", kApiKey}});
-  std::string transcript;
-  const auto send = [&](const json &message) {
-    server.write_stdin(message.dump() + "\n");
-    transcript += message.dump();
-  };
-  const auto read = [&]() {
-    std::optional<std::string> line = server.read_stdout_line(std::chrono::seconds(30));
-    REQUIRE(line);
-    transcript += *line;
-    return json::parse(*line);
-  };
-  send({{"jsonrpc", "2.0"},
-        {"id", 1},
-        {"method", "initialize"},
-        {"params",
-         {{"protocolVersion", "2025-11-25"},
-          {"capabilities", kUrlElicitation},
-          {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}});
-  CHECK(read()["id"] == 1);
-  send({{"jsonrpc", "2.0"},
-        {"id", 2},
-        {"method", "tools/call"},
-        {"params",
-         {{"name", "add-secret-job"},
-          {"arguments", {{"jobId", kJobId}, {"body", {{"key", "STDIO_ELICITED"}}}}}}}});
-  json asked = read();
+  StdioServer server(fake);
+  CHECK(server.initialize(kUrlElicitation)["id"] == 1);
+  server.send(StdioServer::call(2, "add-secret-job",
+                                {{"jobId", kJobId}, {"body", {{"key", "STDIO_ELICITED"}}}}));
+  json asked = server.read();
   REQUIRE(asked["method"] == "elicitation/create");
   CHECK(asked["params"]["mode"] == "url");
-  std::smatch match;
-  const std::string url = asked["params"]["url"];
-  REQUIRE(std::regex_match(url, match,
-                           std::regex(R"((http://127\.0\.0\.1:([0-9]+))(/entry/[0-9a-f]{32}))")));
-  send({{"jsonrpc", "2.0"}, {"id", asked["id"]}, {"result", {{"action", "accept"}}}});
+  const LoopbackLink link = loopback_link(asked["params"]["url"]);
+  server.send({{"jsonrpc", "2.0"}, {"id", asked["id"]}, {"result", {{"action", "accept"}}}});
   // A ping is answered while the call waits on the person.
-  send({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "ping"}});
-  CHECK(read()["id"] == 3);
+  CHECK(server.exchange({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "ping"}})["id"] == 3);
 
-  Browser browser(std::stoi(match[2].str()));
-  CHECK(submit(browser, match[1].str(), match[3].str(), value).status == 200);
-  json complete = read();
+  Browser browser(link.port);
+  CHECK(submit(browser, link.origin(), link.path, value).status == 200);
+  json complete = server.read();
   CHECK(complete["method"] == "notifications/elicitation/complete");
-  json answer = read();
+  json answer = server.read();
   CHECK(answer["id"] == 2);
   CHECK(answer["result"]["structuredContent"]["key"] == "STDIO_ELICITED");
   REQUIRE(fake.requests().size() == 1); // the write, from the page
   CHECK(fake.requests()[0]["body"]["value"] == value);
-  server.close_stdin();
-  CHECK(server.wait() == 0);
-  transcript += server.stderr_text() + browser.answers;
+  server.process.close_stdin();
+  CHECK(server.process.wait() == 0);
+  const std::string transcript = server.transcript + server.process.stderr_text() + browser.answers;
   CHECK(transcript.find(value) == std::string::npos);
 }
 
 TEST_CASE("Elicitation: over --stdio, stopping ends a call that waits on the person",
           "[elicitation]") {
   FakeQoveryProcess fake;
-  Process server(
-      {QMCP_SERVER_BIN, "--stdio", "--api-url", fake.url(), "--ca-file", kCertDir + "/ca.pem"},
-      {{"QOVERY_API_KEY", kApiKey}});
-  server.write_stdin(json{{"jsonrpc", "2.0"},
-                          {"id", 1},
-                          {"method", "initialize"},
-                          {"params",
-                           {{"protocolVersion", "2025-11-25"},
-                            {"capabilities", kUrlElicitation},
-                            {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}
-                         .dump() +
-                     "\n");
-  REQUIRE(server.read_stdout_line());
-  server.write_stdin(json{{"jsonrpc", "2.0"},
-                          {"id", 2},
-                          {"method", "tools/call"},
-                          {"params",
-                           {{"name", "add-secret-job"},
-                            {"arguments", {{"jobId", kJobId}, {"body", {{"key", "STOPPED"}}}}}}}}
-                         .dump() +
-                     "\n");
-  std::optional<std::string> asked = server.read_stdout_line();
-  REQUIRE(asked);
-  CHECK(json::parse(*asked)["method"] == "elicitation/create");
+  StdioServer server(fake);
+  server.initialize(kUrlElicitation);
+  CHECK(server.exchange(StdioServer::call(
+            2, "add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "STOPPED"}}}}))["method"] ==
+        "elicitation/create");
   auto started = std::chrono::steady_clock::now();
-  int status = server.stop(SIGTERM, std::chrono::seconds(20));
+  int status = server.process.stop(SIGTERM, std::chrono::seconds(20));
   CHECK(status == 0);
   // Within a few polls, not the link's 600 s.
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));

@@ -4,17 +4,21 @@
 // run (fake-qovery, the server, an MCP client) and a browser-like client of
 // the pages that checks every answer's security headers.
 
+#include "process.hpp"
 #include "stack.hpp"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace test {
 
@@ -152,6 +156,71 @@ inline HttpReply send_file(Browser &browser, const std::string &path, const std:
       {"dotenv", uploaded ? "" : text, "", ""},
       {"file", uploaded ? text : "", uploaded ? "app.env" : "", "application/octet-stream"}};
   return browser.reply(browser.http.Post((path + "/plan").c_str(), headers, items));
+}
+
+/// The server over --stdio pointed at `fake` with debug logs (and `extra`
+/// arguments), spoken to line by line; every line both ways is kept in
+/// `transcript`, to be searched for a value.
+struct StdioServer {
+  explicit StdioServer(const FakeQoveryProcess &fake, std::vector<std::string> extra = {})
+      : process(argv(fake, std::move(extra)), {{"QOVERY_API_KEY", kApiKey}}) {}
+  static std::vector<std::string> argv(const FakeQoveryProcess &fake,
+                                       std::vector<std::string> extra) {
+    std::vector<std::string> args = {QMCP_SERVER_BIN, "--stdio",   "--api-url",
+                                     fake.url(),      "--ca-file", kCertDir + "/ca.pem",
+                                     "--log-level",   "debug"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  /// Writes `message` as one line.
+  void send(const nlohmann::json &message) {
+    process.write_stdin(message.dump() + "\n");
+    transcript += message.dump();
+  }
+  /// The next line the server writes, parsed; the test fails when none comes within 30 s.
+  nlohmann::json read() {
+    std::optional<std::string> line = process.read_stdout_line(std::chrono::seconds(30));
+    REQUIRE(line);
+    transcript += *line;
+    return nlohmann::json::parse(*line);
+  }
+  /// send(), then read() the next line.
+  nlohmann::json exchange(const nlohmann::json &message) {
+    send(message);
+    return read();
+  }
+  /// initialize (id 1) in the 2025-11-25 era, declaring `capabilities`; its answer.
+  nlohmann::json initialize(const nlohmann::json &capabilities = nlohmann::json::object()) {
+    return exchange({{"jsonrpc", "2.0"},
+                     {"id", 1},
+                     {"method", "initialize"},
+                     {"params",
+                      {{"protocolVersion", "2025-11-25"},
+                       {"capabilities", capabilities},
+                       {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}});
+  }
+  /// A tools/call request of `tool` with `arguments`, numbered `id`.
+  static nlohmann::json call(int id, const std::string &tool, const nlohmann::json &arguments) {
+    return {{"jsonrpc", "2.0"},
+            {"id", id},
+            {"method", "tools/call"},
+            {"params", {{"name", tool}, {"arguments", arguments}}}};
+  }
+  Process process;
+  std::string transcript;
+};
+
+/// A link to the pages' own loopback listener (--stdio) found in `text`.
+struct LoopbackLink {
+  int port = 0;
+  std::string path; ///< "/entry/<id>"
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port); }
+};
+inline LoopbackLink loopback_link(const std::string &text) {
+  std::smatch match;
+  REQUIRE(std::regex_search(text, match,
+                            std::regex(R"(http://127\.0\.0\.1:([0-9]+)(/entry/[0-9a-f]{32}))")));
+  return {std::stoi(match[1].str()), match[2].str()};
 }
 
 /// The headers a browser sends with a form from the page at `origin`.

@@ -303,32 +303,17 @@ TEST_CASE("Entry page: with an access token the person gives it once per link", 
 TEST_CASE("Entry page: over --stdio the link names a loopback port of the pages' own", "[entry]") {
   const std::string value = "stdio-entry-value-7d02b4";
   FakeQoveryProcess fake;
-  Process server({QMCP_SERVER_BIN, "--stdio", "--api-url", fake.url(), "--ca-file",
-                  kCertDir + "/ca.pem", "--log-level", "debug"},
-                 {{"QOVERY_API_KEY", kApiKey}});
-  const auto request = [&server](int id, const std::string &method, const json &params) {
-    server.write_stdin(
-        json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump() + "\n");
-    std::optional<std::string> line = server.read_stdout_line();
-    REQUIRE(line);
-    return json::parse(*line);
-  };
-  request(1, "initialize",
-          {{"protocolVersion", "2025-11-25"},
-           {"capabilities", json::object()},
-           {"clientInfo", {{"name", "t"}, {"version", "1"}}}});
-  json answer = request(2, "tools/call",
-                        {{"name", "add-secret-job"},
-                         {"arguments", {{"jobId", kJobId}, {"body", {{"key", "STDIO_TYPED"}}}}}});
+  StdioServer server(fake);
+  server.initialize();
+  json answer = server.exchange(StdioServer::call(
+      2, "add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "STDIO_TYPED"}}}}));
   const json &result = answer["result"];
   CHECK_FALSE(result.value("isError", false));
   CHECK(result["structuredContent"]["status"] == "awaiting_value");
-  std::smatch match;
   const std::string text = text_of(result);
-  REQUIRE(std::regex_search(text, match,
-                            std::regex(R"(http://127\.0\.0\.1:([0-9]+)(/entry/[0-9a-f]{32}))")));
-  const int port = std::stoi(match[1].str());
-  const std::string path = match[2].str();
+  const LoopbackLink link = loopback_link(text);
+  const int port = link.port;
+  const std::string path = link.path;
   CHECK(fake.requests().empty());
 
   Browser browser(port);
@@ -344,10 +329,10 @@ TEST_CASE("Entry page: over --stdio the link names a loopback port of the pages'
   // The page's listener is a page's only: no MCP there.
   CHECK(browser.http.Post("/mcp", "{}", "application/json")->status == 404);
 
-  server.close_stdin();
-  CHECK(server.wait() == 0);
-  CHECK(server.stderr_text().find(value) == std::string::npos);
-  CHECK(text.find(value) == std::string::npos);
+  server.process.close_stdin();
+  CHECK(server.process.wait() == 0);
+  CHECK(server.process.stderr_text().find(value) == std::string::npos);
+  CHECK(server.transcript.find(value) == std::string::npos);
   CHECK(browser.answers.find(value) == std::string::npos);
 }
 
@@ -520,37 +505,24 @@ TEST_CASE("Entry page: a 2026-07-28 client with URL elicitation gets input_requi
 TEST_CASE("Entry page: over --stdio a 2026-07-28 client gets input_required too", "[entry][mrtr]") {
   const std::string value = "stdio-mrtr-value-93c1d7";
   FakeQoveryProcess fake;
-  Process server({QMCP_SERVER_BIN, "--stdio", "--api-url", fake.url(), "--ca-file",
-                  kCertDir + "/ca.pem", "--log-level", "debug"},
-                 {{"QOVERY_API_KEY", kApiKey}});
-  std::string transcript;
-  const auto send = [&](const json &message) {
-    server.write_stdin(message.dump() + "\n");
-    std::optional<std::string> line = server.read_stdout_line();
-    REQUIRE(line);
-    transcript += *line;
-    return json::parse(*line);
-  };
+  StdioServer server(fake);
   json asked =
       modern_call(1, "add-secret-job", {{"jobId", kJobId}, {"body", {{"key", "STDIO_MRTR"}}}});
-  json first = send(asked)["result"];
+  json first = server.exchange(asked)["result"];
   REQUIRE(first["resultType"] == "input_required");
-  std::smatch match;
-  const std::string url = first["inputRequests"]["page"]["params"]["url"];
-  REQUIRE(std::regex_match(url, match,
-                           std::regex(R"(http://127\.0\.0\.1:([0-9]+)(/entry/[0-9a-f]{32}))")));
-  Browser browser(std::stoi(match[1].str()));
-  HttpReply page = browser.get(match[2].str());
+  const LoopbackLink link = loopback_link(first["inputRequests"]["page"]["params"]["url"]);
+  Browser browser(link.port);
+  HttpReply page = browser.get(link.path);
   REQUIRE(page.status == 200);
-  browser.post(match[2].str(), {{"csrf", csrf_in(page.body)}, {"value", value}},
-               from_page("http://127.0.0.1:" + match[1].str()));
-  json done = send(retry(asked, 2, kAccept, first["requestState"]))["result"];
+  browser.post(link.path, {{"csrf", csrf_in(page.body)}, {"value", value}},
+               from_page(link.origin()));
+  json done = server.exchange(retry(asked, 2, kAccept, first["requestState"]))["result"];
   CHECK(done["structuredContent"]["key"] == "STDIO_MRTR");
   REQUIRE(fake.requests().size() == 1);
   CHECK(fake.requests()[0]["body"]["value"] == value);
-  server.close_stdin();
-  CHECK(server.wait() == 0);
-  transcript += server.stderr_text() + browser.answers;
+  server.process.close_stdin();
+  CHECK(server.process.wait() == 0);
+  const std::string transcript = server.transcript + server.process.stderr_text() + browser.answers;
   CHECK(transcript.find(value) == std::string::npos);
 }
 

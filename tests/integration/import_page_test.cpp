@@ -337,29 +337,13 @@ TEST_CASE("Import page: each refusal is a page and sends nothing to Qovery", "[i
 TEST_CASE("Import page: over --stdio the link names the pages' loopback port", "[import]") {
   const std::string value = "import-stdio-6e20f4";
   FakeQoveryProcess fake;
-  Process server({QMCP_SERVER_BIN, "--stdio", "--api-url", fake.url(), "--ca-file",
-                  kCertDir + "/ca.pem", "--log-level", "debug"},
-                 {{"QOVERY_API_KEY", kApiKey}});
-  const auto request = [&server](int id, const std::string &method, const json &params) {
-    server.write_stdin(
-        json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump() + "\n");
-    std::optional<std::string> line = server.read_stdout_line();
-    REQUIRE(line);
-    return json::parse(*line);
-  };
-  request(1, "initialize",
-          {{"protocolVersion", "2025-11-25"},
-           {"capabilities", json::object()},
-           {"clientInfo", {{"name", "t"}, {"version", "1"}}}});
-  json answer =
-      request(2, "tools/call", {{"name", kImportTool}, {"arguments", {{"jobId", kJobId}}}});
-  const std::string text = text_of(answer["result"]);
-  std::smatch match;
-  REQUIRE(std::regex_search(text, match,
-                            std::regex(R"(http://127\.0\.0\.1:([0-9]+)(/entry/[0-9a-f]{32}))")));
-  const std::string origin = "http://127.0.0.1:" + match[1].str();
-  const std::string path = match[2].str();
-  Browser browser(std::stoi(match[1].str()));
+  StdioServer server(fake);
+  server.initialize();
+  json answer = server.exchange(StdioServer::call(2, kImportTool, {{"jobId", kJobId}}));
+  const LoopbackLink link = loopback_link(text_of(answer["result"]));
+  const std::string origin = link.origin();
+  const std::string path = link.path;
+  Browser browser(link.port);
   std::string csrf = csrf_in(browser.get(path).body);
   HttpReply plan =
       send_file(browser, path, csrf, "STDIO_IMPORTED=" + value + "\n", from_page(origin));
@@ -369,16 +353,14 @@ TEST_CASE("Import page: over --stdio the link names the pages' loopback port", "
                                 {{"csrf", csrf}, {"plan", plan_token(plan.body)}, {"line", "0"}},
                                 from_page(origin));
   CHECK(done.status == 200);
-  json writes = json::array();
-  for (const json &recorded : fake.requests())
-    if (recorded["method"] != "GET")
-      writes.push_back(recorded);
+  std::vector<json> writes = writes_to(fake);
   REQUIRE(writes.size() == 1);
   CHECK(writes[0]["body"] == json{{"key", "STDIO_IMPORTED"}, {"value", value}});
 
-  server.close_stdin();
-  CHECK(server.wait() == 0);
-  CHECK((text + server.stderr_text() + browser.answers).find(value) == std::string::npos);
+  server.process.close_stdin();
+  CHECK(server.process.wait() == 0);
+  CHECK((server.transcript + server.process.stderr_text() + browser.answers).find(value) ==
+        std::string::npos);
 }
 
 TEST_CASE("Import page: a 2026-07-28 client with URL elicitation waits and learns each line's "
