@@ -50,8 +50,8 @@ for (const mode of ['http', 'stdio']) {
   t.check(`${mode}: the loop ended with the model's final text`, result?.text?.startsWith(kFinalTextStart), result?.text);
   const toolResults = (result?.steps ?? []).flatMap((step) => step.toolResults);
   const outputs = toolResults.map((toolResult) => toolResult.output);
-  t.check(`${mode}: five tool calls ran through the AI SDK tools' execute`,
-          toolResults.length === 5 && toolResults.every((r) => r.toolName === 'list-job-secrets' || r.toolName === 'add-secret-job'),
+  t.check(`${mode}: six tool calls ran through the AI SDK tools' execute`,
+          toolResults.length === 6 && toolResults.every((r) => r.toolName === 'list-job-secrets' || r.toolName === 'add-secret-job'),
           short(toolResults.map((r) => r.toolName)));
   const listedKeys = (outputs[0]?.structuredContent?.results ?? []).map((secret) => secret.key);
   t.check(`${mode}: list-job-secrets' output: structuredContent.results with the seeded keys`,

@@ -22,12 +22,12 @@ import { createServer } from 'node:http';
  * awaited once, when the step's result first arrives and before the model
  * answers (what the person does meanwhile, such as opening a link); what it
  * throws is kept in afterErrors. Returns { baseURL, requests, toolResults(),
- * declaredTools(), afterErrors, setScript(), close() }.
+ * declaredTools(), afterErrors, afterCount(), setScript(), close() }.
  */
 export async function startFakeModel(script = []) {
   const requests = [];
   const afterErrors = [];
-  let afterDone = new Set();
+  let afterRuns = new Map(); // step index -> the promise of its after()
   let currentScript = script;
   const server = createServer((req, res) => {
     let body = '';
@@ -70,10 +70,10 @@ export async function startFakeModel(script = []) {
   async function answer(res, request, conversation, format) {
     const last = conversation.toolResults.length - 1;
     const after = currentScript[last]?.after;
-    if (after && !afterDone.has(last)) {
-      afterDone.add(last);
-      await after(conversation.toolResults[last]).catch((error) => afterErrors.push(`${error?.stack ?? error}`));
-    }
+    // Once per step; a request repeating the conversation meanwhile waits for it too.
+    if (after && !afterRuns.has(last))
+      afterRuns.set(last, after(conversation.toolResults[last]).catch((error) => afterErrors.push(`${error?.stack ?? error}`)));
+    await afterRuns.get(last);
     const step = nextStep(conversation);
     const model = request.model ?? 'fake-model';
     if (request.stream) {
@@ -90,6 +90,8 @@ export async function startFakeModel(script = []) {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
     afterErrors,
+    /** How many steps' after() ran. */
+    afterCount: () => afterRuns.size,
     /** Every tool result text the frameworks sent back, in the order first seen. */
     toolResults() {
       const seen = new Map();
@@ -113,7 +115,7 @@ export async function startFakeModel(script = []) {
       currentScript = next;
       requests.length = 0;
       afterErrors.length = 0;
-      afterDone = new Set();
+      afterRuns = new Map();
     },
     close() {
       server.closeAllConnections();

@@ -94,8 +94,9 @@ export function stdioServer() {
  * The conversation the fake model plays in each agent run: list the secrets,
  * add one, then two calls the server answers with a tool error (an argument
  * that is not a UUID, which never reaches Qovery, and a job Qovery answers 404),
- * and an add without a value: its result is a link, whose page the person
- * opens and types typedValue(value) on before the model answers.
+ * an add without a value, whose result is a link: the person opens its page
+ * and types typedValue(value) on it before the model answers; and a list
+ * that shows the key typed.
  */
 export function agentScript(key, value) {
   return [
@@ -105,19 +106,20 @@ export function agentScript(key, value) {
     { tool: 'list-job-secrets', arguments: { jobId: kUnknownJobId } },
     { tool: 'add-secret-job', arguments: { jobId, body: { key: `${key}_TYPED` } },
       after: (result) => typeOnPage(result, typedValue(value)) },
+    { tool: 'list-job-secrets', arguments: { jobId } },
   ];
 }
-export const kFinalTextStart = 'The fake model read 5 tool results';
+export const kFinalTextStart = 'The fake model read 6 tool results';
 /** What the person types on the value-entry page in an agent run. */
 const typedValue = (value) => `${value}-typed-on-page`;
 
 
 /**
- * Checks what one agentScript run left: the five tool results the framework
+ * Checks what one agentScript run left: the six tool results the framework
  * sent back to the model (the server's own text for each, errors included, and
- * never the value; the last a link the person used), nothing the model got
- * carrying the value typed on the page, and the four calls that reached
- * fake-qovery (the last from the page). A framework
+ * never the value; a link the person used, then a list showing its key),
+ * nothing the model got after carrying the value typed on the page, and the
+ * five calls that reached fake-qovery (the fourth from the page). A framework
  * that checks arguments against the input schema itself refuses the bad jobId
  * before the server sees it: `validatesArguments` is then { what, text }, the
  * text its refusal must hold.
@@ -125,8 +127,8 @@ const typedValue = (value) => `${value}-typed-on-page`;
 export async function checkAgentRun(t, label, fakeModel, key, value, { validatesArguments } = {}) {
   const results = fakeModel.toolResults();
   const typed = typedValue(value);
-  t.check(`${label}: the five tool results reached the model`, results.length === 5, short(results));
-  const [list, added, badJob, notFound, linked] = results.map((text) => text ?? '');
+  t.check(`${label}: the six tool results reached the model`, results.length === 6, short(results));
+  const [list, added, badJob, notFound, linked, listedAfter] = results.map((text) => text ?? '');
   t.check(`${label}: list-job-secrets' result, as the model reads it, holds the seeded keys`,
           kSeededKeys.every((seeded) => list.includes(seeded)), list.slice(0, 400));
   t.check(`${label}: add-secret-job's result holds the new key and scope JOB, never the value`,
@@ -141,8 +143,10 @@ export async function checkAgentRun(t, label, fakeModel, key, value, { validates
           notFound.includes('Qovery answered HTTP 404') && notFound.includes(`job not found: ${kUnknownJobId}`),
           notFound.slice(0, 400));
   t.check(`${label}: add-secret-job without a value: a link to the page, which the person used`,
-          /\/entry\/[A-Za-z0-9_-]+/.test(linked) && fakeModel.afterErrors.length === 0,
+          /\/entry\/[A-Za-z0-9_-]+/.test(linked) && fakeModel.afterCount() === 1 && fakeModel.afterErrors.length === 0,
           short([linked.slice(0, 300), fakeModel.afterErrors]));
+  t.check(`${label}: the next list-job-secrets shows the key typed on the page`,
+          listedAfter.includes(`${key}_TYPED`), listedAfter.slice(0, 400));
   t.check(`${label}: no tool result the model read carries the value`, results.every((text) => !text.includes(value)));
   t.check(`${label}: nothing the model received carries the value typed on the page`,
           !JSON.stringify(fakeModel.requests).includes(typed));
@@ -150,14 +154,15 @@ export async function checkAgentRun(t, label, fakeModel, key, value, { validates
     const requests = await upstreamRequests();
     const secrets = `/job/${jobId}/secret`;
     t.check(`${label}: fake-qovery received GET, POST (the key and value sent), GET of the unknown job, ` +
-            'POST (the typed value, from the page); not the bad jobId',
-            requests.length === 4 &&
+            'POST (the typed value, from the page), GET; not the bad jobId',
+            requests.length === 5 &&
               requests[0].method === 'GET' && requests[0].path === secrets &&
               requests[1].method === 'POST' && requests[1].path === secrets &&
               requests[1].body?.key === key && requests[1].body?.value === value &&
               requests[2].method === 'GET' && requests[2].path === `/job/${kUnknownJobId}/secret` &&
               requests[3].method === 'POST' && requests[3].path === secrets &&
               requests[3].body?.key === `${key}_TYPED` && requests[3].body?.value === typed &&
+              requests[4].method === 'GET' && requests[4].path === secrets &&
               requests.every((request) => request.authorized === true),
             short(requests.map((r) => [r.method, r.path, r.body?.key])));
   });

@@ -57,7 +57,7 @@ for (const mode of ['http', 'stdio']) {
   t.check(`${mode}: the loop ended with the model's final text`, text(messages.at(-1)?.content).startsWith(kFinalTextStart),
           short(messages.at(-1)?.content));
   const toolMessages = messages.filter((message) => ToolMessage.isInstance(message));
-  t.check(`${mode}: five tool calls ran through the agent's tool node`, toolMessages.length === 5,
+  t.check(`${mode}: six tool calls ran through the agent's tool node`, toolMessages.length === 6,
           short(toolMessages.map((message) => message.name)));
   t.check(`${mode}: the two refused calls are ToolMessages with status "error"`,
           toolMessages[2]?.status === 'error' && toolMessages[3]?.status === 'error',

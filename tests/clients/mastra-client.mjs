@@ -54,7 +54,7 @@ for (const mode of ['http', 'stdio']) {
   const toolResults = (result?.steps ?? []).flatMap((step) => step.content ?? [])
     .filter((part) => part.type === 'tool-result');
   const outputs = toolResults.map((part) => part.output);
-  t.check(`${mode}: five tool calls ran through the Mastra tools' execute`, outputs.length === 5,
+  t.check(`${mode}: six tool calls ran through the Mastra tools' execute`, outputs.length === 6,
           short(toolResults.map((part) => part.toolName)));
   const listedKeys = (outputs[0]?.value?.results ?? []).map((secret) => secret.key);
   t.check(`${mode}: list-job-secrets' result is structuredContent (json), with the seeded keys`,

@@ -60,7 +60,7 @@ for (const mode of ['http', 'stdio']) {
   t.check(`${mode}: the run ended with the model's final output`, result?.finalOutput?.startsWith(kFinalTextStart),
           short(result?.finalOutput));
   const outputs = (result?.newItems ?? []).filter((item) => item.type === 'tool_call_output_item').map((item) => item.output);
-  t.check(`${mode}: five tool calls ran through the function tools`, outputs.length === 5, short(outputs));
+  t.check(`${mode}: six tool calls ran through the function tools`, outputs.length === 6, short(outputs));
   const text = (output) => (typeof output === 'string' ? output : output?.text ?? JSON.stringify(output)) ?? '';
   t.check(`${mode}: list-job-secrets' output holds the seeded keys`,
           kSeededKeys.every((seeded) => text(outputs[0]).includes(seeded)), text(outputs[0]).slice(0, 300));

@@ -1,4 +1,5 @@
 #include "qovery_mcp/elicitation.hpp"
+#include "qovery_mcp/secret_import.hpp"
 
 #include "qovery_mcp/client_requests.hpp"
 #include "qovery_mcp/fake_qovery.hpp"
@@ -89,6 +90,7 @@ TEST_CASE("Elicitation: responses reach the request that waits for them", "[elic
 TEST_CASE("Elicitation: which calls may ask the client", "[elicitation]") {
   Capability capability = std::move(parse_capability(*resource("capability.naftiko.yaml")).value());
   ToolRegistry registry = std::move(ToolRegistry::create(capability, resource).value());
+  add_import_tool(registry); // as the server does
   FakeQovery fake;
   SandboxUpstream upstream(fake);
   ToolCaller caller(capability, registry, upstream);
@@ -130,4 +132,11 @@ TEST_CASE("Elicitation: which calls may ask the client", "[elicitation]") {
   CHECK_FALSE(server.may_ask_client(call("no-such-tool", secret), asking));
   CHECK(server.may_ask_client(call("add-secret-job", json::array()), asking)); // refused later
   CHECK_FALSE(server.may_ask_client({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, asking));
+  // The .env import asks by URL elicitation only (its page), never by a form,
+  // though its hints call it destructive.
+  const json job = {{"jobId", FakeQovery::kJobId}};
+  CHECK(server.may_ask_client(call(kImportToolName, job), url_only));
+  CHECK(server.may_ask_client(call(kImportToolName, job), asking));
+  CHECK_FALSE(server.may_ask_client(call(kImportToolName, job), form_only));
+  CHECK_FALSE(server.may_ask_client(call(kImportToolName, job), plain));
 }
