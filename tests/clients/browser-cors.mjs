@@ -20,8 +20,8 @@
 // but the simple GETs is preflighted. From the refused origin every fetch
 // fails, and nothing reaches Qovery.
 import { createServer } from 'node:http';
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { launchChromium } from './chromium.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -111,18 +111,7 @@ async function drive() {
   };
   const short = (value) => JSON.stringify(value)?.slice(0, 400);
 
-  const executablePath = '/usr/bin/chromium';
-  if (!existsSync(executablePath)) {
-    console.log(`FAIL [browser] no ${executablePath}: install Debian's chromium (tools/bootstrap does)`);
-    process.exit(1);
-  }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    chromiumSandbox: false, // root in a container: Chromium's sandbox needs user namespaces
-    args: ['--no-sandbox', '--no-proxy-server', '--host-resolver-rules=MAP app.test 127.0.0.1, MAP evil.test 127.0.0.1'],
-  });
+  const browser = await launchChromium('browser', ['--host-resolver-rules=MAP app.test 127.0.0.1, MAP evil.test 127.0.0.1']);
   try {
     const port = args['page-port'];
     const accepted = [[`http://localhost:${port}`, 'BROWSER_LOOPBACK'], [`http://app.test:${port}`, 'BROWSER_ALLOWED']];

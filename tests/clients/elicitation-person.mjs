@@ -7,8 +7,9 @@
 //   node sdk[-v2]-elicitation.mjs --server BIN --ca-file CA --fake FAKE_URL --job JOB_ID --log SERVER_LOG
 //     (NODE_EXTRA_CA_CERTS: the test CA, to read fake-qovery's record; with
 //      --server, QOVERY_API_KEY: fake-qovery's key, for the server it spawns)
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { launchChromium } from './chromium.mjs';
 
 export const { values: args } = parseArgs({
   options: {
@@ -91,18 +92,7 @@ export async function elicitationTest(label, { key, value }) {
     else failures++;
     console.log(`${ok ? 'ok  ' : 'FAIL'} [${label}] ${name}${!ok && detail ? `: ${detail}` : ''}`);
   };
-  const executablePath = '/usr/bin/chromium';
-  if (!existsSync(executablePath)) {
-    console.log(`FAIL [${label}] no ${executablePath}: install Debian's chromium (tools/bootstrap does)`);
-    process.exit(1);
-  }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    chromiumSandbox: false, // root in a container: Chromium's sandbox needs user namespaces
-    args: ['--no-sandbox', '--no-proxy-server'],
-  });
+  const browser = await launchChromium(label);
   const person = {
     submitting: false,
     async typeValue(url) {

@@ -16,8 +16,9 @@
 // and confirms; the outcome page names each line's outcome, and Qovery got
 // the picked lines. The pages are saved as PNG files in DIR (the build tree,
 // not the repository): entry-page-*.png and import-page-*.png.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { launchChromium } from './chromium.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -86,19 +87,8 @@ check('add-secret-job without a value: a result (not an error) with a link', ask
       short(asked));
 check('it sent nothing to Qovery', (await writes()).length === 0);
 
-const executablePath = '/usr/bin/chromium';
-if (!existsSync(executablePath)) {
-  console.log(`FAIL [entry-page] no ${executablePath}: install Debian's chromium (tools/bootstrap does)`);
-  process.exit(1);
-}
 mkdirSync(args.shots, { recursive: true });
-const { chromium } = await import('playwright-core');
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  chromiumSandbox: false, // root in a container: Chromium's sandbox needs user namespaces
-  args: ['--no-sandbox', '--no-proxy-server'],
-});
+const browser = await launchChromium('entry-page');
 try {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
   const page = await context.newPage();
